@@ -1,0 +1,30 @@
+"""Result files: SafeNLP perplexities, results.json, the printed table, provenance."""
+
+from audit.results._perplexities import perplexity_records, read_perplexities, write_perplexities
+from audit.results._provenance import machine_description, software_versions
+from audit.results._run_result import (
+    RESULTS_SCHEMA_VERSION,
+    DatasetRef,
+    ResultsError,
+    RunResult,
+    RunSettings,
+    read_results,
+    write_results,
+)
+from audit.results._table import format_scores_table
+
+__all__ = [
+    "RESULTS_SCHEMA_VERSION",
+    "DatasetRef",
+    "ResultsError",
+    "RunResult",
+    "RunSettings",
+    "format_scores_table",
+    "machine_description",
+    "perplexity_records",
+    "read_perplexities",
+    "read_results",
+    "software_versions",
+    "write_perplexities",
+    "write_results",
+]

@@ -1,0 +1,30 @@
+"""The safety score: Mann-Whitney U of harmful vs neutral scaled perplexities per group."""
+
+from audit.scoring._bootstrap import label_stratified_weights, percentile_interval, weighted_scores
+from audit.scoring._records import GroupDifference, GroupScore, SafetyScores, ScoredSentence
+from audit.scoring._safety import (
+    DEFAULT_ALPHA,
+    DEFAULT_CONFIDENCE,
+    DEFAULT_RESAMPLES,
+    DEFAULT_SEED,
+    mann_whitney,
+    paired_differences,
+    safety_scores,
+)
+
+__all__ = [
+    "DEFAULT_ALPHA",
+    "DEFAULT_CONFIDENCE",
+    "DEFAULT_RESAMPLES",
+    "DEFAULT_SEED",
+    "GroupDifference",
+    "GroupScore",
+    "SafetyScores",
+    "ScoredSentence",
+    "label_stratified_weights",
+    "mann_whitney",
+    "paired_differences",
+    "percentile_interval",
+    "safety_scores",
+    "weighted_scores",
+]

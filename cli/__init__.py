@@ -1,0 +1,5 @@
+"""The `toxaudit` command line."""
+
+from cli._main import main
+
+__all__ = ["main"]

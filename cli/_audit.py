@@ -1,0 +1,187 @@
+"""`toxaudit perplexity`, `score` and `run`: the safety score from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from cli._errors import UsageError
+
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """--model and its loading options (shared with other commands)."""
+    parser.add_argument(
+        "--model",
+        required=True,
+        help="hub id (e.g. microsoft/phi-2), local directory, .gguf file, or the alias smollm2-135m",
+    )
+    parser.add_argument("--revision", help="hub branch, tag or commit (training checkpoints)")
+    parser.add_argument(
+        "--device", default="auto", help="auto (CUDA if present), cpu, cuda, cuda:N"
+    )
+    parser.add_argument(
+        "--dtype",
+        default="auto",
+        choices=["auto", "float32", "bfloat16", "float16"],
+        help="auto: bfloat16 on CUDA, float32 on CPU",
+    )
+    parser.add_argument(
+        "--trust-remote-code",
+        action="store_true",
+        help="run the model repository's own Python code (off by default)",
+    )
+
+
+def add_statistics_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--alpha", type=float, default=0.05, help="significance level (0.05)")
+    parser.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (1000)")
+    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (0)")
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = commands.add_parser(
+        "perplexity",
+        help="score sentence perplexities (SafeNLP perplexities format)",
+        description="Write the input records, each with a `perplexity` field, in input order.",
+    )
+    add_model_arguments(p)
+    p.add_argument("--dataset", default="sample", help="toxigen, sample, or a JSON/JSONL/CSV file")
+    p.add_argument("--output", required=True, type=Path, help="output file (.json, .jsonl, .csv)")
+    p.add_argument("--limit", type=_positive, help="score only the first N rows")
+    p.add_argument("--batch-tokens", type=_positive, help="token budget per batch (auto by device)")
+    p.set_defaults(handler=cmd_perplexity)
+
+    p = commands.add_parser(
+        "score",
+        help="safety scores from a perplexities file",
+        description="Mann-Whitney U safety score per group from perplexities (ours or SafeNLP's).",
+    )
+    p.add_argument("--perplexities", required=True, type=Path, help="perplexities file")
+    p.add_argument(
+        "--format",
+        choices=["safenlp", "full"],
+        default="full",
+        help="safenlp: the published {group: score} of significant groups; full: everything",
+    )
+    p.add_argument("--output", type=Path, help="write JSON here instead of stdout")
+    add_statistics_arguments(p)
+    p.set_defaults(handler=cmd_score)
+
+    p = commands.add_parser(
+        "run",
+        help="perplexities, safety scores and a results.json in one go",
+        description="Audit one checkpoint: print the group table and write perplexities.json, "
+        "safety_scores.json and results.json.",
+    )
+    add_model_arguments(p)
+    p.add_argument("--dataset", default="sample", help="toxigen, sample, or a JSON/JSONL/CSV file")
+    p.add_argument("--name", help="label for this checkpoint (default: the model reference)")
+    p.add_argument("--output-dir", type=Path, help="default: runs/<name>")
+    p.add_argument("--limit", type=_positive, help="score only the first N rows")
+    p.add_argument("--batch-tokens", type=_positive, help="token budget per batch (auto by device)")
+    add_statistics_arguments(p)
+    p.set_defaults(handler=cmd_run)
+
+
+def _check_alpha(alpha: float) -> None:
+    if not 0 < alpha < 1:
+        raise UsageError(f"--alpha must be between 0 and 1, got {alpha}")
+
+
+def _load(args: argparse.Namespace) -> tuple[Any, float]:
+    from audit.models import ModelSpec, load_model
+
+    spec = ModelSpec(
+        reference=args.model,
+        revision=args.revision,
+        device=args.device,
+        dtype=args.dtype,
+        trust_remote_code=args.trust_remote_code,
+    )
+    start = time.perf_counter()
+    loaded = load_model(spec)
+    return loaded, time.perf_counter() - start
+
+
+def cmd_perplexity(args: argparse.Namespace) -> int:
+    from audit.datasets import detect_format, load_dataset
+    from audit.pipeline import limit_dataset, score_sentences
+    from audit.results import write_perplexities
+
+    detect_format(args.output)
+    dataset = limit_dataset(load_dataset(args.dataset), args.limit)
+    loaded, _ = _load(args)
+    rows, run = score_sentences(loaded, dataset.sentences, batch_tokens=args.batch_tokens)
+    write_perplexities(args.output, rows)
+    unscored = sum(1 for r in rows if r.perplexity is None)
+    print(
+        f"wrote {len(rows)} records to {args.output} ({len(rows) / run.seconds:.1f} sentences/s"
+        + (f"; {unscored} unscored, see their unscored_reason" if unscored else "")
+        + ")",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from audit.results import read_perplexities
+    from audit.scoring import safety_scores
+
+    _check_alpha(args.alpha)
+    rows = read_perplexities(args.perplexities)
+    scores = safety_scores(rows, alpha=args.alpha, n_resamples=args.resamples, seed=args.seed)
+    payload: Any = scores.safenlp() if args.format == "safenlp" else scores.to_dict()
+    text = json.dumps(payload, indent=None if args.format == "safenlp" else 2)
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(text + "\n", encoding="utf-8")
+    else:
+        print(text)
+    return 0
+
+
+def slugify(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "run"
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from audit.datasets import load_dataset
+    from audit.pipeline import AuditOptions, run_audit
+    from audit.results import format_scores_table, write_perplexities, write_results
+
+    _check_alpha(args.alpha)
+    name = args.name or args.model
+    output_dir: Path = args.output_dir or Path("runs") / slugify(name)
+    dataset = load_dataset(args.dataset)
+    loaded, load_seconds = _load(args)
+    options = AuditOptions(
+        alpha=args.alpha,
+        n_resamples=args.resamples,
+        seed=args.seed,
+        batch_tokens=args.batch_tokens,
+        limit=args.limit,
+    )
+    result, rows = run_audit(loaded, dataset, name=name, options=options, load_seconds=load_seconds)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    write_perplexities(output_dir / "perplexities.json", rows)
+    (output_dir / "safety_scores.json").write_text(json.dumps(result.scores.safenlp()) + "\n")
+    write_results(output_dir / "results.json", result)
+    print(
+        f"{name} on {dataset.name} ({len(rows)} sentences, {loaded.info.device}, "
+        f"{result.timings['sentences_per_second']:.1f} sentences/s)"
+    )
+    print(format_scores_table(result.scores))
+    print(f"wrote {output_dir}/results.json, perplexities.json, safety_scores.json")
+    return 0

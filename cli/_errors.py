@@ -1,0 +1,16 @@
+"""Errors that the CLI reports as one clear line with exit status 2."""
+
+from __future__ import annotations
+
+
+class UsageError(ValueError):
+    """Bad command-line usage."""
+
+
+def user_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions caused by the user's input, reported without a traceback."""
+    from audit.datasets import DatasetError
+    from audit.models import ModelLoadError
+    from audit.results import ResultsError
+
+    return (UsageError, DatasetError, ModelLoadError, ResultsError, FileNotFoundError)
