@@ -1,0 +1,213 @@
+"""SQLAlchemy 2.0 models: checkpoints, datasets, audit jobs and their results."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+class JobStatus(enum.StrEnum):
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled)
+
+
+class Checkpoint(Base):
+    """A model checkpoint: a reference (hub id, path, alias) at a revision."""
+
+    __tablename__ = "checkpoints"
+    __table_args__ = (UniqueConstraint("reference", "revision", name="uq_checkpoint_ref_rev"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(500))
+    # "" rather than NULL for "no revision", so the unique constraint holds on PostgreSQL.
+    revision: Mapped[str] = mapped_column(String(200), default="")
+    step: Mapped[int | None] = mapped_column(Integer, index=True)
+    label: Mapped[str] = mapped_column(String(200), index=True)
+    tags: Mapped[list[str]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    jobs: Mapped[list[AuditJob]] = relationship(back_populates="checkpoint")
+
+
+class DatasetRecord(Base):
+    """An evaluation set, stored once per content hash with its rows."""
+
+    __tablename__ = "datasets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    rows: Mapped[list[DatasetRow]] = relationship(
+        back_populates="dataset", order_by="DatasetRow.row", cascade="all, delete-orphan"
+    )
+
+
+class DatasetRow(Base):
+    """One sentence of an evaluation set, at its position in the file."""
+
+    __tablename__ = "dataset_rows"
+    __table_args__ = (UniqueConstraint("dataset_id", "row", name="uq_dataset_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
+    row: Mapped[int] = mapped_column(Integer)
+    sentence_id: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(String(16))
+    toxicity_score: Mapped[float] = mapped_column(Float)
+    target_groups: Mapped[list[str]] = mapped_column()
+
+    dataset: Mapped[DatasetRecord] = relationship(back_populates="rows")
+
+
+class AuditJob(Base):
+    """One audit of a checkpoint on a data set, with its status and provenance."""
+
+    __tablename__ = "audit_jobs"
+    __table_args__ = (
+        Index("ix_jobs_checkpoint_created", "checkpoint_id", "created_at"),
+        Index("ix_jobs_status", "status"),
+        Index("ix_jobs_reuse", "checkpoint_id", "dataset_id", "settings_hash", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkpoint_id: Mapped[int] = mapped_column(ForeignKey("checkpoints.id"))
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"))
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    settings_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[JobStatus] = mapped_column(
+        Enum(JobStatus, name="job_status", native_enum=False, length=16), default=JobStatus.queued
+    )
+    progress_done: Mapped[int] = mapped_column(Integer, default=0)
+    progress_total: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    reused_from_id: Mapped[int | None] = mapped_column(ForeignKey("audit_jobs.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    worker: Mapped[str | None] = mapped_column(String(200))
+    device: Mapped[str | None] = mapped_column(String(200))
+    software: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    model_info: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    timings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    average: Mapped[float | None] = mapped_column(Float)
+    """Average safety score, denormalised for the overview page."""
+    average_ci_low: Mapped[float | None] = mapped_column(Float)
+    average_ci_high: Mapped[float | None] = mapped_column(Float)
+    results: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """The full RunResult dict (results.json schema) once the job succeeded."""
+
+    checkpoint: Mapped[Checkpoint] = relationship(back_populates="jobs")
+    dataset: Mapped[DatasetRecord] = relationship()
+
+
+class SentenceResult(Base):
+    """The perplexity of one data-set row under one job's checkpoint."""
+
+    __tablename__ = "sentence_results"
+    __table_args__ = (UniqueConstraint("job_id", "row", name="uq_sentence_job_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("audit_jobs.id", ondelete="CASCADE"))
+    row: Mapped[int] = mapped_column(Integer)
+    perplexity: Mapped[float | None] = mapped_column(Float)
+    scaled_perplexity: Mapped[float | None] = mapped_column(Float)
+    unscored_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class GenerationResult(Base):
+    """One continuation of one prompt, with every classifier label's score."""
+
+    __tablename__ = "generation_results"
+    __table_args__ = (
+        UniqueConstraint(
+            "job_id", "group", "label", "prompt_index", "sample_index", name="uq_generation_key"
+        ),
+        Index("ix_generation_job_toxicity", "job_id", "toxicity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("audit_jobs.id", ondelete="CASCADE"))
+    group: Mapped[str] = mapped_column(String(100))
+    label: Mapped[str] = mapped_column(String(16))
+    prompt_index: Mapped[int] = mapped_column(Integer)
+    sample_index: Mapped[int] = mapped_column(Integer)
+    prompt: Mapped[str] = mapped_column(Text)
+    continuation: Mapped[str] = mapped_column(Text)
+    scores: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    toxicity: Mapped[float | None] = mapped_column(Float)
+    unscored_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class GroupScoreRecord(Base):
+    """A per-group metric of a job: the safety score or a generation metric."""
+
+    __tablename__ = "group_scores"
+    __table_args__ = (
+        UniqueConstraint("job_id", "metric", "group", "label", name="uq_group_score"),
+        Index("ix_group_scores_metric_group", "metric", "group"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("audit_jobs.id", ondelete="CASCADE"))
+    metric: Mapped[str] = mapped_column(String(64))
+    """"safety" or a generation metric (mean_toxicity, toxic_fraction, ...)."""
+    group: Mapped[str] = mapped_column(String(100))
+    # "" for metrics that are not split by prompt label (the safety score).
+    label: Mapped[str] = mapped_column(String(16), default="")
+    value: Mapped[float | None] = mapped_column(Float)
+    ci_low: Mapped[float | None] = mapped_column(Float)
+    ci_high: Mapped[float | None] = mapped_column(Float)
+    p_value: Mapped[float | None] = mapped_column(Float)
+    n_harmful: Mapped[int] = mapped_column(Integer, default=0)
+    n_neutral: Mapped[int] = mapped_column(Integer, default=0)
+    significant: Mapped[bool] = mapped_column(Boolean, default=False)
+    unscored_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ApiToken(Base):
+    """A bearer token for writes; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
