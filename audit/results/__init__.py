@@ -1,6 +1,11 @@
 """Result files: SafeNLP perplexities, results.json, the printed table, provenance."""
 
-from audit.results._perplexities import perplexity_records, read_perplexities, write_perplexities
+from audit.results._perplexities import (
+    parse_perplexities,
+    perplexity_records,
+    read_perplexities,
+    write_perplexities,
+)
 from audit.results._provenance import machine_description, software_versions
 from audit.results._run_result import (
     RESULTS_SCHEMA_VERSION,
@@ -21,6 +26,7 @@ __all__ = [
     "RunSettings",
     "format_scores_table",
     "machine_description",
+    "parse_perplexities",
     "perplexity_records",
     "read_perplexities",
     "read_results",

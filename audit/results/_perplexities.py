@@ -35,8 +35,11 @@ def write_perplexities(path: Path, rows: Sequence[ScoredSentence]) -> None:
 
 def read_perplexities(path: Path) -> list[ScoredSentence]:
     """Read a perplexities file (ours or SafeNLP's); any group names are accepted."""
-    source = str(path)
-    raw = read_raw_records(path)
+    return parse_perplexities(read_raw_records(path), source=str(path))
+
+
+def parse_perplexities(raw: list[dict[str, Any]], *, source: str) -> list[ScoredSentence]:
+    """Validate perplexity records already parsed (e.g. fetched from the service)."""
     sentences = parse_sentences(raw, source=source)
     rows: list[ScoredSentence] = []
     for number, (record, sentence) in enumerate(zip(raw, sentences, strict=True), start=1):
