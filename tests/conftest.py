@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.tiny_models import build_tiny_model
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_TOXIGEN = ROOT.parent / "shared" / "toxigen" / "toxiGen.json"
@@ -26,7 +33,9 @@ def shared_toxigen() -> Path:
 
 
 @pytest.fixture(scope="session", params=["phi", "llama"])
-def tiny_model_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def tiny_model_dir(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     """A tiny random model of each real architecture, saved as a local checkpoint."""
     architecture = str(request.param)
     return build_tiny_model(tmp_path_factory.mktemp(f"tiny-{architecture}"), architecture)
@@ -43,3 +52,131 @@ def bundled_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from audit.datasets import cache_dir
 
     return cache_dir()
+
+
+# --- databases ---------------------------------------------------------------------------
+# Every test session gets its own PostgreSQL database (and SQLite file), so parallel runs
+# never share state. Per-test isolation is a transaction rolled back at the end.
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TOXAUDIT_TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def _postgres_available() -> bool:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(POSTGRES_ADMIN_URL)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+        return True
+    except Exception:
+        return False
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test session, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from db import upgrade_database
+
+    if not _postgres_available():
+        pytest.fail(
+            "PostgreSQL is not reachable at 127.0.0.1:5432; start it with "
+            "`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`"
+        )
+    name = f"toxaudit_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    upgrade_database(url)
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A fresh, migrated SQLite file for this test session."""
+    from db import upgrade_database
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'toxaudit.sqlite'}"
+    upgrade_database(url)
+    return url
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Each migrated backend in turn: tests that take this run on both."""
+    return str(request.getfixturevalue(f"{request.param}_url"))
+
+
+@pytest.fixture()
+def db_session(database_url: str) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test.
+
+    Code under test may commit: commits become savepoints of the outer transaction.
+    """
+    from sqlalchemy.orm import Session
+
+    engine = _engine_for(database_url)
+    connection = engine.connect()
+    outer = connection.begin()
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        connection.close()
+
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def _engine_for(url: str) -> Engine:
+    from db import make_engine
+
+    if url not in _ENGINES:
+        _ENGINES[url] = make_engine(url)
+    return _ENGINES[url]
+
+
+# --- redis -------------------------------------------------------------------------------
+
+REDIS_URL = os.environ.get("TOXAUDIT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """Redis on loopback; tests must namespace their keys (see `redis_namespace`)."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.fail(
+            "Redis is not reachable at 127.0.0.1:6379; start it with `redis-server --daemonize "
+            'yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no`'
+        )
+    finally:
+        client.close()
+    return REDIS_URL
+
+
+@pytest.fixture()
+def redis_namespace() -> str:
+    """A unique prefix for keys and queue names, so parallel test runs never collide."""
+    return f"toxaudit-test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
