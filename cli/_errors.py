@@ -10,7 +10,17 @@ class UsageError(ValueError):
 def user_errors() -> tuple[type[BaseException], ...]:
     """Exceptions caused by the user's input, reported without a traceback."""
     from audit.datasets import DatasetError
+    from audit.gate import GateInputError
     from audit.models import ModelLoadError
     from audit.results import ResultsError
+    from cli._gate_service import ServiceError
 
-    return (UsageError, DatasetError, ModelLoadError, ResultsError, FileNotFoundError)
+    return (
+        UsageError,
+        DatasetError,
+        ModelLoadError,
+        ResultsError,
+        FileNotFoundError,
+        GateInputError,
+        ServiceError,
+    )

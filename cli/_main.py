@@ -13,10 +13,10 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from cli import _audit
+from cli import _audit, _gate
 from cli._errors import UsageError, user_errors
 
-COMMAND_MODULES: tuple[ModuleType, ...] = (_audit,)
+COMMAND_MODULES: tuple[ModuleType, ...] = (_audit, _gate)
 
 
 def build_parser() -> argparse.ArgumentParser:

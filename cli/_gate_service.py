@@ -1,0 +1,177 @@
+"""Results from the audit service over HTTP (the contract in docs/architecture.md).
+
+A reference is an audit id or a checkpoint label: `audit:ID` and `label:NAME`
+say which; a bare reference is tried as an audit id first and, when the
+service has no such audit, as a label (its newest succeeded audit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+if TYPE_CHECKING:
+    import httpx
+
+    from audit.results import RunResult
+    from audit.scoring import ScoredSentence
+
+
+class ServiceError(Exception):
+    """The service could not be reached or did not give what the gate needs."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceRun:
+    """One audit's results fetched from the service."""
+
+    audit_id: str
+    """The audit's id on the service."""
+    result: RunResult
+    """Its results.json."""
+    source: str
+    """Where it came from, for the report: "audit ID at URL"."""
+
+
+class ServiceClient:
+    """Reads audits' results and perplexities; the transport is injectable for tests."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        import httpx
+
+        self.base_url = base_url.rstrip("/")
+        headers = {"Accept": "application/json"}
+        self._has_token = bool(token)
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self._client = httpx.Client(
+            base_url=self.base_url, headers=headers, timeout=timeout, transport=transport
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> ServiceClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _get(self, path: str, params: dict[str, str | int] | None = None) -> Any:
+        """Parsed JSON of a GET; None on 404 (the caller knows what was missing)."""
+        import httpx
+
+        url = f"{self.base_url}{path}"
+        try:
+            response = self._client.get(path, params=params)
+        except httpx.HTTPError as exc:
+            raise ServiceError(f"cannot reach {url}: {exc or type(exc).__name__}") from exc
+        if response.status_code == 404:
+            return None
+        if response.status_code in (401, 403):
+            hint = (
+                "the token was refused"
+                if self._has_token
+                else "give a token with --token or TOXAUDIT_TOKEN"
+            )
+            raise ServiceError(f"{url}: HTTP {response.status_code}, {hint}")
+        if response.is_error:
+            raise ServiceError(f"{url}: HTTP {response.status_code}: {_detail(response)}")
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ServiceError(f"{url}: the response is not JSON") from exc
+
+    def latest_audit_id(self, label: str) -> str | None:
+        """The newest succeeded audit of a checkpoint label, or None."""
+        params: dict[str, str | int] = {
+            "checkpoint_label": label,
+            "status": "succeeded",
+            "limit": 1,
+        }
+        data = self._get("/api/audits", params)
+        where = f"{self.base_url}/api/audits?checkpoint_label={label}"
+        if data is None:
+            raise ServiceError(f"{where}: HTTP 404; is {self.base_url} a toxaudit service?")
+        items = data.get("items") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise ServiceError(f"{where}: expected an object with an 'items' list")
+        if not items:
+            return None
+        first = items[0]
+        if not isinstance(first, dict) or "id" not in first:
+            raise ServiceError(f"{where}: items[0] has no 'id'")
+        return str(first["id"])
+
+    def _results(self, audit_id: str) -> dict[str, Any] | None:
+        data = self._get(f"/api/audits/{quote(audit_id, safe='')}/results.json")
+        if data is not None and not isinstance(data, dict):
+            raise ServiceError(
+                f"{self.base_url}/api/audits/{audit_id}/results.json: expected a JSON object"
+            )
+        return data
+
+    def fetch(self, reference: str) -> ServiceRun:
+        """The results of an audit id or of a checkpoint label's newest succeeded audit."""
+        from audit.results import RunResult
+
+        kind, _, name = reference.partition(":")
+        if kind not in ("audit", "label") or not name:
+            kind, name = "any", reference
+        data = None
+        audit_id = name
+        if kind in ("audit", "any"):
+            data = self._results(name)
+        if data is None and kind in ("label", "any"):
+            found = self.latest_audit_id(name)
+            if found is not None:
+                audit_id = found
+                data = self._results(found)
+                if data is None:
+                    raise ServiceError(
+                        f"{self.base_url}: audit {found} (newest of label {name!r}) "
+                        "has no results.json"
+                    )
+        if data is None:
+            what = {
+                "audit": f"no audit {name!r}",
+                "label": f"no succeeded audit of checkpoint label {name!r}",
+                "any": f"no audit {name!r} and no succeeded audit of checkpoint label {name!r}",
+            }[kind]
+            raise ServiceError(f"{self.base_url}: {what}")
+        source = f"{self.base_url}/api/audits/{audit_id}/results.json"
+        return ServiceRun(
+            audit_id,
+            RunResult.from_dict(data, source=source),
+            f"audit {audit_id} at {self.base_url}",
+        )
+
+    def perplexities(self, audit_id: str) -> list[ScoredSentence]:
+        """The audit's per-sentence perplexities, validated like a perplexities file."""
+        from audit.results import parse_perplexities
+
+        url = f"{self.base_url}/api/audits/{audit_id}/perplexities.json"
+        data = self._get(f"/api/audits/{quote(audit_id, safe='')}/perplexities.json")
+        if data is None:
+            raise ServiceError(f"{url}: HTTP 404, the audit has no per-sentence perplexities")
+        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+            raise ServiceError(f"{url}: expected a JSON array of records")
+        return parse_perplexities(data, source=url)
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text.strip().replace("\n", " ")[:200] or response.reason_phrase
+    if isinstance(body, dict) and "detail" in body:
+        return str(body["detail"])[:200]
+    return str(body)[:200]
