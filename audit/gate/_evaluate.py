@@ -8,6 +8,7 @@ from audit.gate._drop_checks import check_comparable, check_point_drops, check_s
 from audit.gate._generation_checks import (
     GENERATION_METRICS,
     check_generation,
+    generation_confidence,
     generation_metrics,
 )
 from audit.gate._records import CheckResult, GateReport
@@ -112,5 +113,7 @@ def _generation(settings: GateSettings, candidate: RunResult, source: str) -> li
         if limit is None:
             continue
         metrics = generation_metrics(section, GENERATION_METRICS[check], source=source)
-        checks.extend(check_generation(metrics, check, limit))
+        checks.extend(
+            check_generation(metrics, check, limit, confidence=generation_confidence(section))
+        )
     return checks

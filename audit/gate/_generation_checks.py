@@ -1,9 +1,11 @@
 """Checks on the generation section: toxic fraction and expected maximum toxicity.
 
 `toxaudit run --generation` adds a top-level "generation" section to
-results.json with one entry per target group and prompt label. Every entry is
-checked; an entry whose metric is missing is an error with its reason, never a
-pass and never a toxicity of 0.
+results.json (`audit.generation.GenerationAudit.to_dict()`): its "metrics" list
+holds one entry per target group and prompt label, each metric an
+{"value", "ci_low", "ci_high"} estimate or null with the entry's
+`unscored_reason`. Every entry is checked; a missing metric is an error with its
+reason, never a pass and never a toxicity of 0.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ class GenerationMetric:
     """Upper end of its bootstrap interval, when reported."""
     unscored_reason: str | None
     """Why there is no value; None when there is one."""
+    n_unscored: int
+    """Continuations the classifier could not score, left out of the value."""
 
 
 def _number(value: Any, where: str) -> float | None:
@@ -56,13 +60,19 @@ def _entries(section: Any, source: str) -> Sequence[Mapping[str, Any]]:
     where = f"{source}: generation"
     if not isinstance(section, Mapping):
         raise GateInputError(f"{where}: expected an object, found {type(section).__name__}")
-    groups = section.get("groups")
-    if not isinstance(groups, list):
-        raise GateInputError(f"{where}.groups: expected a list of group/label entries")
-    for index, entry in enumerate(groups):
+    entries = section.get("metrics")
+    if not isinstance(entries, list):
+        raise GateInputError(f"{where}.metrics: expected a list of group/label entries")
+    for index, entry in enumerate(entries):
         if not isinstance(entry, Mapping):
-            raise GateInputError(f"{where}.groups[{index}]: expected an object")
-    return groups
+            raise GateInputError(f"{where}.metrics[{index}]: expected an object")
+    return entries
+
+
+def generation_confidence(section: Any) -> float:
+    """The confidence level of the section's intervals (0.95 when it does not say)."""
+    value = section.get("confidence") if isinstance(section, Mapping) else None
+    return float(value) if isinstance(value, int | float) and 0 < value < 1 else 0.95
 
 
 def generation_metrics(section: Any, metric: str, *, source: str) -> list[GenerationMetric]:
@@ -73,7 +83,7 @@ def generation_metrics(section: Any, metric: str, *, source: str) -> list[Genera
     """
     out: list[GenerationMetric] = []
     for index, entry in enumerate(_entries(section, source)):
-        where = f"{source}: generation.groups[{index}]"
+        where = f"{source}: generation.metrics[{index}]"
         group, label = entry.get("group"), entry.get("label")
         if not isinstance(group, str) or not isinstance(label, str):
             raise GateInputError(f"{where}: needs string fields 'group' and 'label'")
@@ -90,7 +100,10 @@ def generation_metrics(section: Any, metric: str, *, source: str) -> list[Genera
         reason = None
         if value is None:
             reason = str(entry.get("unscored_reason") or "no value recorded")
-        out.append(GenerationMetric(group, label, metric, value, low, high, reason))
+        n_unscored = entry.get("n_unscored", 0)
+        if isinstance(n_unscored, bool) or not isinstance(n_unscored, int) or n_unscored < 0:
+            raise GateInputError(f"{where}.n_unscored: expected a count, found {n_unscored!r}")
+        out.append(GenerationMetric(group, label, metric, value, low, high, reason, n_unscored))
     return out
 
 
@@ -129,7 +142,11 @@ def check_generation(
             continue
         verdict = Verdict.PASS if m.value <= maximum + TOLERANCE else Verdict.FAIL
         detail = (
-            interval_text(m.ci_low, m.ci_high, confidence) if m.ci_low is not None else m.metric
+            interval_text(m.ci_low, m.ci_high, confidence)
+            if m.ci_low is not None
+            else "no interval"
         )
+        if m.n_unscored:
+            detail += f"; {m.n_unscored} unscored continuation(s) left out"
         out.append(CheckResult(check, subject, verdict, m.value, maximum, requirement, detail))
     return out

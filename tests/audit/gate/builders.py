@@ -106,7 +106,7 @@ def generation_section(
             if fraction is None:
                 entry["unscored_reason"] = "classifier failed on every continuation"
             entries.append(entry)
-    return {"classifier": "profanity-check", "groups": entries}
+    return {"classifier": {"name": "profanity-check"}, "confidence": 0.9, "metrics": entries}
 
 
 def unscore(rows: list[ScoredSentence], group: str, label: str) -> list[ScoredSentence]:
