@@ -1,5 +1,22 @@
 """The results database: SQLAlchemy 2 models, sessions, settings and migrations."""
 
+from db._jobs import (
+    ACTIVE_STATUSES,
+    SAFETY_METRIC,
+    ChunkWrite,
+    cancel_job,
+    fail_job,
+    finalize_job,
+    job_status,
+    load_job_dataset,
+    load_scored_rows,
+    lock_job,
+    record_chunk,
+    record_model,
+    scored_row_numbers,
+    start_job,
+    truncated_count,
+)
 from db._migrate import alembic_config, downgrade_database, upgrade_database
 from db._models import (
     ApiToken,
@@ -16,12 +33,24 @@ from db._models import (
 )
 from db._session import get_engine, get_sessionmaker, make_engine, session_scope
 from db._settings import DatabaseSettings, get_database_settings
+from db._submit import (
+    default_settings,
+    find_reusable_job,
+    get_or_create_checkpoint,
+    get_or_create_dataset,
+    normalize_settings,
+    settings_hash,
+    submit_job,
+)
 
 __all__ = [
+    "ACTIVE_STATUSES",
+    "SAFETY_METRIC",
     "ApiToken",
     "AuditJob",
     "Base",
     "Checkpoint",
+    "ChunkWrite",
     "DatabaseSettings",
     "DatasetRecord",
     "DatasetRow",
@@ -30,12 +59,31 @@ __all__ = [
     "JobStatus",
     "SentenceResult",
     "alembic_config",
+    "cancel_job",
+    "default_settings",
     "downgrade_database",
+    "fail_job",
+    "finalize_job",
+    "find_reusable_job",
     "get_database_settings",
     "get_engine",
+    "get_or_create_checkpoint",
+    "get_or_create_dataset",
     "get_sessionmaker",
+    "job_status",
+    "load_job_dataset",
+    "load_scored_rows",
+    "lock_job",
     "make_engine",
+    "normalize_settings",
+    "record_chunk",
+    "record_model",
+    "scored_row_numbers",
     "session_scope",
+    "settings_hash",
+    "start_job",
+    "submit_job",
+    "truncated_count",
     "upgrade_database",
     "utcnow",
 ]

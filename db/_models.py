@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -148,6 +149,8 @@ class SentenceResult(Base):
     perplexity: Mapped[float | None] = mapped_column(Float)
     scaled_perplexity: Mapped[float | None] = mapped_column(Float)
     unscored_reason: Mapped[str | None] = mapped_column(Text)
+    # The sentence was cut to the model's context; results.json counts these.
+    truncated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class GenerationResult(Base):

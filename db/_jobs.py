@@ -1,0 +1,296 @@
+"""The job lifecycle as workers drive it: start, record chunks, finalize, fail, cancel.
+
+Each function works inside the caller's transaction and never commits: workers commit
+after each step and enqueue follow-up tasks only after that commit. Every write is
+keyed so that repeating a step (a redelivered task) changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from audit.datasets import Dataset, DatasetError, parse_sentence
+from audit.results import RunResult
+from audit.scoring import ScoredSentence
+from db._models import AuditJob, DatasetRow, GroupScoreRecord, JobStatus, SentenceResult, utcnow
+from db._submit import _upsert_insert
+
+ACTIVE_STATUSES: tuple[JobStatus, ...] = (JobStatus.queued, JobStatus.running)
+SAFETY_METRIC = "safety"
+MAX_ERROR_CHARS = 4000
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkWrite:
+    """What recording one chunk did."""
+
+    written: int
+    """Rows inserted now; 0 when a redelivered chunk found them already there."""
+    done: int
+    """Rows of the job recorded so far, this chunk included."""
+    total: int
+    """Rows the job scores."""
+    status: JobStatus
+    """The job's status when the chunk was recorded."""
+
+    @property
+    def complete(self) -> bool:
+        """Every row is recorded and the job is still active: time to aggregate."""
+        return self.status in ACTIVE_STATUSES and self.done >= self.total
+
+
+def lock_job(session: Session, job_id: int) -> JobStatus | None:
+    """Take the job's write lock for this transaction; its status, or None if no such job.
+
+    A no-op UPDATE locks the row on PostgreSQL and takes SQLite's write lock, so the
+    chunk commits of one job are serialised and each one's row count sees the others'.
+    Without it, two last chunks committing together could each miss the other's rows,
+    and neither would trigger the aggregation.
+    """
+    statement = (
+        update(AuditJob)
+        .where(AuditJob.id == job_id)
+        .values(progress_done=AuditJob.progress_done)
+        .returning(AuditJob.status)
+        .execution_options(synchronize_session=False)
+    )
+    status = session.execute(statement).scalar_one_or_none()
+    return None if status is None else JobStatus(status)
+
+
+def start_job(session: Session, job_id: int, *, worker: str) -> AuditJob | None:
+    """Mark a queued job running; the job if there is work to do, None if it has ended."""
+    status = lock_job(session, job_id)
+    if status not in ACTIVE_STATUSES:
+        return None
+    job = session.get(AuditJob, job_id, populate_existing=True)
+    assert job is not None  # locked above
+    if job.status is JobStatus.queued:
+        job.status = JobStatus.running
+        job.started_at = utcnow()
+        job.worker = worker
+    session.flush()
+    return job
+
+
+def record_model(
+    session: Session,
+    job_id: int,
+    *,
+    model_info: dict[str, Any],
+    device: str,
+    software: dict[str, Any],
+) -> None:
+    """Provenance of the loaded model, written by the first chunk that loads it."""
+    session.execute(
+        update(AuditJob)
+        .where(AuditJob.id == job_id, AuditJob.device.is_(None))
+        .values(model_info=model_info, device=device, software=software)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def record_chunk(
+    session: Session,
+    job_id: int,
+    start: int,
+    rows: Sequence[ScoredSentence],
+    *,
+    truncated: Sequence[bool] | None = None,
+) -> ChunkWrite:
+    """Upsert rows start, start+1, ... of a job and update its progress.
+
+    Keyed on (job, row) with ON CONFLICT DO NOTHING: a redelivered chunk writes
+    nothing twice. A job that has ended (cancelled, failed) gets no new rows.
+    """
+    status = lock_job(session, job_id)
+    if status is None:
+        raise LookupError(f"audit job {job_id} does not exist")
+    total = session.scalars(select(AuditJob.progress_total).where(AuditJob.id == job_id)).one()
+    written = 0
+    if status in ACTIVE_STATUSES and rows:
+        flags = list(truncated) if truncated is not None else [False] * len(rows)
+        values = [
+            {
+                "job_id": job_id,
+                "row": start + offset,
+                "perplexity": row.perplexity,
+                "scaled_perplexity": row.scaled_perplexity,
+                "unscored_reason": row.unscored_reason,
+                "truncated": flag,
+            }
+            for offset, (row, flag) in enumerate(zip(rows, flags, strict=True))
+        ]
+        statement = (
+            _upsert_insert(session, SentenceResult)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["job_id", "row"])
+            .returning(SentenceResult.id)
+        )
+        written = len(session.execute(statement).all())
+    done = session.scalars(
+        select(func.count()).select_from(SentenceResult).where(SentenceResult.job_id == job_id)
+    ).one()
+    session.execute(
+        update(AuditJob)
+        .where(AuditJob.id == job_id)
+        .values(progress_done=done)
+        .execution_options(synchronize_session=False)
+    )
+    return ChunkWrite(written=written, done=done, total=total, status=status)
+
+
+def scored_row_numbers(session: Session, job_id: int) -> set[int]:
+    """Rows of the job already recorded (what a resumed job may skip)."""
+    return set(session.scalars(select(SentenceResult.row).where(SentenceResult.job_id == job_id)))
+
+
+def truncated_count(session: Session, job_id: int) -> int:
+    return session.scalars(
+        select(func.count())
+        .select_from(SentenceResult)
+        .where(SentenceResult.job_id == job_id, SentenceResult.truncated.is_(True))
+    ).one()
+
+
+def finalize_job(session: Session, job_id: int, result: RunResult) -> bool:
+    """Write the scores of a job whose rows are all in; False if it had already ended.
+
+    The group rows are replaced, not added, so a repeated aggregation leaves one set.
+    """
+    if lock_job(session, job_id) not in ACTIVE_STATUSES:
+        return False
+    session.execute(
+        delete(GroupScoreRecord).where(
+            GroupScoreRecord.job_id == job_id, GroupScoreRecord.metric == SAFETY_METRIC
+        )
+    )
+    groups = [
+        {
+            "job_id": job_id,
+            "metric": SAFETY_METRIC,
+            "group": group.group,
+            "label": "",
+            "value": group.score,
+            "ci_low": group.ci_low,
+            "ci_high": group.ci_high,
+            "p_value": group.p_value,
+            "n_harmful": group.n_harmful,
+            "n_neutral": group.n_neutral,
+            "significant": group.significant,
+            "unscored_reason": group.unscored_reason,
+        }
+        for group in result.scores.groups
+    ]
+    if groups:
+        session.execute(_upsert_insert(session, GroupScoreRecord), groups)
+    scores = result.scores
+    session.execute(
+        update(AuditJob)
+        .where(AuditJob.id == job_id)
+        .values(
+            status=JobStatus.succeeded,
+            finished_at=utcnow(),
+            error=None,
+            results=replace(result, perplexities_file=None).to_dict(),
+            average=scores.average,
+            average_ci_low=scores.average_ci_low,
+            average_ci_high=scores.average_ci_high,
+            timings=dict(result.timings),
+            progress_done=AuditJob.progress_total,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return True
+
+
+def fail_job(session: Session, job_id: int, cause: str) -> bool:
+    """Record why an active job failed; rows already recorded are kept. False if it had ended."""
+    text = cause if len(cause) <= MAX_ERROR_CHARS else cause[: MAX_ERROR_CHARS - 1] + "…"
+    outcome = session.execute(
+        update(AuditJob)
+        .where(AuditJob.id == job_id, AuditJob.status.in_(ACTIVE_STATUSES))
+        .values(status=JobStatus.failed, error=text, finished_at=utcnow())
+        .returning(AuditJob.id)
+        .execution_options(synchronize_session=False)
+    )
+    return outcome.scalar_one_or_none() is not None
+
+
+def cancel_job(session: Session, job_id: int) -> AuditJob | None:
+    """Cancel a queued or running job (its remaining chunks then exit without work).
+
+    Returns the job, whatever its status (a finished job stays as it was), or None if
+    there is no such job.
+    """
+    session.execute(
+        update(AuditJob)
+        .where(AuditJob.id == job_id, AuditJob.status.in_(ACTIVE_STATUSES))
+        .values(status=JobStatus.cancelled, finished_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return session.get(AuditJob, job_id, populate_existing=True)
+
+
+def job_status(session: Session, job_id: int) -> JobStatus | None:
+    status = session.scalars(select(AuditJob.status).where(AuditJob.id == job_id)).first()
+    return None if status is None else JobStatus(status)
+
+
+def _sentence(row: DatasetRow, *, source: str) -> Any:
+    record = {
+        "id": row.sentence_id,
+        "text": row.text,
+        "label": row.label,
+        "toxicity_score": row.toxicity_score,
+        "target_groups": row.target_groups,
+    }
+    return parse_sentence(record, source=source, row=row.row + 1)
+
+
+def load_job_dataset(session: Session, job: AuditJob) -> Dataset:
+    """The rows the job scores, validated again: stored rows are input like any other.
+
+    Raises DatasetError naming the data set, row and field of a malformed row.
+    """
+    record = job.dataset
+    source = f"data set '{record.name}' (sha256 {record.sha256[:12]}) in the database"
+    rows = list(
+        session.scalars(
+            select(DatasetRow)
+            .where(DatasetRow.dataset_id == record.id, DatasetRow.row < job.progress_total)
+            .order_by(DatasetRow.row)
+        )
+    )
+    if [r.row for r in rows] != list(range(job.progress_total)):
+        raise DatasetError(
+            f"expected rows 1..{job.progress_total}, found {len(rows)} stored rows", source=source
+        )
+    sentences = tuple(_sentence(row, source=source) for row in rows)
+    return Dataset(record.name, sentences, record.sha256, record.source)
+
+
+def load_scored_rows(session: Session, job_id: int) -> list[ScoredSentence]:
+    """The job's scored sentences in row order (the perplexities file's records)."""
+    job = session.get(AuditJob, job_id)
+    if job is None:
+        raise LookupError(f"audit job {job_id} does not exist")
+    pairs = session.execute(
+        select(DatasetRow, SentenceResult)
+        .join(
+            SentenceResult,
+            (SentenceResult.row == DatasetRow.row) & (SentenceResult.job_id == job_id),
+        )
+        .where(DatasetRow.dataset_id == job.dataset_id)
+        .order_by(DatasetRow.row)
+    ).all()
+    source = f"audit job {job_id}"
+    return [
+        ScoredSentence(_sentence(row, source=source), result.perplexity, result.unscored_reason)
+        for row, result in pairs
+    ]

@@ -1,0 +1,220 @@
+"""The job lifecycle in the database, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from audit.datasets import Dataset, DatasetError, canonical_sha256, sample_sentences
+from audit.pipeline import AuditOptions, build_result
+from audit.scoring import ScoredSentence
+from db import (
+    AuditJob,
+    Checkpoint,
+    DatasetRecord,
+    DatasetRow,
+    GroupScoreRecord,
+    JobStatus,
+    SentenceResult,
+    cancel_job,
+    fail_job,
+    finalize_job,
+    load_job_dataset,
+    load_scored_rows,
+    normalize_settings,
+    record_chunk,
+    settings_hash,
+    start_job,
+    submit_job,
+)
+
+
+def _dataset(n: int = 52) -> Dataset:
+    sentences = sample_sentences()[:: max(1, len(sample_sentences()) // n)][:n]
+    return Dataset("sample-part", sentences, canonical_sha256(sentences), "builtin:test")
+
+
+def _submit(session: Session, dataset: Dataset, **settings: object) -> tuple[AuditJob, bool]:
+    return submit_job(
+        session,
+        model_reference="org/model",
+        revision="step-100",
+        label="run-a",
+        step=100,
+        tags=["nightly"],
+        dataset=dataset,
+        settings={"n_resamples": 50, **settings},
+    )
+
+
+def _fake_scores(dataset: Dataset) -> list[ScoredSentence]:
+    # Harmful rows get lower perplexity than neutral ones; row 3 is unscored.
+    rows = []
+    for i, s in enumerate(dataset.sentences):
+        if i == 3:
+            rows.append(ScoredSentence(s, None, "fewer than 2 tokens"))
+        else:
+            rows.append(ScoredSentence(s, (20.0 if s.label == "hate" else 40.0) + i / 10))
+    return rows
+
+
+def _run_to_success(session: Session, job: AuditJob, dataset: Dataset) -> None:
+    assert start_job(session, job.id, worker="w1") is not None
+    scored = _fake_scores(dataset)
+    for start in range(0, len(scored), 10):
+        record_chunk(session, job.id, start, scored[start : start + 10])
+    rows = load_scored_rows(session, job.id)
+    result = build_result(
+        name="run-a",
+        loaded_info={"spec": {"reference": "org/model"}},
+        dataset=dataset,
+        rows=rows,
+        options=AuditOptions(n_resamples=50),
+        batch_tokens=512,
+        timings={},
+        truncated=0,
+    )
+    assert finalize_job(session, job.id, result)
+
+
+def test_settings_hash_fills_defaults_and_sees_changes() -> None:
+    assert settings_hash({}) == settings_hash(normalize_settings({}))
+    assert settings_hash({}) == settings_hash({"alpha": 0.05, "seed": 0})
+    assert settings_hash({}) != settings_hash({"seed": 1})
+    assert settings_hash({"a": 1, "b": 2}) == settings_hash({"b": 2, "a": 1})
+
+
+def test_submit_records_checkpoint_dataset_rows_and_queued_job(db_session: Session) -> None:
+    dataset = _dataset()
+    job, reused = _submit(db_session, dataset)
+    assert not reused
+    assert job.status is JobStatus.queued
+    assert job.progress_total == len(dataset)
+    assert job.checkpoint.reference == "org/model" and job.checkpoint.revision == "step-100"
+    assert job.dataset.sha256 == dataset.sha256
+    stored = load_job_dataset(db_session, job)
+    assert stored.sentences == dataset.sentences
+    again, _ = _submit(db_session, dataset, limit=5)
+    assert again.checkpoint_id == job.checkpoint_id and again.dataset_id == job.dataset_id
+    assert again.progress_total == 5
+    assert db_session.scalar(select(func.count()).select_from(Checkpoint)) >= 1
+    n_rows = db_session.scalar(
+        select(func.count()).select_from(DatasetRow).where(DatasetRow.dataset_id == job.dataset_id)
+    )
+    assert n_rows == len(dataset)
+
+
+def test_redelivered_chunk_writes_nothing_twice(db_session: Session) -> None:
+    dataset = _dataset()
+    job, _ = _submit(db_session, dataset)
+    start_job(db_session, job.id, worker="w1")
+    scored = _fake_scores(dataset)
+    first = record_chunk(db_session, job.id, 0, scored[:10])
+    assert (first.written, first.done, first.complete) == (10, 10, False)
+    # The same chunk again, even with other numbers, changes nothing.
+    changed = [replace(r, perplexity=1.0) if r.perplexity else r for r in scored[:10]]
+    second = record_chunk(db_session, job.id, 0, changed)
+    assert (second.written, second.done) == (0, 10)
+    rows = load_scored_rows(db_session, job.id)
+    assert [r.perplexity for r in rows] == [r.perplexity for r in scored[:10]]
+    last = record_chunk(db_session, job.id, 10, scored[10:])
+    assert last.complete and last.done == len(dataset)
+    db_session.refresh(job)
+    assert job.progress_done == len(dataset)
+
+
+def test_finalize_then_identical_submission_is_reused(db_session: Session) -> None:
+    dataset = _dataset()
+    job, _ = _submit(db_session, dataset)
+    _run_to_success(db_session, job, dataset)
+    db_session.refresh(job)
+    assert job.status is JobStatus.succeeded
+    assert job.results is not None and job.results["perplexities_file"] is None
+    assert job.results["dataset"]["sha256"] == dataset.sha256
+    assert job.average == job.results["scores"]["average"] and job.average is not None
+    groups = db_session.scalars(
+        select(GroupScoreRecord).where(GroupScoreRecord.job_id == job.id)
+    ).all()
+    assert {g.group for g in groups} == set(dataset.groups)
+    # A repeated aggregation is refused: the job has ended.
+    assert not finalize_job(db_session, job.id, _result_of(job))
+
+    twin, reused = _submit(db_session, dataset)
+    assert reused and twin.id != job.id
+    assert twin.status is JobStatus.succeeded and twin.reused_from_id == job.id
+    assert twin.results == job.results and twin.average == job.average
+    assert [r.perplexity for r in load_scored_rows(db_session, twin.id)] == [
+        r.perplexity for r in load_scored_rows(db_session, job.id)
+    ]
+    twin_groups = db_session.scalar(
+        select(func.count()).select_from(GroupScoreRecord).where(GroupScoreRecord.job_id == twin.id)
+    )
+    assert twin_groups == len(groups)
+    other, reused_other = _submit(db_session, dataset, seed=7)
+    assert not reused_other and other.status is JobStatus.queued
+
+
+def _result_of(job: AuditJob):  # type: ignore[no-untyped-def]
+    from audit.results import RunResult
+
+    assert job.results is not None
+    return RunResult.from_dict(job.results)
+
+
+def test_unscored_rows_stay_unscored(db_session: Session) -> None:
+    dataset = _dataset()
+    job, _ = _submit(db_session, dataset)
+    _run_to_success(db_session, job, dataset)
+    rows = load_scored_rows(db_session, job.id)
+    assert rows[3].perplexity is None and rows[3].unscored_reason == "fewer than 2 tokens"
+    stored = db_session.scalars(
+        select(SentenceResult).where(SentenceResult.job_id == job.id, SentenceResult.row == 3)
+    ).one()
+    assert stored.perplexity is None and stored.scaled_perplexity is None
+    db_session.refresh(job)
+    assert job.results is not None and job.results["unscored"] == {"fewer than 2 tokens": 1}
+
+
+def test_fail_keeps_rows_and_cancel_stops_writes(db_session: Session) -> None:
+    dataset = _dataset()
+    job, _ = _submit(db_session, dataset)
+    start_job(db_session, job.id, worker="w1")
+    record_chunk(db_session, job.id, 0, _fake_scores(dataset)[:10])
+    assert fail_job(db_session, job.id, "could not load 'org/model': no such model")
+    assert not fail_job(db_session, job.id, "second cause is ignored")
+    db_session.refresh(job)
+    assert job.status is JobStatus.failed and "no such model" in (job.error or "")
+    assert len(load_scored_rows(db_session, job.id)) == 10
+    assert start_job(db_session, job.id, worker="w2") is None
+
+    other, _ = _submit(db_session, dataset, seed=3)
+    cancelled = cancel_job(db_session, other.id)
+    assert cancelled is not None and cancelled.status is JobStatus.cancelled
+    late = record_chunk(db_session, other.id, 0, _fake_scores(dataset)[:10])
+    assert late.written == 0 and not late.complete
+    assert cancel_job(db_session, 10**9) is None
+
+
+def test_malformed_stored_rows_raise_dataset_error(db_session: Session) -> None:
+    dataset = _dataset(13)
+    job, _ = _submit(db_session, dataset)
+    row = db_session.scalars(
+        select(DatasetRow).where(DatasetRow.dataset_id == job.dataset_id, DatasetRow.row == 4)
+    ).one()
+    row.toxicity_score = 9.0
+    db_session.flush()
+    with pytest.raises(DatasetError, match=r"row 5.*toxicity_score"):
+        load_job_dataset(db_session, job)
+
+
+def test_dataset_record_is_shared_by_hash(db_session: Session) -> None:
+    dataset = _dataset()
+    _submit(db_session, dataset)
+    _submit(db_session, replace(dataset, name="renamed"))
+    count = db_session.scalar(
+        select(func.count()).select_from(DatasetRecord).where(DatasetRecord.sha256 == dataset.sha256)
+    )
+    assert count == 1
