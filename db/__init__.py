@@ -31,6 +31,17 @@ from db._models import (
     SentenceResult,
     utcnow,
 )
+from db._reads import (
+    CheckpointSummary,
+    Page,
+    SentenceRow,
+    audit_group_scores,
+    get_audit,
+    list_audits,
+    list_checkpoints,
+    list_generations,
+    list_sentences,
+)
 from db._session import get_engine, get_sessionmaker, make_engine, session_scope
 from db._settings import DatabaseSettings, get_database_settings
 from db._submit import (
@@ -42,6 +53,7 @@ from db._submit import (
     settings_hash,
     submit_job,
 )
+from db._tokens import create_api_token, hash_token, verify_api_token
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -50,6 +62,7 @@ __all__ = [
     "AuditJob",
     "Base",
     "Checkpoint",
+    "CheckpointSummary",
     "ChunkWrite",
     "DatabaseSettings",
     "DatasetRecord",
@@ -57,20 +70,30 @@ __all__ = [
     "GenerationResult",
     "GroupScoreRecord",
     "JobStatus",
+    "Page",
     "SentenceResult",
+    "SentenceRow",
     "alembic_config",
+    "audit_group_scores",
     "cancel_job",
+    "create_api_token",
     "default_settings",
     "downgrade_database",
     "fail_job",
     "finalize_job",
     "find_reusable_job",
+    "get_audit",
     "get_database_settings",
     "get_engine",
     "get_or_create_checkpoint",
     "get_or_create_dataset",
     "get_sessionmaker",
+    "hash_token",
     "job_status",
+    "list_audits",
+    "list_checkpoints",
+    "list_generations",
+    "list_sentences",
     "load_job_dataset",
     "load_scored_rows",
     "lock_job",
@@ -86,4 +109,5 @@ __all__ = [
     "truncated_count",
     "upgrade_database",
     "utcnow",
+    "verify_api_token",
 ]
