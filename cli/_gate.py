@@ -41,6 +41,9 @@ SETTING_KEYS = (
 OTHER_KEYS = ("baseline", "api", "junit", "markdown", "timeout")
 DEFAULTS: dict[str, Any] = {"timeout": 30.0}
 
+TRANSPORT: httpx.BaseTransport | None = None
+"""HTTP transport of the service client; None is the network. Tests put a fake here."""
+
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = commands.add_parser(
@@ -97,7 +100,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     config = p.add_argument_group("config").add_mutually_exclusive_group()
     config.add_argument("--config", type=Path, help="pyproject.toml or toxaudit.toml to read")
     config.add_argument("--no-config", action="store_true", help="read no config file")
-    p.set_defaults(handler=cmd_gate, transport=None)
+    p.set_defaults(handler=cmd_gate)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +215,7 @@ def cmd_gate(args: argparse.Namespace) -> int:
             f"{options.origins['baseline']} is given but no max-drop says how far scores may fall"
         )
     api = options.get("api")
-    client = _client(api, args.token, options.get("timeout"), args.transport)
+    client = _client(api, args.token, options.get("timeout"), TRANSPORT)
     try:
         rows_needed = settings.significant_only
         candidate, candidate_rows, candidate_source = load_run(
