@@ -1,0 +1,13 @@
+"""One router per resource, gathered under /api."""
+
+from fastapi import APIRouter
+
+from api._routes import audits, checkpoints, compare, health
+
+api_router = APIRouter(prefix="/api")
+api_router.include_router(audits.router)
+api_router.include_router(checkpoints.router)
+api_router.include_router(compare.router)
+api_router.include_router(health.router)
+
+__all__ = ["api_router"]

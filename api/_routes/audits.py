@@ -1,0 +1,209 @@
+"""/api/audits: submit, list, inspect and cancel audit jobs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import status as http_status
+
+from api._convert import audit_detail, audit_public, generation_public, sentence_public
+from api._deps import AuditDep, DispatchDep, SessionDep, SettingsDep, TokenDep, read_access
+from api._schemas import (
+    AuditCreate,
+    AuditDetail,
+    AuditsPublic,
+    AuditSubmitted,
+    GenerationsPublic,
+    SentencesPublic,
+)
+from api._validation import check_model_reference, check_revision, load_request_dataset
+from db import (
+    AuditJob,
+    JobStatus,
+    audit_group_scores,
+    cancel_job,
+    list_audits,
+    list_generations,
+    list_sentences,
+    load_scored_rows,
+    submit_job,
+)
+
+router = APIRouter(prefix="/audits", tags=["audits"])
+ReadAccess = Depends(read_access)
+
+Limit = Annotated[int, Query(ge=1, le=500, description="page size")]
+Offset = Annotated[int, Query(ge=0, description="rows to skip")]
+Label = Annotated[str | None, Query(pattern="^(hate|neutral)$", description="hate or neutral")]
+Group = Annotated[str | None, Query(min_length=1, max_length=100, description="target group")]
+
+
+def _job_settings(body: AuditCreate) -> dict[str, Any]:
+    options = body.options
+    settings: dict[str, Any] = {
+        "alpha": options.alpha,
+        "n_resamples": options.resamples,
+        "seed": options.seed,
+        "batch_tokens": options.batch_tokens,
+        "limit": options.limit,
+        # Stated, not defaulted: remote model code is never enabled through the API.
+        "trust_remote_code": False,
+    }
+    if options.chunk_size is not None:
+        settings["chunk_size"] = options.chunk_size
+    if options.generation is not None:
+        settings["generation"] = dict(options.generation)
+    return settings
+
+
+@router.post(
+    "",
+    status_code=http_status.HTTP_202_ACCEPTED,
+    summary="Submit an audit",
+    responses={401: {"description": "missing or invalid token"}, 413: {"description": "too big"}},
+)
+def create_audit(
+    body: AuditCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    dispatch: DispatchDep,
+    _token: TokenDep,
+) -> AuditSubmitted:
+    """Queue an audit; a finished audit of the same checkpoint, data and settings is reused."""
+    model = check_model_reference(body.model, settings.model_roots)
+    revision = check_revision(body.revision)
+    dataset = load_request_dataset(body.dataset, settings.dataset_roots)
+    job, reused = submit_job(
+        session,
+        model_reference=model,
+        revision=revision,
+        label=body.label,
+        step=body.step,
+        tags=list(body.tags),
+        dataset=dataset,
+        settings=_job_settings(body),
+    )
+    session.commit()
+    if not reused:
+        dispatch(job.id)
+    session.refresh(job)
+    return AuditSubmitted.model_validate({**audit_public(job).model_dump(), "reused": reused})
+
+
+@router.get("", dependencies=[ReadAccess], summary="List audits, newest first")
+def read_audits(
+    session: SessionDep,
+    status: JobStatus | None = None,
+    checkpoint_label: Annotated[str | None, Query(max_length=200)] = None,
+    model: Annotated[str | None, Query(max_length=500, description="model reference")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> AuditsPublic:
+    page = list_audits(
+        session,
+        status=status,
+        checkpoint_label=checkpoint_label,
+        model=model,
+        limit=limit,
+        offset=offset,
+    )
+    return AuditsPublic(items=[audit_public(job) for job in page.items], total=page.total)
+
+
+@router.get("/{audit_id}", dependencies=[ReadAccess], summary="One audit: status, progress, scores")
+def read_audit(session: SessionDep, job: AuditDep) -> AuditDetail:
+    return audit_detail(job, audit_group_scores(session, job.id))
+
+
+@router.get(
+    "/{audit_id}/sentences",
+    dependencies=[ReadAccess],
+    summary="Sentences with their perplexities, by scaled perplexity",
+)
+def read_sentences(
+    session: SessionDep,
+    job: AuditDep,
+    group: Group = None,
+    label: Label = None,
+    order: Annotated[str, Query(pattern="^(asc|desc)$")] = "asc",
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> SentencesPublic:
+    """Lowest scaled perplexity first by default: the sentences the model finds most likely
+    relative to their toxicity. Unscored sentences come last."""
+    page = list_sentences(
+        session,
+        job,
+        group=group,
+        label=label,
+        descending=order == "desc",
+        limit=limit,
+        offset=offset,
+    )
+    return SentencesPublic(items=[sentence_public(r) for r in page.items], total=page.total)
+
+
+@router.get(
+    "/{audit_id}/generations",
+    dependencies=[ReadAccess],
+    summary="Generated continuations, most toxic first",
+)
+def read_generations(
+    session: SessionDep,
+    job: AuditDep,
+    group: Group = None,
+    label: Label = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> GenerationsPublic:
+    page = list_generations(session, job.id, group=group, label=label, limit=limit, offset=offset)
+    return GenerationsPublic(items=[generation_public(r) for r in page.items], total=page.total)
+
+
+def _require_succeeded(job: AuditJob, what: str) -> None:
+    if job.status is not JobStatus.succeeded:
+        cause = f": {job.error}" if job.error else ""
+        raise HTTPException(
+            http_status.HTTP_409_CONFLICT,
+            f"audit {job.id} is {job.status.value}{cause}; its {what} exists once it succeeded",
+        )
+
+
+@router.get(
+    "/{audit_id}/results.json",
+    dependencies=[ReadAccess],
+    summary="The results.json of a succeeded audit",
+)
+def read_results(job: AuditDep) -> dict[str, Any]:
+    """The RunResult dict, the schema of a results.json file, with `perplexities_file` null
+    (the perplexities are at ./perplexities.json)."""
+    _require_succeeded(job, "results.json")
+    if job.results is None:
+        raise HTTPException(http_status.HTTP_409_CONFLICT, f"audit {job.id} has no stored results")
+    return {**job.results, "perplexities_file": None}
+
+
+@router.get(
+    "/{audit_id}/perplexities.json",
+    dependencies=[ReadAccess],
+    summary="Per-sentence perplexities (SafeNLP records) of a succeeded audit",
+)
+def read_perplexities(session: SessionDep, job: AuditDep) -> list[dict[str, Any]]:
+    from audit.results import perplexity_records
+
+    _require_succeeded(job, "perplexities.json")
+    return perplexity_records(load_scored_rows(session, job.id))
+
+
+@router.delete("/{audit_id}", summary="Cancel an audit")
+def delete_audit(session: SessionDep, job: AuditDep, _token: TokenDep) -> AuditDetail:
+    """Stops a queued or running audit; its remaining chunks are skipped."""
+    if job.status.finished:
+        raise HTTPException(
+            http_status.HTTP_409_CONFLICT, f"audit {job.id} already {job.status.value}"
+        )
+    cancel_job(session, job.id)
+    session.commit()
+    session.refresh(job)
+    return audit_detail(job, audit_group_scores(session, job.id))

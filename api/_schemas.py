@@ -1,0 +1,255 @@
+"""Request (Create) and response (Public) bodies of the HTTP API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from db import JobStatus
+
+# Bounded strings and lists everywhere: a request can never make the service store or
+# loop over something unbounded.
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
+GenerationValue = str | int | float | bool | None
+
+
+class _Create(BaseModel):
+    # Unknown fields are errors, so a typo (or `trust_remote_code`) is never silently ignored.
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+
+class _Public(BaseModel):
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
+
+class AuditOptionsCreate(_Create):
+    """Settings of the audit; together with the checkpoint and data set they key reuse."""
+
+    alpha: float = Field(default=0.05, gt=0, lt=1)
+    """Significance level of the per-group test."""
+    resamples: int = Field(default=1000, ge=1, le=100_000)
+    """Bootstrap resamples for the confidence intervals."""
+    seed: int = Field(default=0, ge=0, le=2**32 - 1)
+    """Bootstrap seed."""
+    batch_tokens: int | None = Field(default=None, ge=16, le=1_048_576)
+    """Token budget per forward pass; default picks by device."""
+    limit: int | None = Field(default=None, ge=1, le=1_000_000)
+    """Score only the first N rows."""
+    chunk_size: int | None = Field(default=None, ge=1, le=100_000)
+    """Rows per worker task; default is the service's."""
+    generation: dict[Annotated[str, StringConstraints(max_length=64)], GenerationValue] | None = (
+        Field(default=None, max_length=32)
+    )
+    """Options of the generation audit, passed through to it unchanged (none: no generation)."""
+
+
+class AuditCreate(_Create):
+    """A request to audit one checkpoint on one data set."""
+
+    model: str = Field(min_length=1, max_length=500, examples=["smollm2-135m"])
+    """A hub id (org/name), a registered alias, or a local path under TOXAUDIT_MODEL_ROOTS."""
+    revision: str | None = Field(
+        default=None, min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$"
+    )
+    """Hub branch, tag or commit (training checkpoints are often revisions)."""
+    label: str | None = Field(default=None, min_length=1, max_length=200)
+    """Display name of the checkpoint; default: the model reference."""
+    step: int | None = Field(default=None, ge=0)
+    """Training step of the checkpoint, for plots over training."""
+    tags: list[Tag] = Field(default_factory=list, max_length=50)
+    """Free-form tags."""
+    dataset: str = Field(default="sample", min_length=1, max_length=1000)
+    """`sample`, `toxigen`, or a JSON/JSONL/CSV file under TOXAUDIT_DATASET_ROOTS."""
+    options: AuditOptionsCreate = Field(default_factory=AuditOptionsCreate)
+    """Scoring settings."""
+
+
+class CheckpointRef(_Public):
+    id: int
+    reference: str
+    """Hub id, alias or local path."""
+    revision: str
+    """"" when none was given."""
+    step: int | None
+    label: str
+    tags: list[str]
+
+
+class DatasetPublic(_Public):
+    name: str
+    sha256: str
+    size: int
+    """Rows in the data set."""
+    source: str
+
+
+class ProgressPublic(_Public):
+    done: int
+    """Rows scored so far."""
+    total: int
+    """Rows to score."""
+    fraction: float
+    """done / total, 0 before the total is known."""
+
+
+class GroupScorePublic(_Public):
+    metric: str
+    """"safety" or a generation metric."""
+    group: str
+    label: str
+    """Prompt label for generation metrics; "" for the safety score."""
+    value: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    n_harmful: int
+    n_neutral: int
+    significant: bool
+    unscored_reason: str | None
+
+
+class AuditPublic(_Public):
+    """An audit job as listed."""
+
+    id: int
+    status: JobStatus
+    progress: ProgressPublic
+    checkpoint: CheckpointRef
+    dataset: DatasetPublic
+    settings: dict[str, Any]
+    error: str | None
+    """Why the job failed or was cancelled."""
+    reused_from_id: int | None
+    """The finished job whose results this one reuses."""
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    worker: str | None
+    device: str | None
+    average: float | None
+    """Average safety score once succeeded."""
+    average_ci_low: float | None
+    average_ci_high: float | None
+
+
+class AuditDetail(AuditPublic):
+    """An audit job with its scores and provenance."""
+
+    scores: list[GroupScorePublic]
+    model_info: dict[str, Any]
+    software: dict[str, Any]
+    timings: dict[str, Any]
+
+
+class AuditSubmitted(AuditPublic):
+    reused: bool
+    """True when a finished audit with the same checkpoint, data and settings answered."""
+
+
+class AuditsPublic(_Public):
+    items: list[AuditPublic]
+    total: int
+    """Audits matching the filters, over all pages."""
+
+
+class SentencePublic(_Public):
+    row: int
+    """Position in the data set (0-based)."""
+    id: int
+    """The record's id."""
+    text: str
+    label: str
+    toxicity_score: float
+    target_groups: list[str]
+    perplexity: float | None
+    scaled_perplexity: float | None
+    unscored_reason: str | None
+
+
+class SentencesPublic(_Public):
+    items: list[SentencePublic]
+    total: int
+
+
+class GenerationPublic(_Public):
+    group: str
+    label: str
+    prompt_index: int
+    sample_index: int
+    prompt: str
+    continuation: str
+    scores: dict[str, Any]
+    """Every classifier label's score."""
+    toxicity: float | None
+    unscored_reason: str | None
+
+
+class GenerationsPublic(_Public):
+    items: list[GenerationPublic]
+    total: int
+
+
+class CheckpointPublic(CheckpointRef):
+    created_at: datetime
+    n_audits: int
+    latest_audit_id: int | None
+    latest_status: JobStatus | None
+    latest_average: float | None
+
+
+class CheckpointsPublic(_Public):
+    items: list[CheckpointPublic]
+    total: int
+
+
+class CompareScore(_Public):
+    audit_id: int
+    score: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    significant: bool
+
+
+class CompareGroup(_Public):
+    group: str
+    """A target group, or "average"."""
+    scores: list[CompareScore]
+    """One entry per audit, in the order requested."""
+
+
+class DifferencePublic(_Public):
+    group: str
+    baseline: float | None
+    candidate: float | None
+    difference: float | None
+    """candidate - baseline; negative means less safe."""
+    ci_low: float | None
+    ci_high: float | None
+    n_shared: int
+    significant_drop: bool
+    significant_change: bool
+
+
+class ComparePair(_Public):
+    baseline_id: int
+    candidate_id: int
+    differences: list[DifferencePublic]
+    """Paired bootstrap over the sentences both audits scored; the last is the average."""
+
+
+class ComparePublic(_Public):
+    audits: list[AuditPublic]
+    groups: list[CompareGroup]
+    pairs: list[ComparePair]
+    """Each later audit against the first."""
+
+
+class HealthPublic(_Public):
+    status: str
+    database: str
+    broker: str
+    """"embedded" (in-process worker) or "celery"."""
+    version: str

@@ -1,0 +1,67 @@
+"""Writes need a bearer token; reads are open unless the setting says otherwise."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from api import ApiSettings
+from db import JobStatus
+from tests.api.factories import make_job
+
+
+def test_writes_need_a_token(
+    client: TestClient, dispatched: list[int], db_session: Session
+) -> None:
+    job = make_job(db_session, status=JobStatus.running)
+    missing = client.post("/api/audits", json={"model": "org/m"})
+    assert missing.status_code == 401
+    assert "toxaudit token create" in missing.json()["detail"]
+    assert missing.headers["www-authenticate"].startswith("Bearer")
+    wrong = client.post(
+        "/api/audits", json={"model": "org/m"}, headers={"Authorization": "Bearer nope"}
+    )
+    assert wrong.status_code == 401 and "invalid" in wrong.json()["detail"]
+    basic = client.post(
+        "/api/audits", json={"model": "org/m"}, headers={"Authorization": "Basic dTpw"}
+    )
+    assert basic.status_code == 401
+    assert client.delete(f"/api/audits/{job.id}").status_code == 401
+    assert dispatched == []
+
+
+def test_reads_open_by_default(client: TestClient) -> None:
+    assert client.get("/api/audits").status_code == 200
+    assert client.get("/api/checkpoints").status_code == 200
+
+
+def test_reads_can_require_a_token(
+    client: TestClient, api_settings: ApiSettings, auth: dict[str, str], db_session: Session
+) -> None:
+    api_settings.read_requires_token = True
+    job = make_job(db_session)
+    for path in (
+        "/api/audits",
+        f"/api/audits/{job.id}",
+        f"/api/audits/{job.id}/sentences",
+        f"/api/audits/{job.id}/generations",
+        f"/api/audits/{job.id}/results.json",
+        f"/api/audits/{job.id}/perplexities.json",
+        "/api/checkpoints",
+        f"/api/compare?audits={job.id},{job.id}",
+    ):
+        assert client.get(path).status_code == 401, path
+        assert client.get(path, headers=auth).status_code != 401, path
+    # Health stays open for load balancers and compose health checks.
+    assert client.get("/api/healthz").status_code == 200
+
+
+def test_revoked_token_is_refused(
+    client: TestClient, auth: dict[str, str], db_session: Session
+) -> None:
+    from db import ApiToken
+
+    for token in db_session.query(ApiToken).all():
+        token.revoked = True
+    db_session.commit()
+    assert client.post("/api/audits", json={"model": "org/m"}, headers=auth).status_code == 401
