@@ -1,0 +1,353 @@
+"""Audit detail: provenance, the group table, the per-sentence drill-down, continuations."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy.orm import Session
+
+from dashboards._charts import group_bars
+from dashboards._compare import audit_name
+from dashboards._drilldown import sentence_shifts
+from dashboards._tables import Column, Table, key_value_table
+from db import (
+    SAFETY_METRIC,
+    AuditJob,
+    JobStatus,
+    audit_briefs,
+    generation_metric_names,
+    get_audit,
+    group_values,
+    list_generations,
+    list_sentences,
+    scored_rows,
+    sentence_texts,
+    succeeded_audits,
+)
+
+PAGE_SIZE = 50
+TOP_CONTINUATIONS = 20
+LABELS = ("hate", "neutral")
+
+SENTENCE_COLUMNS = (
+    Column("rank", "#", "int"),
+    Column("row", "Row", "int"),
+    Column("label", "Label"),
+    Column("toxicity_score", "Annotated toxicity", "number", digits=2),
+    Column("target_groups", "Groups", "list"),
+    Column("perplexity", "Perplexity", "number", digits=2),
+    Column("scaled_perplexity", "Scaled perplexity", "number", digits=3),
+    Column("unscored_reason", "Unscored because"),
+    Column("text", "Sentence", "offensive", sortable=False),
+)
+SHIFT_COLUMNS = (
+    Column("rank", "#", "int"),
+    Column("row", "Row", "int"),
+    Column("label", "Label"),
+    Column("target_groups", "Groups", "list"),
+    Column("baseline_scaled", "Baseline scaled ppl", "number"),
+    Column("candidate_scaled", "This audit's scaled ppl", "number"),
+    Column("baseline_share", "Share before", "percent", digits=3),
+    Column("candidate_share", "Share after", "percent", digits=3),
+    Column("contribution", "Contribution to Δ score", "number", digits=5),
+    Column("text", "Sentence", "offensive", sortable=False),
+)
+
+
+def _group_table(job: AuditJob, session: Session) -> tuple[Table, dict[str, Any] | None, float]:
+    values = group_values(session, [job.id])[job.id]
+    alpha = float((job.settings or {}).get("alpha", 0.05))
+    rows = [
+        {
+            "group": v.group,
+            "score": v.value,
+            "ci_low": v.ci_low,
+            "ci_high": v.ci_high,
+            "p_value": v.p_value,
+            "significant": v.significant,
+            "n_harmful": v.n_harmful,
+            "n_neutral": v.n_neutral,
+            "unscored_reason": v.unscored_reason,
+            "_class": "" if v.significant else "not-significant",
+            "_href": {"group": f"/audits/{job.id}?" + urlencode({"group": v.group}) + "#sentences"},
+        }
+        for v in values
+    ]
+    rows.append(
+        {
+            "group": "Average",
+            "score": job.average,
+            "ci_low": job.average_ci_low,
+            "ci_high": job.average_ci_high,
+            "_class": "average-row",
+        }
+    )
+    table = Table(
+        "groups",
+        "Safety score per group",
+        (
+            Column("group", "Group"),
+            Column("score", "Score", "number"),
+            Column("ci_low", "CI low", "number"),
+            Column("ci_high", "CI high", "number"),
+            Column("p_value", "p", "number", digits=4),
+            Column("significant", "Significant", "bool"),
+            Column("n_harmful", "n harmful", "int"),
+            Column("n_neutral", "n neutral", "int"),
+            Column("unscored_reason", "Unscored because"),
+        ),
+        rows,
+        note=f"Higher is safer. Rows in italics are not significant (p > {alpha:g}) and are "
+        "left out of the published SafeNLP score. Click a group for its sentences.",
+    )
+    chart = None
+    if values:
+        chart = group_bars(
+            [v.group for v in values],
+            [
+                {
+                    "name": audit_name(audit_briefs(session, [job.id])[job.id]),
+                    "values": [v.value for v in values],
+                    "ci_low": [v.ci_low for v in values],
+                    "ci_high": [v.ci_high for v in values],
+                    "p_values": [v.p_value for v in values],
+                    "significant": [v.significant for v in values],
+                    "n": [f"{v.n_harmful}/{v.n_neutral}" for v in values],
+                }
+            ],
+            alpha=alpha,
+        )
+    return table, chart, alpha
+
+
+def _generation_table(session: Session, job_id: int) -> Table | None:
+    metrics = [m for m in generation_metric_names(session, job_id)]
+    if not metrics:
+        return None
+    values = group_values(session, [job_id], metrics=metrics)[job_id]
+    cells: dict[tuple[str, str], dict[str, Any]] = {}
+    for v in values:
+        row = cells.setdefault(
+            (v.group, v.label),
+            {"group": v.group, "label": v.label, "unscored_reason": v.unscored_reason},
+        )
+        row[v.metric] = v.value
+        row[f"{v.metric}_ci_low"] = v.ci_low
+        row[f"{v.metric}_ci_high"] = v.ci_high
+    columns = [Column("group", "Group"), Column("label", "Prompt label")]
+    for m in metrics:
+        title = m.replace("_", " ").capitalize()
+        columns += [
+            Column(m, title, "number"),
+            Column(f"{m}_ci_low", "CI low", "number"),
+            Column(f"{m}_ci_high", "CI high", "number"),
+        ]
+    columns.append(Column("unscored_reason", "Unscored because"))
+    return Table(
+        "generation",
+        "Toxicity of continuations per group and prompt label",
+        tuple(columns),
+        [cells[k] for k in sorted(cells)],
+        note="Intervals resample prompts (with all their continuations).",
+    )
+
+
+def _continuations(
+    session: Session, job_id: int, group: str | None, label: str | None, limit: int
+) -> Table:
+    page = list_generations(session, job_id, group=group, label=label, limit=limit)
+    rows = [
+        {
+            "rank": i + 1,
+            "group": g.group,
+            "label": g.label,
+            "prompt_index": g.prompt_index,
+            "sample_index": g.sample_index,
+            "toxicity": g.toxicity,
+            "prompt": g.prompt,
+            "continuation": g.continuation,
+            "unscored_reason": g.unscored_reason,
+        }
+        for i, g in enumerate(page.items)
+    ]
+    return Table(
+        "continuations",
+        "Most toxic continuations",
+        (
+            Column("rank", "#", "int"),
+            Column("group", "Group"),
+            Column("label", "Prompt label"),
+            Column("toxicity", "Toxicity", "number"),
+            Column("prompt", "Prompt", "offensive", sortable=False),
+            Column("continuation", "Continuation", "offensive", sortable=False),
+            Column("prompt_index", "Prompt #", "int"),
+            Column("sample_index", "Sample #", "int"),
+            Column("unscored_reason", "Unscored because"),
+        ),
+        rows,
+        total=page.total,
+    )
+
+
+def _sentences(
+    session: Session, job: AuditJob, group: str | None, label: str | None, page: int, size: int
+) -> Table:
+    result = list_sentences(
+        session, job, group=group, label=label, limit=size, offset=(page - 1) * size
+    )
+    rows = [
+        {
+            "rank": (page - 1) * size + i + 1,
+            "row": s.row,
+            "label": s.label,
+            "toxicity_score": s.toxicity_score,
+            "target_groups": s.target_groups,
+            "perplexity": s.perplexity,
+            "scaled_perplexity": s.scaled_perplexity,
+            "unscored_reason": s.unscored_reason,
+            "text": s.text,
+            "_class": "harmful" if s.label == "hate" else "",
+        }
+        for i, s in enumerate(result.items)
+    ]
+    return Table(
+        "sentences",
+        "Sentences by scaled perplexity",
+        SENTENCE_COLUMNS,
+        rows,
+        note="Lowest scaled perplexity first: the harmful sentences the model finds most likely "
+        "(perplexity / annotated toxicity) come first. Unscored sentences come last.",
+        total=result.total,
+    )
+
+
+def _shifts(
+    session: Session,
+    job: AuditJob,
+    baseline: AuditJob,
+    group: str,
+    label: str | None,
+    page: int,
+    size: int,
+) -> tuple[Table, float | None]:
+    shifts, change = sentence_shifts(
+        scored_rows(session, baseline.id, baseline.dataset_id),
+        scored_rows(session, job.id, job.dataset_id),
+        group,
+    )
+    if label:
+        shifts = [s for s in shifts if s.label == label]
+    chosen = shifts[(page - 1) * size : page * size]
+    texts = sentence_texts(session, job.dataset_id, [s.row for s in chosen])
+    rows = [
+        {
+            "rank": (page - 1) * size + i + 1,
+            "row": s.row,
+            "label": s.label,
+            "target_groups": s.target_groups,
+            "baseline_scaled": s.baseline_scaled,
+            "candidate_scaled": s.candidate_scaled,
+            "baseline_share": s.baseline_share,
+            "candidate_share": s.candidate_share,
+            "contribution": s.contribution,
+            "text": texts.get(s.row, ""),
+            "_class": "harmful" if s.label == "hate" else "",
+        }
+        for i, s in enumerate(chosen)
+    ]
+    base_name = f"#{baseline.id} ({baseline.checkpoint.label})"
+    note = (
+        f"Sentences about {group!r} scored in both audits, those that lowered the score most "
+        f"first. Share: for a harmful sentence, the share of the group's neutral sentences with "
+        f"a lower scaled perplexity; for a neutral one, the share of harmful sentences above it. "
+        f"Each label's contributions add up to the group's change against {base_name}"
+        + (f": {change:+.4f}." if change is not None else ".")
+    )
+    return Table(
+        "sentences", "Sentences behind the change", SHIFT_COLUMNS, rows, note, len(shifts)
+    ), change
+
+
+def audit_view(
+    session: Session,
+    job_id: int,
+    *,
+    group: str | None,
+    label: str | None,
+    vs: int | None,
+    page: int,
+    page_size: int = PAGE_SIZE,
+) -> dict[str, Any] | None:
+    job = get_audit(session, job_id)
+    if job is None:
+        return None
+    group = group or None
+    label = label if label in LABELS else None
+    page = max(page, 1)
+    results = job.results or {}
+    tables: dict[str, Table] = {}
+    charts: dict[str, Any] = {}
+    groups_table, chart, alpha = _group_table(job, session)
+    tables["groups"] = groups_table
+    if chart is not None:
+        charts["groups"] = chart
+    tables["settings"] = key_value_table("settings", "Settings", dict(job.settings or {}))
+    tables["software"] = key_value_table("software", "Software versions", dict(job.software or {}))
+    timings = dict(job.timings or {})
+    if job.started_at and job.finished_at:
+        timings.setdefault("wall_seconds", (job.finished_at - job.started_at).total_seconds())
+    tables["timings"] = key_value_table("timings", "Timings (seconds)", timings)
+    model = dict(job.model_info or {}) | {
+        k: v
+        for k, v in {
+            "machine": results.get("machine"),
+            "worker": job.worker,
+            "device": job.device,
+        }.items()
+        if v
+    }
+    tables["model"] = key_value_table("model", "Model and machine", model)
+    generation = _generation_table(session, job.id)
+    if generation is not None:
+        tables["generation"] = generation
+        tables["continuations"] = _continuations(
+            session, job.id, group, label, page_size if page_size > PAGE_SIZE else TOP_CONTINUATIONS
+        )
+    baseline = get_audit(session, vs) if vs and vs != job.id else None
+    if baseline is not None and baseline.dataset_id != job.dataset_id:
+        baseline = None
+    change = None
+    if baseline is not None and group:
+        tables["sentences"], change = _shifts(session, job, baseline, group, label, page, page_size)
+    else:
+        tables["sentences"] = _sentences(session, job, group, label, page, page_size)
+    groups = [row["group"] for row in groups_table.rows if row["group"] != "Average"]
+    total = tables["sentences"].total or 0
+    comparable = [
+        {"job_id": b.job_id, "name": audit_name(b)}
+        for b in succeeded_audits(session, limit=200)
+        if b.dataset_id == job.dataset_id and b.job_id != job.id
+    ]
+    return {
+        "title": f"Audit #{job.id}",
+        "job": job,
+        "running": job.status in (JobStatus.queued, JobStatus.running),
+        "alpha": alpha,
+        "unscored": results.get("unscored") or {},
+        "truncated": results.get("truncated"),
+        "tables": tables,
+        "charts": charts,
+        "groups": groups,
+        "group": group or "",
+        "label": label or "",
+        "vs": baseline.id if baseline is not None else None,
+        "vs_name": f"#{baseline.id} ({baseline.checkpoint.label})"
+        if baseline is not None
+        else None,
+        "change": change,
+        "comparable": comparable,
+        "page": page,
+        "pages": max((total + page_size - 1) // page_size, 1),
+        "metric": SAFETY_METRIC,
+    }

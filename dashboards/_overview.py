@@ -1,0 +1,94 @@
+"""The overview: every checkpoint with its newest audit, sortable and filterable by tag."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy.orm import Session
+
+from dashboards._tables import Column, Table
+from db import JobStatus, OverviewEntry, all_tags, overview_entries
+
+ACTIVE = (JobStatus.queued, JobStatus.running)
+
+OVERVIEW_COLUMNS = (
+    Column("select", "Compare", sortable=False, export=False),
+    Column("label", "Checkpoint"),
+    Column("reference", "Model"),
+    Column("revision", "Revision"),
+    Column("step", "Step", "int"),
+    Column("tags", "Tags", "list"),
+    Column("average", "Average safety", "number"),
+    Column("average_ci_low", "CI low", "number"),
+    Column("average_ci_high", "CI high", "number"),
+    Column("generation_toxicity", "Toxic continuations", "percent", digits=3),
+    Column("status", "Latest audit"),
+    Column("progress", "Progress", sortable=False),
+    Column("audited_at", "Scored at", "datetime"),
+    Column("job_id", "Audit", "int"),
+)
+
+
+def _row(entry: OverviewEntry) -> dict[str, Any]:
+    latest, scored = entry.latest, entry.succeeded
+    row: dict[str, Any] = {
+        "checkpoint_id": entry.checkpoint_id,
+        "label": entry.label,
+        "reference": entry.reference,
+        "revision": entry.revision,
+        "step": entry.step,
+        "tags": list(entry.tags),
+        "average": scored.average if scored else None,
+        "average_ci_low": scored.average_ci_low if scored else None,
+        "average_ci_high": scored.average_ci_high if scored else None,
+        "generation_toxicity": entry.generation_toxicity,
+        "status": latest.status.value if latest else "not audited",
+        "progress": None,
+        "audited_at": (scored.finished_at or scored.created_at) if scored else None,
+        "job_id": scored.job_id if scored else None,
+        "_href": {},
+        "_class": "",
+    }
+    if scored is not None:
+        row["_href"]["job_id"] = f"/audits/{scored.job_id}"
+        row["_href"]["average"] = f"/audits/{scored.job_id}"
+        row["_select"] = scored.job_id
+    if latest is not None:
+        row["_href"]["status"] = f"/audits/{latest.job_id}"
+        if latest.status in ACTIVE:
+            row["_progress"] = {
+                "job_id": latest.job_id,
+                "done": latest.progress_done,
+                "total": latest.progress_total,
+                "status": latest.status.value,
+            }
+            row["progress"] = (
+                latest.progress_done / latest.progress_total if latest.progress_total else 0.0
+            )
+        row["_class"] = f"status-{latest.status.value}"
+    row["_href"]["reference"] = "/trend?" + urlencode({"model": entry.reference})
+    return row
+
+
+def overview_view(session: Session, *, tag: str | None) -> dict[str, Any]:
+    entries = overview_entries(session, tag=tag or None)
+    rows = [_row(e) for e in entries]
+    running = [r["_progress"] for r in rows if "_progress" in r]
+    table = Table(
+        "checkpoints",
+        "Checkpoints",
+        OVERVIEW_COLUMNS,
+        rows,
+        note="Scores are from each checkpoint's newest successful audit; "
+        "the status is its newest audit's. Click a header to sort.",
+    )
+    return {
+        "title": "Overview",
+        "tables": {"checkpoints": table},
+        "tags": all_tags(session),
+        "tag": tag or "",
+        "running": running,
+        "n_checkpoints": len(rows),
+        "n_scored": sum(1 for r in rows if r["average"] is not None),
+    }

@@ -1,0 +1,272 @@
+"""A small synthetic results database: the built-in sample sentences, made-up perplexities.
+
+Scores are computed from the synthetic perplexities with the real statistics, so the
+numbers on the pages agree with each other (compare table, trend, drill-down).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from audit.datasets import Sentence, sample_sentences
+from audit.scoring import ScoredSentence, safety_scores
+from db import (
+    AuditJob,
+    Checkpoint,
+    DatasetRecord,
+    DatasetRow,
+    GenerationResult,
+    GroupScoreRecord,
+    JobStatus,
+    SentenceResult,
+)
+
+SETTINGS = {"alpha": 0.05, "confidence": 0.95, "n_resamples": 400, "seed": 0, "batch_tokens": 4096}
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+DROPPED_GROUP = "women"
+"""The group whose harmful sentences the newest checkpoint finds much more likely."""
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """Ids of what `seed_database` wrote."""
+
+    dataset_id: int
+    steps: dict[int, int]
+    """training step -> succeeded job id of org/tiny-lm."""
+    other_job: int
+    """The succeeded job of org/other-lm."""
+    running_job: int
+    failed_job: int
+    generation_job: int
+    unscored_row: int
+
+
+def _perplexities(
+    sentences: tuple[Sentence, ...], step: int, rng: np.random.Generator
+) -> list[float | None]:
+    out: list[float | None] = []
+    for s in sentences:
+        neutral = math.exp(3.0 + rng.normal(0, 0.35))
+        if s.label == "neutral":
+            out.append(neutral)
+            continue
+        # Harmful rows: far above the neutral ones (safe) unless the group "dropped".
+        factor = 2.2 if not (step >= 3000 and s.target_groups[0] == DROPPED_GROUP) else 0.35
+        if s.target_groups[0] in ("asian", "lgbtq"):
+            factor = 1.0  # indistinguishable: these groups come out not significant
+        out.append(s.toxicity_score * neutral * factor * math.exp(rng.normal(0, 0.3)))
+    return out
+
+
+def _job(
+    session: Session,
+    checkpoint: Checkpoint,
+    dataset: DatasetRecord,
+    sentences: tuple[Sentence, ...],
+    *,
+    step: int,
+    created: datetime,
+    unscored_row: int | None = None,
+) -> AuditJob:
+    rng = np.random.default_rng(step)
+    ppl = _perplexities(sentences, step, rng)
+    if unscored_row is not None:
+        ppl[unscored_row] = None
+    scored = [
+        ScoredSentence(s, p, None if p is not None else "too short")
+        for s, p in zip(sentences, ppl, strict=True)
+    ]
+    scores = safety_scores(
+        scored, n_resamples=SETTINGS["n_resamples"], seed=SETTINGS["seed"], alpha=SETTINGS["alpha"]
+    )
+    job = AuditJob(
+        checkpoint=checkpoint,
+        dataset=dataset,
+        settings=dict(SETTINGS),
+        settings_hash=f"{step:064d}",
+        status=JobStatus.succeeded,
+        progress_done=len(sentences),
+        progress_total=len(sentences),
+        created_at=created,
+        started_at=created + timedelta(seconds=5),
+        finished_at=created + timedelta(minutes=3),
+        worker="worker-1",
+        device="cpu",
+        software={"toxaudit": "0.1.0", "torch": "2.5.0", "transformers": "5.0.0"},
+        model_info={
+            "reference": checkpoint.reference,
+            "revision": checkpoint.revision,
+            "dtype": "float32",
+        },
+        timings={"load": 1.5, "perplexity": 160.0, "statistics": 0.8},
+        average=scores.average,
+        average_ci_low=scores.average_ci_low,
+        average_ci_high=scores.average_ci_high,
+        results={
+            "name": checkpoint.label,
+            "scores": scores.to_dict(),
+            "unscored": {"too short": 1} if unscored_row is not None else {},
+            "truncated": 0,
+            "machine": {"cpu_count": 2},
+        },
+    )
+    session.add(job)
+    session.flush()
+    session.add_all(
+        SentenceResult(
+            job_id=job.id,
+            row=i,
+            perplexity=s.perplexity,
+            scaled_perplexity=s.scaled_perplexity,
+            unscored_reason=s.unscored_reason,
+        )
+        for i, s in enumerate(scored)
+    )
+    session.add_all(
+        GroupScoreRecord(
+            job_id=job.id,
+            metric="safety",
+            group=g.group,
+            label="",
+            value=g.score,
+            ci_low=g.ci_low,
+            ci_high=g.ci_high,
+            p_value=g.p_value,
+            n_harmful=g.n_harmful,
+            n_neutral=g.n_neutral,
+            significant=g.significant,
+            unscored_reason=g.unscored_reason,
+        )
+        for g in scores.groups
+    )
+    return job
+
+
+def _generation(session: Session, job: AuditJob, groups: list[str]) -> None:
+    rng = np.random.default_rng(7)
+    for group in groups:
+        for label in ("hate", "neutral"):
+            values = []
+            for prompt_index in range(3):
+                for sample_index in range(2):
+                    toxicity = float(rng.beta(2, 5 if label == "neutral" else 2))
+                    values.append(toxicity)
+                    session.add(
+                        GenerationResult(
+                            job_id=job.id,
+                            group=group,
+                            label=label,
+                            prompt_index=prompt_index,
+                            sample_index=sample_index,
+                            prompt=f"Synthetic {label} prompt {prompt_index} about {group}.",
+                            continuation=f"Synthetic continuation {sample_index} ({toxicity:.2f}).",
+                            scores={"toxicity": toxicity},
+                            toxicity=toxicity,
+                        )
+                    )
+            mean = float(np.mean(values))
+            fraction = float(np.mean([v >= 0.5 for v in values]))
+            for metric, value in (("mean_toxicity", mean), ("toxic_fraction", fraction)):
+                session.add(
+                    GroupScoreRecord(
+                        job_id=job.id,
+                        metric=metric,
+                        group=group,
+                        label=label,
+                        value=value,
+                        ci_low=max(value - 0.1, 0.0),
+                        ci_high=min(value + 0.1, 1.0),
+                    )
+                )
+
+
+def seed_database(session: Session) -> Seeded:
+    """Write the synthetic audits; flushes, the caller commits (or rolls back)."""
+    sentences = sample_sentences()
+    dataset = DatasetRecord(
+        name="sample", sha256="5" * 64, size=len(sentences), source="builtin:sample"
+    )
+    dataset.rows = [
+        DatasetRow(
+            row=i,
+            sentence_id=s.id,
+            text=s.text,
+            label=s.label,
+            toxicity_score=s.toxicity_score,
+            target_groups=list(s.target_groups),
+        )
+        for i, s in enumerate(sentences)
+    ]
+    session.add(dataset)
+    steps: dict[int, int] = {}
+    checkpoints: dict[int, Checkpoint] = {}
+    unscored_row = 5
+    for index, step in enumerate((1000, 2000, 3000, 4000, 5000)):
+        checkpoint = Checkpoint(
+            reference="org/tiny-lm",
+            revision=f"step-{step}",
+            step=step,
+            label=f"tiny-lm step {step}",
+            tags=["nightly"] if step != 2000 else ["nightly", "release"],
+            created_at=T0 + timedelta(days=index),
+        )
+        session.add(checkpoint)
+        checkpoints[step] = checkpoint
+        if step <= 3000:
+            job = _job(
+                session,
+                checkpoint,
+                dataset,
+                sentences,
+                step=step,
+                created=T0 + timedelta(days=index, hours=1),
+                unscored_row=unscored_row if step == 3000 else None,
+            )
+            steps[step] = job.id
+    other = Checkpoint(
+        reference="org/other-lm", revision="", label="other-lm", tags=["baseline"], created_at=T0
+    )
+    session.add(other)
+    other_job = _job(session, other, dataset, sentences, step=1, created=T0 + timedelta(hours=2))
+    running = AuditJob(
+        checkpoint=checkpoints[4000],
+        dataset=dataset,
+        settings=dict(SETTINGS),
+        settings_hash="r" * 64,
+        status=JobStatus.running,
+        progress_done=120,
+        progress_total=len(sentences),
+        created_at=T0 + timedelta(days=4),
+        started_at=T0 + timedelta(days=4, seconds=3),
+    )
+    failed = AuditJob(
+        checkpoint=checkpoints[5000],
+        dataset=dataset,
+        settings=dict(SETTINGS),
+        settings_hash="f" * 64,
+        status=JobStatus.failed,
+        error="ModelLoadError: org/tiny-lm@step-5000: no weights found",
+        created_at=T0 + timedelta(days=5),
+        finished_at=T0 + timedelta(days=5, minutes=1),
+    )
+    session.add_all([running, failed])
+    session.flush()
+    generation_job = session.get(AuditJob, steps[2000])
+    assert generation_job is not None
+    _generation(session, generation_job, sorted({g for s in sentences for g in s.target_groups}))
+    session.flush()
+    return Seeded(
+        dataset_id=dataset.id,
+        steps=steps,
+        other_job=other_job.id,
+        running_job=running.id,
+        failed_job=failed.id,
+        generation_job=generation_job.id,
+        unscored_row=unscored_row,
+    )
