@@ -13,10 +13,10 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from cli import _audit, _gate
+from cli import _audit, _gate, _service_api
 from cli._errors import UsageError, user_errors
 
-COMMAND_MODULES: tuple[ModuleType, ...] = (_audit, _gate)
+COMMAND_MODULES: tuple[ModuleType, ...] = (_audit, _gate, _service_api)
 
 
 def build_parser() -> argparse.ArgumentParser:

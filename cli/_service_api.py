@@ -1,0 +1,254 @@
+"""`toxaudit serve`, `submit` and `token create`: the audit service from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+from cli._errors import UsageError
+
+if TYPE_CHECKING:
+    import httpx
+
+DEFAULT_API = "http://127.0.0.1:8000"
+FINISHED = ("succeeded", "failed", "cancelled")
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
+
+
+def _port(value: str) -> int:
+    number = int(value)
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 65535, got {number}")
+    return number
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = commands.add_parser(
+        "serve",
+        help="run the HTTP API (and, with no broker, an in-process worker)",
+        description="Apply database migrations, then serve the API, its docs at /docs and "
+        "the dashboards. Without TOXAUDIT_BROKER_URL, jobs run on a worker thread of this "
+        "process, so this one command is the whole service on a SQLite file.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    p.add_argument("--port", type=_port, default=8000, help="port to listen on (8000)")
+    p.add_argument(
+        "--no-migrate", action="store_true", help="do not apply database migrations first"
+    )
+    p.set_defaults(handler=cmd_serve)
+
+    p = commands.add_parser(
+        "submit",
+        help="submit an audit to the service",
+        description="Submit an audit over HTTP and print its id; with --wait, show its "
+        "progress and print the group table when it ends.",
+    )
+    p.add_argument("--model", required=True, help="hub id, alias, or a path under the roots")
+    p.add_argument("--revision", help="hub branch, tag or commit")
+    p.add_argument("--label", help="checkpoint label (default: the model reference)")
+    p.add_argument("--step", type=int, help="training step of the checkpoint")
+    p.add_argument("--tag", action="append", default=[], dest="tags", help="tag (repeatable)")
+    p.add_argument("--dataset", default="sample", help="sample, toxigen, or a file on the server")
+    p.add_argument("--alpha", type=float, help="significance level (0.05)")
+    p.add_argument("--resamples", type=_positive, help="bootstrap resamples (1000)")
+    p.add_argument("--seed", type=int, help="bootstrap seed (0)")
+    p.add_argument("--limit", type=_positive, help="score only the first N rows")
+    p.add_argument("--batch-tokens", type=_positive, help="token budget per batch")
+    p.add_argument("--chunk-size", type=_positive, help="rows per worker task")
+    p.add_argument(
+        "--api",
+        default=os.environ.get("TOXAUDIT_API_URL", DEFAULT_API),
+        help=f"service URL (TOXAUDIT_API_URL, default {DEFAULT_API})",
+    )
+    p.add_argument("--token", help="bearer token (default: TOXAUDIT_TOKEN)")
+    p.add_argument("--wait", action="store_true", help="follow the job and print its table")
+    p.add_argument(
+        "--poll-interval", type=float, default=1.0, help="seconds between progress checks (1)"
+    )
+    p.set_defaults(handler=cmd_submit)
+
+    p = commands.add_parser("token", help="API tokens for writes")
+    tokens = p.add_subparsers(dest="token_command", required=True, metavar="COMMAND")
+    t = tokens.add_parser(
+        "create",
+        help="create a bearer token and print it once",
+        description="Print a new token once; the database keeps only its SHA-256.",
+    )
+    t.add_argument("--name", default="default", help="what the token is for (default)")
+    t.set_defaults(handler=cmd_token_create)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api import create_app
+    from db import get_database_settings, upgrade_database
+    from workers import get_embedded_worker, get_worker_settings
+
+    if not args.no_migrate:
+        upgrade_database()
+    app = create_app()
+    worker = get_embedded_worker() if get_worker_settings().embedded else None
+    where = "an in-process worker" if worker else "Celery workers (TOXAUDIT_BROKER_URL)"
+    print(
+        f"toxaudit: serving http://{args.host}:{args.port}/api (docs at /docs) on "
+        f"{get_database_settings().database_url.split('@')[-1]}, jobs run by {where}",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level="info" if args.verbose else "warning",
+            # The body limit is enforced by the app; keep-alive and headers by uvicorn.
+            server_header=False,
+        )
+    finally:
+        if worker is not None:
+            worker.stop()
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    from db import create_api_token, session_scope, upgrade_database
+
+    upgrade_database()
+    with session_scope() as session:
+        token = create_api_token(session, args.name)
+    print(token)
+    print(
+        f"toxaudit: created token {args.name!r}; it is shown only now (the database keeps its "
+        "hash). Send it as 'Authorization: Bearer <token>' or set TOXAUDIT_TOKEN.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _request_body(args: argparse.Namespace) -> dict[str, Any]:
+    options = {
+        key: value
+        for key, value in {
+            "alpha": args.alpha,
+            "resamples": args.resamples,
+            "seed": args.seed,
+            "limit": args.limit,
+            "batch_tokens": args.batch_tokens,
+            "chunk_size": args.chunk_size,
+        }.items()
+        if value is not None
+    }
+    body: dict[str, Any] = {"model": args.model, "dataset": args.dataset, "options": options}
+    for key in ("revision", "label", "step"):
+        if getattr(args, key) is not None:
+            body[key] = getattr(args, key)
+    if args.tags:
+        body["tags"] = args.tags
+    return body
+
+
+class ServiceError(Exception):
+    """The service refused the request or could not be reached."""
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text.strip()[:300] or response.reason_phrase
+    detail = body.get("detail", body) if isinstance(body, dict) else body
+    if isinstance(detail, list):
+        # FastAPI validation errors: name each field.
+        return "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', [])[1:]) or 'body'}: {e.get('msg')}"
+            for e in detail
+            if isinstance(e, dict)
+        )
+    return str(detail)[:300]
+
+
+def _call(client: httpx.Client, method: str, path: str, **kwargs: Any) -> Any:
+    import httpx
+
+    try:
+        response = client.request(method, path, **kwargs)
+    except httpx.HTTPError as exc:
+        raise ServiceError(f"cannot reach {client.base_url}: {exc or type(exc).__name__}") from exc
+    if response.status_code == 401:
+        raise ServiceError(
+            f"{method} {path}: HTTP 401, {_detail(response)} (give --token or set TOXAUDIT_TOKEN)"
+        )
+    if response.is_error:
+        raise ServiceError(f"{method} {path}: HTTP {response.status_code}: {_detail(response)}")
+    return response.json()
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    import httpx
+
+    if args.poll_interval <= 0:
+        raise UsageError(f"--poll-interval must be positive, got {args.poll_interval}")
+    token = args.token or os.environ.get("TOXAUDIT_TOKEN")
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    with httpx.Client(base_url=args.api.rstrip("/"), headers=headers, timeout=60) as client:
+        try:
+            job = _call(client, "POST", "/api/audits", json=_request_body(args))
+            print(job["id"])
+            print(
+                f"toxaudit: audit {job['id']} {job['status']}"
+                + (f" (reusing audit {job['reused_from_id']})" if job.get("reused") else ""),
+                file=sys.stderr,
+            )
+            if not args.wait:
+                return 0
+            job = _follow(client, job, args.poll_interval)
+            return _report(client, job)
+        except ServiceError as exc:
+            print(f"toxaudit: error: {exc}", file=sys.stderr)
+            return 2
+
+
+def _follow(client: httpx.Client, job: dict[str, Any], interval: float) -> dict[str, Any]:
+    from tqdm import tqdm
+
+    progress = job["progress"]
+    with tqdm(
+        total=progress["total"] or None,
+        initial=progress["done"],
+        desc=f"audit {job['id']}",
+        unit="sentence",
+        file=sys.stderr,
+        dynamic_ncols=True,
+    ) as bar:
+        while job["status"] not in FINISHED:
+            time.sleep(interval)
+            job = _call(client, "GET", f"/api/audits/{job['id']}")
+            progress = job["progress"]
+            if progress["total"] and bar.total != progress["total"]:
+                bar.total = progress["total"]
+            bar.update(progress["done"] - bar.n)
+            bar.set_postfix_str(job["status"])
+    return job
+
+
+def _report(client: httpx.Client, job: dict[str, Any]) -> int:
+    from audit.results import format_scores_table
+    from audit.scoring import SafetyScores
+
+    if job["status"] != "succeeded":
+        cause = job.get("error") or "no cause recorded"
+        print(f"toxaudit: audit {job['id']} {job['status']}: {cause}", file=sys.stderr)
+        return 1
+    results = _call(client, "GET", f"/api/audits/{job['id']}/results.json")
+    print(format_scores_table(SafetyScores.from_dict(results["scores"])))
+    return 0
