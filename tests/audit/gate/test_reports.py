@@ -24,6 +24,20 @@ CHECKS = (
     CheckResult("max-drop", "average", Verdict.PASS, -0.0000001, 0.02, "<= 0.02", "a | b"),
 )
 REPORT = GateReport("cand (runs/c/results.json)", "main (base/results.json)", CHECKS)
+
+
+def child(element: ET.Element, tag: str) -> ET.Element:
+    found = element.find(tag)
+    assert found is not None, f"<{element.tag}> has no <{tag}>"
+    return found
+
+
+def attr(element: ET.Element, name: str) -> str:
+    value = element.get(name)
+    assert value is not None, f"<{element.tag}> has no {name}="
+    return value
+
+
 XML = junit_xml(REPORT, timestamp=datetime(2026, 1, 2, 3, 4, 5, 678, tzinfo=UTC), hostname="ci")
 
 
@@ -82,23 +96,23 @@ def test_junit_is_well_formed_with_the_schema_required_structure() -> None:
     ) == ("5", "1", "1", "1")
     assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("5", "1", "1")
     assert suite.get("timestamp") == "2026-01-02T03:04:05"
-    float(suite.get("time"))
+    float(attr(suite, "time"))
     # Ant's schema fixes the order: properties, testcase*, system-out, system-err.
-    tags = [child.tag for child in suite]
+    tags = [element.tag for element in suite]
     assert tags == ["properties", *["testcase"] * len(CHECKS), "system-out", "system-err"]
-    properties = {p.get("name"): p.get("value") for p in suite.find("properties")}
+    properties = {p.get("name"): p.get("value") for p in child(suite, "properties")}
     assert properties == {"candidate": REPORT.candidate, "baseline": REPORT.baseline}
-    assert "gate failed" in suite.find("system-out").text
+    assert "gate failed" in (child(suite, "system-out").text or "")
 
 
 def test_junit_has_one_testcase_per_check_with_its_outcome() -> None:
-    cases = ET.fromstring(XML).find("testsuite").findall("testcase")
+    cases = child(ET.fromstring(XML), "testsuite").findall("testcase")
     assert len(cases) == len(CHECKS)
     for case, check in zip(cases, CHECKS, strict=True):
         assert case.get("name") == check.subject
         assert case.get("classname") == f"toxaudit.gate.{check.check}"
-        float(case.get("time"))
-        outcome = [child.tag for child in case]
+        float(attr(case, "time"))
+        outcome = [element.tag for element in case]
         expected = {
             Verdict.PASS: [],
             Verdict.FAIL: ["failure"],
@@ -106,14 +120,14 @@ def test_junit_has_one_testcase_per_check_with_its_outcome() -> None:
             Verdict.SKIPPED: ["skipped"],
         }[check.verdict]
         assert outcome == expected
-        for child in case:
-            assert child.get("message")
-            if child.tag in ("failure", "error"):
-                assert child.get("type")
-    failure = cases[1].find("failure")
+        for element in case:
+            assert element.get("message")
+            if element.tag in ("failure", "error"):
+                assert element.get("type")
+    failure = child(cases[1], "failure")
     assert failure.get("message") == "value 0.310, needs >= 0.4: p = 0.001"
     # Markup in details is escaped, not parsed.
-    assert cases[3].find("error").get("message") == "no shared <sentences> & co"
+    assert child(cases[3], "error").get("message") == "no shared <sentences> & co"
 
 
 def test_markdown_summary_puts_failures_first_and_escapes_cells() -> None:
@@ -135,9 +149,5 @@ def test_markdown_summary_puts_failures_first_and_escapes_cells() -> None:
 def test_passing_and_empty_reports_render(checks) -> None:
     report = GateReport("c", None, checks)
     assert markdown_summary(report).startswith("## ✅ toxaudit gate passed")
-    assert (
-        ET.fromstring(junit_xml(report, timestamp=datetime.now(UTC), hostname=""))
-        .find("testsuite")
-        .get("hostname")
-        == "localhost"
-    )
+    root = ET.fromstring(junit_xml(report, timestamp=datetime.now(UTC), hostname=""))
+    assert attr(child(root, "testsuite"), "hostname") == "localhost"
