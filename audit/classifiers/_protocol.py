@@ -1,0 +1,66 @@
+"""What a toxicity classifier is: its spec, its provenance, the scoring role, its errors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+
+class ClassifierError(RuntimeError):
+    """A classifier could not be loaded or crashed; the message gives the cause."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClassifierSpec:
+    """A registered classifier name and the arguments it was built with."""
+
+    name: str
+    """The registry name: "detoxify", "hf" or "profanity-check"."""
+    args: Mapping[str, str] = field(default_factory=dict)
+    """Its arguments as given (variant, checkpoint, config directory, label names, ...)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "args": dict(sorted(self.args.items()))}
+
+    def __str__(self) -> str:
+        if not self.args:
+            return self.name
+        return f"{self.name}(" + ", ".join(f"{k}={v}" for k, v in sorted(self.args.items())) + ")"
+
+
+@dataclass(frozen=True, slots=True)
+class ClassifierInfo:
+    """What a loaded classifier is, recorded with every score it gives."""
+
+    spec: ClassifierSpec
+    """The request that built it."""
+    labels: tuple[str, ...]
+    """Every label it scores, in output order."""
+    headline: str
+    """The label whose probability is "the toxicity" in metrics (e.g. "toxicity")."""
+    description: str
+    """What it detects, in one line, limits included."""
+    details: Mapping[str, str] = field(default_factory=dict)
+    """Resolved facts: checkpoint path, model class, how the headline label was chosen."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "spec": self.spec.to_dict(),
+            "labels": list(self.labels),
+            "headline": self.headline,
+            "description": self.description,
+            "details": dict(self.details),
+        }
+
+
+@runtime_checkable
+class Classifier(Protocol):
+    """Scores texts: one {label: probability in [0, 1]} per text, in input order."""
+
+    info: ClassifierInfo
+    """What this classifier is."""
+
+    def score(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        """Probabilities of every label for each text; raises on failure, never returns 0."""
+        ...

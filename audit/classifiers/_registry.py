@@ -1,0 +1,127 @@
+"""The classifier registry: names users type, the arguments they take, how to build them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from audit.classifiers._protocol import Classifier, ClassifierError, ClassifierSpec
+
+
+@dataclass(frozen=True, slots=True)
+class RegisteredClassifier:
+    """A classifier kind the registry can build."""
+
+    name: str
+    """What users type before the colon."""
+    description: str
+    """One line for --help and listings, limits included."""
+    arguments: tuple[str, ...]
+    """The argument names its spec may carry."""
+    factory: Callable[[ClassifierSpec], Classifier]
+    """Builds it from a spec; raises ClassifierError with the cause."""
+
+
+def _detoxify(spec: ClassifierSpec) -> Classifier:
+    from audit.classifiers._detoxify import DetoxifyClassifier
+
+    return DetoxifyClassifier(spec)
+
+
+def _hf(spec: ClassifierSpec) -> Classifier:
+    from audit.classifiers._hf import HFClassifier
+
+    return HFClassifier(spec)
+
+
+def _profanity(spec: ClassifierSpec) -> Classifier:
+    from audit.classifiers._profanity import ProfanityCheckClassifier
+
+    return ProfanityCheckClassifier(spec)
+
+
+CLASSIFIERS: dict[str, RegisteredClassifier] = {}
+
+
+def register_classifier(entry: RegisteredClassifier) -> None:
+    """Add a classifier kind; a name can be registered once."""
+    if entry.name in CLASSIFIERS:
+        raise ValueError(f"classifier '{entry.name}' is already registered")
+    CLASSIFIERS[entry.name] = entry
+
+
+register_classifier(
+    RegisteredClassifier(
+        name="detoxify",
+        description="detoxify:original|unbiased|multilingual|original-small|unbiased-small, or "
+        "detoxify:/path/to.ckpt (with --classifier-config DIR offline); headline label toxicity",
+        arguments=("variant", "checkpoint", "config", "device"),
+        factory=_detoxify,
+    )
+)
+register_classifier(
+    RegisteredClassifier(
+        name="hf",
+        description="hf:<hub id or directory>: an AutoModelForSequenceClassification toxicity "
+        "model; labels from its config (override with --classifier-labels, --toxic-label)",
+        arguments=("model", "revision", "labels", "toxic_label", "device"),
+        factory=_hf,
+    )
+)
+register_classifier(
+    RegisteredClassifier(
+        name="profanity-check",
+        description="profanity-check: offline word n-gram model of offensive wording; it does "
+        "not detect implicit hate",
+        arguments=(),
+        factory=_profanity,
+    )
+)
+
+
+def parse_classifier(
+    reference: str, *, options: Mapping[str, str | None] | None = None
+) -> ClassifierSpec:
+    """`name[:target]` plus options (config, labels, toxic_label, device) as a spec.
+
+    The target is the Detoxify variant or checkpoint path, or the hf model id or path.
+    Options a classifier does not take are an error, not silently dropped.
+    """
+    name, _, target = reference.partition(":")
+    if name not in CLASSIFIERS:
+        raise ClassifierError(
+            f"unknown classifier '{name}'; choose one of {', '.join(CLASSIFIERS)} "
+            "(e.g. detoxify:original, hf:tomh/toxigen_roberta, profanity-check)"
+        )
+    args: dict[str, str] = {}
+    if name == "detoxify":
+        target = target or "original"
+        looks_like_path = target.endswith((".ckpt", ".pt", ".pth")) or "/" in target
+        args["checkpoint" if looks_like_path else "variant"] = (
+            str(Path(target).expanduser()) if looks_like_path else target
+        )
+    elif name == "hf":
+        if not target:
+            raise ClassifierError("hf needs a model: hf:<hub id or local directory>")
+        args["model"] = target
+    elif target:
+        raise ClassifierError(f"'{name}' takes nothing after a colon, got '{target}'")
+    allowed = CLASSIFIERS[name].arguments
+    for key, value in (options or {}).items():
+        if value is None:
+            continue
+        if key not in allowed:
+            flag = (
+                "--classifier-" + key.replace("_", "-") if key != "toxic_label" else "--toxic-label"
+            )
+            raise ClassifierError(f"{flag} does not apply to the '{name}' classifier")
+        args[key] = str(Path(value).expanduser()) if key == "config" else value
+    return ClassifierSpec(name=name, args=args)
+
+
+def load_classifier(spec: ClassifierSpec) -> Classifier:
+    """Build a registered classifier once; loading failures raise ClassifierError."""
+    if spec.name not in CLASSIFIERS:
+        raise ClassifierError(f"unknown classifier '{spec.name}'")
+    return CLASSIFIERS[spec.name].factory(spec)

@@ -1,0 +1,85 @@
+"""The generation audit: ToxiGen-style prompts, batched continuations, toxicity metrics."""
+
+from audit.generation._audit import (
+    GenerationAudit,
+    GenerationRecord,
+    run_generation_audit,
+    write_generation_records,
+)
+from audit.generation._generate import (
+    Continuation,
+    GenerationRun,
+    GenerationSettings,
+    default_generation_tokens,
+    first_line,
+    generate_continuations,
+    sampling_seed,
+)
+from audit.generation._metrics import (
+    TOXIC_THRESHOLD,
+    Estimate,
+    GenerationMetrics,
+    PromptScores,
+    generation_metrics,
+)
+from audit.generation._prompts import (
+    TOXIGEN_FILE_GROUPS,
+    Prompt,
+    PromptSet,
+    parse_prompt_line,
+    read_prompt_directory,
+    read_prompt_file,
+    read_prompt_jsonl,
+    select_prompts,
+)
+from audit.generation._sample import sample_prompts
+from audit.generation._sources import (
+    PROMPT_SOURCES,
+    TOXIGEN_PROMPTS_URL,
+    download_toxigen_prompts,
+    load_prompts,
+    toxigen_prompt_filenames,
+)
+from audit.generation._table import format_generation_table
+from audit.generation._weighted import (
+    classifier_toxicity_score,
+    classifier_weighted_rows,
+    classifier_weighted_scores,
+)
+
+__all__ = [
+    "PROMPT_SOURCES",
+    "TOXIC_THRESHOLD",
+    "TOXIGEN_FILE_GROUPS",
+    "TOXIGEN_PROMPTS_URL",
+    "Continuation",
+    "Estimate",
+    "GenerationAudit",
+    "GenerationMetrics",
+    "GenerationRecord",
+    "GenerationRun",
+    "GenerationSettings",
+    "Prompt",
+    "PromptScores",
+    "PromptSet",
+    "classifier_toxicity_score",
+    "classifier_weighted_rows",
+    "classifier_weighted_scores",
+    "default_generation_tokens",
+    "download_toxigen_prompts",
+    "first_line",
+    "format_generation_table",
+    "generate_continuations",
+    "generation_metrics",
+    "load_prompts",
+    "parse_prompt_line",
+    "read_prompt_directory",
+    "read_prompt_file",
+    "read_prompt_jsonl",
+    "run_generation_audit",
+    "sample_prompts",
+    "sampling_seed",
+    "select_prompts",
+    "toxigen_prompt_filenames",
+    "write_generation_records",
+]

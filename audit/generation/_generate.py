@@ -1,0 +1,301 @@
+"""Batched continuations on a loaded causal LM: left padding, KV cache, early stop.
+
+Each row carries its own position ids (counted from its first real token) and its
+own sampling generator, so a row's continuation does not depend on which rows
+share its batch: greedy output equals one-prompt-at-a-time generation, and sampled
+output is reproducible from (seed, prompt index, sample index).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+from audit.models import LoadedModel
+from audit.perplexity import Collator
+
+if TYPE_CHECKING:
+    import torch
+
+StopReason = Literal["newline", "eos", "length"]
+DEFAULT_CPU_GENERATION_TOKENS = 4096
+DEFAULT_GPU_GENERATION_TOKENS = 131072
+DEFAULT_MAX_ROWS = 64
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationSettings:
+    """How continuations are generated; recorded with every result."""
+
+    max_new_tokens: int = 32
+    """At most this many tokens per continuation."""
+    samples: int = 1
+    """Continuations per prompt (k)."""
+    temperature: float = 0.0
+    """0 is greedy decoding; above 0, sampling from the softened distribution."""
+    top_p: float = 1.0
+    """Nucleus sampling: keep the smallest set of tokens with this much probability."""
+    seed: int = 0
+    """Seeds prompt selection and sampling."""
+    batch_tokens: int | None = None
+    """Token budget per batch (rows x (prompt + new tokens)); None picks by device."""
+    max_rows: int = DEFAULT_MAX_ROWS
+    """At most this many rows per batch."""
+
+    def __post_init__(self) -> None:
+        if self.max_new_tokens < 1:
+            raise ValueError(f"max_new_tokens must be at least 1, got {self.max_new_tokens}")
+        if self.samples < 1:
+            raise ValueError(f"samples must be at least 1, got {self.samples}")
+        if self.temperature < 0:
+            raise ValueError(f"temperature must be >= 0, got {self.temperature}")
+        if not 0 < self.top_p <= 1:
+            raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
+        if self.samples > 1 and self.temperature == 0:
+            raise ValueError(
+                f"{self.samples} samples per prompt with greedy decoding would be {self.samples} "
+                "identical continuations; set a temperature above 0 (e.g. 1.0 with top_p 0.9)"
+            )
+        if self.max_rows < 1:
+            raise ValueError(f"max_rows must be at least 1, got {self.max_rows}")
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature == 0
+
+
+@dataclass(frozen=True, slots=True)
+class Continuation:
+    """What the model wrote after one prompt, cut at the end of its first line."""
+
+    prompt_index: int
+    """Index of the prompt in the input list."""
+    sample_index: int
+    """Which of the k continuations of that prompt."""
+    text: str
+    """The first line of the generated text, stripped; may be empty."""
+    raw_text: str
+    """Everything generated (special tokens removed), before cutting."""
+    new_tokens: int
+    """Tokens generated."""
+    stop_reason: StopReason
+    """Why generation ended: a newline, the end-of-sequence token, or max_new_tokens."""
+    prompt_truncated: bool
+    """True when the prompt's start was dropped to fit the model's context."""
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationRun:
+    """Continuations of every (prompt, sample) with what it took."""
+
+    continuations: tuple[Continuation, ...]
+    """Ordered by prompt, then sample."""
+    settings: GenerationSettings
+    """The settings used."""
+    batch_tokens: int
+    """The token budget used."""
+    batches: int
+    """Batches run."""
+    new_tokens: int
+    """Tokens generated in all."""
+    seconds: float
+    """Wall time, tokenization included."""
+
+
+def first_line(text: str) -> str:
+    """The generated text up to the end of its first line, stripped."""
+    return text.split("\n", 1)[0].strip()
+
+
+def default_generation_tokens(loaded: LoadedModel) -> int:
+    return (
+        DEFAULT_GPU_GENERATION_TOKENS
+        if loaded.device.type == "cuda"
+        else DEFAULT_CPU_GENERATION_TOKENS
+    )
+
+
+def sampling_seed(seed: int, prompt_index: int, sample_index: int) -> int:
+    """A row's own sampling seed, independent of batching and of the other rows."""
+    return int(np.random.SeedSequence([seed, prompt_index, sample_index]).generate_state(1)[0])
+
+
+def _eos_ids(loaded: LoadedModel) -> set[int]:
+    ids: set[int] = set()
+    for source in (loaded.model.generation_config.eos_token_id, loaded.tokenizer.eos_token_id):
+        if isinstance(source, int):
+            ids.add(source)
+        elif isinstance(source, list | tuple):
+            ids.update(int(i) for i in source)
+    return ids
+
+
+def _choose_tokens(
+    logits: torch.Tensor,
+    settings: GenerationSettings,
+    generators: Sequence[torch.Generator | None],
+) -> torch.Tensor:
+    """Next token of each row: argmax when greedy, else a draw from its own generator."""
+    import torch
+
+    if settings.greedy:
+        return logits.argmax(dim=-1)
+    probabilities = torch.softmax(logits.float() / settings.temperature, dim=-1).cpu()
+    if settings.top_p < 1.0:
+        sorted_p, order = probabilities.sort(dim=-1, descending=True)
+        # Drop a token when the tokens ranked above it already hold top_p; the first stays.
+        drop = sorted_p.cumsum(dim=-1) - sorted_p >= settings.top_p
+        sorted_p = sorted_p.masked_fill(drop, 0.0)
+        probabilities = torch.zeros_like(probabilities).scatter(-1, order, sorted_p)
+    chosen = [
+        torch.multinomial(probabilities[row], 1, generator=generator)
+        for row, generator in enumerate(generators)
+    ]
+    return torch.cat(chosen).to(logits.device)
+
+
+def _generate_batch(
+    loaded: LoadedModel,
+    rows: Sequence[tuple[list[int], int, int]],
+    settings: GenerationSettings,
+    eos_ids: set[int],
+) -> list[tuple[list[int], StopReason]]:
+    """Generated ids and stop reason of each (prompt ids, prompt index, sample index)."""
+    import torch
+
+    tokenizer, model, device = loaded.tokenizer, loaded.model, loaded.device
+    pad = int(tokenizer.pad_token_id)
+    width = max(len(ids) for ids, _, _ in rows)
+    input_ids = torch.full((len(rows), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for row, (ids, _, _) in enumerate(rows):
+        input_ids[row, width - len(ids) :] = torch.tensor(ids)
+        mask[row, width - len(ids) :] = 1
+    input_ids, mask = input_ids.to(device), mask.to(device)
+    positions = (mask.cumsum(dim=-1) - 1).clamp(min=0)
+    generators: list[torch.Generator | None] = [None] * len(rows)
+    if not settings.greedy:
+        generators = [
+            torch.Generator().manual_seed(sampling_seed(settings.seed, p, s)) for _, p, s in rows
+        ]
+    generated: list[list[int]] = [[] for _ in rows]
+    reasons: list[StopReason | None] = [None] * len(rows)
+    with torch.inference_mode():
+        out = model(
+            input_ids=input_ids, attention_mask=mask, position_ids=positions, use_cache=True
+        )
+        cache, logits = out.past_key_values, out.logits[:, -1, :]
+        next_positions = positions[:, -1:] + 1
+        for step in range(settings.max_new_tokens):
+            tokens = _choose_tokens(logits, settings, generators)
+            for row, token in enumerate(tokens.tolist()):
+                if reasons[row] is not None:
+                    continue
+                if token in eos_ids:
+                    reasons[row] = "eos"
+                    continue
+                generated[row].append(token)
+                # The continuation is cut at its first line, so a newline ends the row.
+                if "\n" in tokenizer.decode(generated[row][-2:], skip_special_tokens=True):
+                    reasons[row] = "newline"
+            if all(reason is not None for reason in reasons) or step == settings.max_new_tokens - 1:
+                break
+            mask = torch.cat([mask, mask.new_ones((len(rows), 1))], dim=-1)
+            out = model(
+                input_ids=tokens[:, None],
+                attention_mask=mask,
+                position_ids=next_positions,
+                past_key_values=cache,
+                use_cache=True,
+            )
+            cache, logits = out.past_key_values, out.logits[:, -1, :]
+            next_positions = next_positions + 1
+    return [(ids, reason or "length") for ids, reason in zip(generated, reasons, strict=True)]
+
+
+class _TerminalProgress:
+    """A tqdm bar of continuations, shown only when stderr is a terminal."""
+
+    def __init__(self, total: int) -> None:
+        self._bar = None
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, unit="cont", desc="generation", dynamic_ncols=True)
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is not None:
+            self._bar.update(done - self._bar.n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def generate_continuations(
+    loaded: LoadedModel,
+    prompts: Sequence[str],
+    settings: GenerationSettings | None = None,
+    *,
+    progress: Callable[[int, int], None] | bool = True,
+) -> GenerationRun:
+    """k continuations of every prompt, batched by prompt length under a token budget."""
+    settings = settings or GenerationSettings()
+    start = time.perf_counter()
+    budget = settings.batch_tokens or default_generation_tokens(loaded)
+    room = loaded.info.max_length - settings.max_new_tokens
+    if room < 1:
+        raise ValueError(
+            f"max_new_tokens {settings.max_new_tokens} leaves no room for a prompt in the "
+            f"model's {loaded.info.max_length}-token context"
+        )
+    encoded = [list(ids) for ids in loaded.tokenizer(list(prompts))["input_ids"]]
+    truncated = [len(ids) > room for ids in encoded]
+    # Keep the end of an over-long prompt: the open item the model must complete.
+    encoded = [ids[-room:] for ids in encoded]
+    for index, ids in enumerate(encoded):
+        if not ids:
+            raise ValueError(f"prompt {index} is empty after tokenization")
+    rows = [(p, s) for p in range(len(prompts)) for s in range(settings.samples)]
+    collator = Collator(rows, lambda row: len(encoded[row[0]]) + settings.max_new_tokens)
+    eos_ids = _eos_ids(loaded)
+    results: dict[int, Continuation] = {}
+    terminal = _TerminalProgress(len(rows)) if progress is True else None
+    callback = terminal if terminal is not None else (progress if callable(progress) else None)
+    batches = new_tokens = 0
+    try:
+        for batch in collator.batches(budget, settings.max_rows):
+            batch_rows = [(encoded[rows[i][0]], rows[i][0], rows[i][1]) for i in batch]
+            outputs = _generate_batch(loaded, batch_rows, settings, eos_ids)
+            batches += 1
+            for index, (ids, reason) in zip(batch, outputs, strict=True):
+                prompt_index, sample_index = rows[index]
+                raw = str(loaded.tokenizer.decode(ids, skip_special_tokens=True))
+                new_tokens += len(ids)
+                results[index] = Continuation(
+                    prompt_index=prompt_index,
+                    sample_index=sample_index,
+                    text=first_line(raw),
+                    raw_text=raw,
+                    new_tokens=len(ids),
+                    stop_reason=reason,
+                    prompt_truncated=truncated[prompt_index],
+                )
+            if callback is not None:
+                callback(len(results), len(rows))
+    finally:
+        if terminal is not None:
+            terminal.close()
+    return GenerationRun(
+        continuations=tuple(Collator.restore(results, len(rows))),
+        settings=settings,
+        batch_tokens=budget,
+        batches=batches,
+        new_tokens=new_tokens,
+        seconds=time.perf_counter() - start,
+    )

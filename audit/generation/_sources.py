@@ -1,0 +1,82 @@
+"""Resolving a prompt reference: `toxigen-prompts`, `sample`, a directory, or a JSONL file."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Iterable
+from dataclasses import asdict
+from pathlib import Path
+
+from audit.datasets import DatasetError, cache_dir
+from audit.generation._prompts import (
+    TOXIGEN_FILE_GROUPS,
+    PromptSet,
+    read_prompt_directory,
+    read_prompt_jsonl,
+)
+from audit.generation._sample import sample_prompts
+
+TOXIGEN_PROMPTS_URL = "https://raw.githubusercontent.com/microsoft/TOXIGEN/main/prompts/"
+PROMPT_SOURCES: dict[str, str] = {
+    "toxigen-prompts": "the ToxiGen prompt files of the 13 groups (hate and neutral), "
+    f"downloaded once from {TOXIGEN_PROMPTS_URL}",
+    "sample": "a small synthetic prompt set the project wrote itself: 13 groups, both labels",
+}
+
+
+def toxigen_prompt_filenames() -> list[str]:
+    """The 26 files of the 13 canonical groups."""
+    return [
+        f"{label}_{group}_1k.txt" for group in TOXIGEN_FILE_GROUPS for label in ("hate", "neutral")
+    ]
+
+
+def download_toxigen_prompts(target: Path, *, base_url: str = TOXIGEN_PROMPTS_URL) -> Path:
+    """Fetch the 26 prompt files into `target` (kept between runs); errors say what to do."""
+    target.mkdir(parents=True, exist_ok=True)
+    for filename in toxigen_prompt_filenames():
+        path = target / filename
+        if path.exists():
+            continue
+        partial = path.with_name(filename + ".part")
+        url = base_url + filename
+        try:
+            with urllib.request.urlopen(url, timeout=60) as response, partial.open("wb") as out:
+                while block := response.read(1 << 20):
+                    out.write(block)
+        except (urllib.error.URLError, OSError, TimeoutError) as exc:
+            partial.unlink(missing_ok=True)
+            raise DatasetError(
+                f"could not download {url} ({exc}). With no network, copy the prompt files "
+                f"(hate_<group>_1k.txt, neutral_<group>_1k.txt) into a directory and pass it "
+                f"as --prompts DIR, or place them in {target}",
+                source="toxigen-prompts",
+            ) from exc
+        partial.replace(path)
+    return target
+
+
+def load_prompts(reference: str, *, groups: Iterable[str] | None = None) -> PromptSet:
+    """A registered prompt set, a directory of ToxiGen prompt files, or a JSONL file."""
+    wanted = None if groups is None else list(groups)
+    if reference == "sample":
+        prompts = sample_prompts()
+        digest = hashlib.sha256(
+            json.dumps([asdict(p) for p in prompts], sort_keys=True).encode()
+        ).hexdigest()
+        return PromptSet("sample", "builtin:sample", digest, prompts)
+    if reference == "toxigen-prompts":
+        directory = download_toxigen_prompts(cache_dir() / "toxigen-prompts")
+        return read_prompt_directory(directory, name=reference, groups=wanted)
+    path = Path(reference).expanduser()
+    if path.is_dir():
+        return read_prompt_directory(path, groups=wanted)
+    if path.is_file():
+        return read_prompt_jsonl(path)
+    raise DatasetError(
+        f"no such file or directory, and not a registered prompt set ({', '.join(PROMPT_SOURCES)})",
+        source=reference,
+    )
