@@ -137,7 +137,7 @@ def _significant_check(diff: GroupDifference, max_drop: float, confidence: float
         drop,
         max_drop,
         requirement,
-        f"{evidence}: the interval reaches zero, within sampling noise",
+        f"{evidence}: the interval includes zero, within sampling noise",
     )
 
 
