@@ -14,10 +14,18 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from audit.datasets import Dataset, DatasetError, parse_sentence
+from audit.datasets import Dataset, DatasetError, Sentence, parse_sentence
 from audit.results import RunResult
 from audit.scoring import ScoredSentence
-from db._models import AuditJob, DatasetRow, GroupScoreRecord, JobStatus, SentenceResult, utcnow
+from db._models import (
+    AuditJob,
+    DatasetRecord,
+    DatasetRow,
+    GroupScoreRecord,
+    JobStatus,
+    SentenceResult,
+    utcnow,
+)
 from db._submit import _upsert_insert
 
 ACTIVE_STATUSES: tuple[JobStatus, ...] = (JobStatus.queued, JobStatus.running)
@@ -242,7 +250,7 @@ def job_status(session: Session, job_id: int) -> JobStatus | None:
     return None if status is None else JobStatus(status)
 
 
-def _sentence(row: DatasetRow, *, source: str) -> Any:
+def _sentence(row: DatasetRow, *, source: str) -> Sentence:
     record = {
         "id": row.sentence_id,
         "text": row.text,
@@ -253,25 +261,38 @@ def _sentence(row: DatasetRow, *, source: str) -> Any:
     return parse_sentence(record, source=source, row=row.row + 1)
 
 
-def load_job_dataset(session: Session, job: AuditJob) -> Dataset:
-    """The rows the job scores, validated again: stored rows are input like any other.
+def _dataset_source(record: DatasetRecord) -> str:
+    return f"data set '{record.name}' (sha256 {record.sha256[:12]}) in the database"
 
-    Raises DatasetError naming the data set, row and field of a malformed row.
+
+def load_job_sentences(session: Session, job: AuditJob, start: int, stop: int) -> list[Sentence]:
+    """Rows start..stop-1 of the job's data set, validated again: stored rows are input
+    like any other. Raises DatasetError naming the data set, row and field.
     """
-    record = job.dataset
-    source = f"data set '{record.name}' (sha256 {record.sha256[:12]}) in the database"
+    stop = min(stop, job.progress_total)
+    source = _dataset_source(job.dataset)
     rows = list(
         session.scalars(
             select(DatasetRow)
-            .where(DatasetRow.dataset_id == record.id, DatasetRow.row < job.progress_total)
+            .where(
+                DatasetRow.dataset_id == job.dataset_id,
+                DatasetRow.row >= start,
+                DatasetRow.row < stop,
+            )
             .order_by(DatasetRow.row)
         )
     )
-    if [r.row for r in rows] != list(range(job.progress_total)):
+    if [r.row for r in rows] != list(range(start, stop)):
         raise DatasetError(
-            f"expected rows 1..{job.progress_total}, found {len(rows)} stored rows", source=source
+            f"expected rows {start + 1}..{stop}, found {len(rows)} stored rows", source=source
         )
-    sentences = tuple(_sentence(row, source=source) for row in rows)
+    return [_sentence(row, source=source) for row in rows]
+
+
+def load_job_dataset(session: Session, job: AuditJob) -> Dataset:
+    """The rows the job scores (its limit applied) as a validated Dataset."""
+    record = job.dataset
+    sentences = tuple(load_job_sentences(session, job, 0, job.progress_total))
     return Dataset(record.name, sentences, record.sha256, record.source)
 
 

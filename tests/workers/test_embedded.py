@@ -1,0 +1,209 @@
+"""The embedded worker: the same steps on a background thread, on SQLite, no services."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from audit.datasets import Dataset
+from audit.scoring import safety_scores
+from db import JobStatus, SentenceResult, cancel_job, load_scored_rows, submit_job
+from tests.workers.conftest import get_job, reference_rows, submit, unique_settings
+from workers import EmbeddedWorker, ModelCache, score_chunk
+
+LIMIT = 104
+
+
+@pytest.fixture()
+def embedded(sqlite_sessions: sessionmaker[Session]):  # type: ignore[no-untyped-def]
+    worker = EmbeddedWorker(sqlite_sessions, chunk_size=25, retry_delay=0.01)
+    worker.start(resume=False)
+    yield worker
+    worker.stop()
+
+
+def test_job_matches_an_uninterrupted_run(
+    embedded: EmbeddedWorker,
+    sqlite_sessions: sessionmaker[Session],
+    tiny_llama_dir: Path,
+    sample_dataset: Dataset,
+) -> None:
+    job_id = submit(sqlite_sessions, tiny_llama_dir, sample_dataset, limit=LIMIT)
+    embedded.submit(job_id)
+    assert embedded.wait_idle(120)
+    job = get_job(sqlite_sessions, job_id)
+    assert job.status is JobStatus.succeeded, job.error
+    assert (job.progress_done, job.progress_total) == (LIMIT, LIMIT)
+    assert job.device == "cpu" and job.model_info["model_type"] == "llama"
+    # One model load for all five chunks: the cache keeps it between them.
+    assert embedded.models.loads == 1
+
+    expected = reference_rows(tiny_llama_dir, sample_dataset, LIMIT)
+    with sqlite_sessions() as session:
+        rows = load_scored_rows(session, job_id)
+        count = session.scalar(
+            select(func.count()).select_from(SentenceResult).where(SentenceResult.job_id == job_id)
+        )
+    assert count == LIMIT
+    assert [r.sentence for r in rows] == [r.sentence for r in expected]
+    for got, want in zip(rows, expected, strict=True):
+        assert got.perplexity == pytest.approx(want.perplexity, rel=1e-5)
+    reference = safety_scores(expected, n_resamples=200, seed=job.settings["seed"])
+    assert job.results is not None
+    stored = {g["group"]: g for g in job.results["scores"]["groups"]}
+    for group in reference.groups:
+        assert stored[group.group]["score"] == pytest.approx(group.score)
+        assert stored[group.group]["p_value"] == pytest.approx(group.p_value)
+    assert job.results["dataset"]["n_sentences"] == LIMIT
+    assert job.results["perplexities_file"] is None
+
+
+def test_bad_model_fails_with_cause_and_spares_other_jobs(
+    embedded: EmbeddedWorker,
+    sqlite_sessions: sessionmaker[Session],
+    tiny_llama_dir: Path,
+    sample_dataset: Dataset,
+    tmp_path: Path,
+) -> None:
+    bad = submit(sqlite_sessions, tmp_path / "no-such-model", sample_dataset, limit=30)
+    good = submit(sqlite_sessions, tiny_llama_dir, sample_dataset, limit=30)
+    embedded.submit(bad)
+    embedded.submit(good)
+    assert embedded.wait_idle(120)
+    failed = get_job(sqlite_sessions, bad)
+    assert failed.status is JobStatus.failed
+    assert failed.error is not None and "could not load the model" in failed.error
+    assert "no-such-model" in failed.error
+    assert get_job(sqlite_sessions, good).status is JobStatus.succeeded
+
+
+def test_cancelled_job_runs_no_chunk(
+    sqlite_sessions: sessionmaker[Session], tiny_llama_dir: Path, sample_dataset: Dataset
+) -> None:
+    worker = EmbeddedWorker(sqlite_sessions, chunk_size=10)
+    job_id = submit(sqlite_sessions, tiny_llama_dir, sample_dataset, limit=50)
+    with sqlite_sessions() as session, session.begin():
+        cancel_job(session, job_id)
+    worker.start(resume=False)
+    try:
+        worker.submit(job_id)
+        assert worker.wait_idle(60)
+    finally:
+        worker.stop()
+    job = get_job(sqlite_sessions, job_id)
+    assert job.status is JobStatus.cancelled and job.progress_done == 0
+    assert worker.models.loads == 0
+
+
+def test_cancel_mid_job_stops_remaining_chunks(
+    sqlite_sessions: sessionmaker[Session], tiny_llama_dir: Path, sample_dataset: Dataset
+) -> None:
+    job_id = submit(sqlite_sessions, tiny_llama_dir, sample_dataset, limit=60)
+    models = ModelCache()
+    first = score_chunk(sqlite_sessions, job_id, 0, 20, worker="test", models=models)
+    assert first.written == 20 and not first.complete
+    with sqlite_sessions() as session, session.begin():
+        cancel_job(session, job_id)
+    later = score_chunk(sqlite_sessions, job_id, 20, 40, worker="test", models=models)
+    assert later.written == 0 and later.skipped == "the job has ended"
+    job = get_job(sqlite_sessions, job_id)
+    assert job.status is JobStatus.cancelled and job.progress_done == 20
+
+
+def test_start_resumes_active_jobs_without_redoing_rows(
+    sqlite_sessions: sessionmaker[Session], tiny_llama_dir: Path, sample_dataset: Dataset
+) -> None:
+    job_id = submit(sqlite_sessions, tiny_llama_dir, sample_dataset, limit=40)
+    # A previous process scored one chunk and stopped.
+    score_chunk(sqlite_sessions, job_id, 0, 20, worker="gone", models=ModelCache())
+    with sqlite_sessions() as session:
+        before = {r.sentence.id: r.perplexity for r in load_scored_rows(session, job_id)}
+    worker = EmbeddedWorker(sqlite_sessions, chunk_size=20)
+    worker.start(resume=True)
+    try:
+        assert worker.wait_idle(60)
+    finally:
+        worker.stop()
+    job = get_job(sqlite_sessions, job_id)
+    assert job.status is JobStatus.succeeded and job.worker == "gone"
+    with sqlite_sessions() as session:
+        after = {r.sentence.id: r.perplexity for r in load_scored_rows(session, job_id)}
+    assert len(after) == 40 and all(after[k] == v for k, v in before.items())
+
+
+def test_identical_submission_after_success_is_reused(
+    embedded: EmbeddedWorker,
+    sqlite_sessions: sessionmaker[Session],
+    tiny_llama_dir: Path,
+    sample_dataset: Dataset,
+) -> None:
+    settings = unique_settings(limit=20)
+    with sqlite_sessions() as session, session.begin():
+        job, _ = submit_job(
+            session,
+            model_reference=str(tiny_llama_dir),
+            revision=None,
+            label="a",
+            step=1,
+            tags=[],
+            dataset=sample_dataset,
+            settings=settings,
+        )
+    embedded.submit(job.id)
+    assert embedded.wait_idle(60)
+    with sqlite_sessions() as session, session.begin():
+        twin, reused = submit_job(
+            session,
+            model_reference=str(tiny_llama_dir),
+            revision=None,
+            label="a",
+            step=1,
+            tags=[],
+            dataset=sample_dataset,
+            settings=settings,
+        )
+    assert reused and twin.status is JobStatus.succeeded and twin.reused_from_id == job.id
+    assert get_job(sqlite_sessions, twin.id).results == get_job(sqlite_sessions, job.id).results
+
+
+def test_dispatch_without_broker_runs_in_process(
+    monkeypatch: pytest.MonkeyPatch,
+    sqlite_url: str,
+    sqlite_sessions: sessionmaker[Session],
+    tiny_llama_dir: Path,
+    sample_dataset: Dataset,
+) -> None:
+    import db
+    import workers._dispatch as dispatch
+    from workers import dispatch_job, get_worker_settings
+
+    monkeypatch.setenv("TOXAUDIT_DATABASE_URL", sqlite_url)
+    monkeypatch.delenv("TOXAUDIT_BROKER_URL", raising=False)
+    monkeypatch.setenv("TOXAUDIT_CHUNK_SIZE", "15")
+    for cached in (
+        get_worker_settings,
+        db.get_database_settings,
+        db.get_engine,
+        db.get_sessionmaker,
+    ):
+        cached.cache_clear()
+    monkeypatch.setattr(dispatch, "_embedded", None)
+    try:
+        job_id = submit(sqlite_sessions, tiny_llama_dir, sample_dataset, limit=30)
+        dispatch_job(job_id)
+        worker = dispatch.get_embedded_worker()
+        assert worker.running
+        assert worker.wait_idle(60)
+        assert get_job(sqlite_sessions, job_id).status is JobStatus.succeeded
+        worker.stop()
+    finally:
+        for cached in (
+            get_worker_settings,
+            db.get_database_settings,
+            db.get_engine,
+            db.get_sessionmaker,
+        ):
+            cached.cache_clear()

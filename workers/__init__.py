@@ -1,0 +1,51 @@
+"""Celery workers and the embedded in-process worker: wiring around audit/ and db/."""
+
+from workers._app import (
+    AGGREGATE_TASK,
+    CHUNK_TASK,
+    DEFAULT_QUEUE,
+    GPU_QUEUE,
+    PLAN_TASK,
+    TASK_ROUTES,
+    app,
+    celery_config,
+)
+from workers._dispatch import EmbeddedWorker, dispatch_job, get_embedded_worker
+from workers._model_cache import ModelCache
+from workers._policy import MAX_RETRIES, TRANSIENT_ERRORS
+from workers._settings import WorkerSettings, get_worker_settings
+from workers._steps import ChunkOutcome, Plan, aggregate_job, plan_job, score_chunk
+from workers._tasks import (
+    aggregate_job_task,
+    job_task,
+    plan_job_task,
+    score_chunk_task,
+)
+
+__all__ = [
+    "AGGREGATE_TASK",
+    "CHUNK_TASK",
+    "DEFAULT_QUEUE",
+    "GPU_QUEUE",
+    "MAX_RETRIES",
+    "PLAN_TASK",
+    "TASK_ROUTES",
+    "TRANSIENT_ERRORS",
+    "ChunkOutcome",
+    "EmbeddedWorker",
+    "ModelCache",
+    "Plan",
+    "WorkerSettings",
+    "aggregate_job",
+    "aggregate_job_task",
+    "app",
+    "celery_config",
+    "dispatch_job",
+    "get_embedded_worker",
+    "get_worker_settings",
+    "job_task",
+    "plan_job",
+    "plan_job_task",
+    "score_chunk",
+    "score_chunk_task",
+]

@@ -1,0 +1,238 @@
+"""The three steps of a job, as plain functions of ids: plan, score a chunk, aggregate.
+
+Celery tasks and the embedded worker call these same functions. Each step reads the
+job from the database again and commits before returning, so the caller enqueues
+follow-up work only after the commit, and a repeated step (a redelivered task)
+changes nothing: chunk rows are upserts keyed on job+row, aggregation replaces its
+group rows and is refused once the job has ended.
+
+Aggregation is triggered by a database counter, not a Celery chord: the chunk whose
+commit brings the job's row count to its total enqueues the aggregation. The count
+lives in the same transaction as the rows (under the job's row lock), so it survives
+worker death, redelivery and a broker restart; a chord's counter lives in the result
+backend, is lost with it, and counts a redelivered chunk twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from db import (
+    ACTIVE_STATUSES,
+    AuditJob,
+    fail_job,
+    finalize_job,
+    job_status,
+    load_job_dataset,
+    load_job_sentences,
+    load_scored_rows,
+    normalize_settings,
+    record_chunk,
+    record_model,
+    scored_row_numbers,
+    start_job,
+    truncated_count,
+    utcnow,
+)
+from workers._model_cache import ModelCache
+
+logger = logging.getLogger(__name__)
+
+SessionFactory = Callable[[], Session]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What a job still needs."""
+
+    chunks: tuple[tuple[int, int], ...]
+    """Row ranges [start, stop) not yet recorded."""
+    aggregate: bool
+    """Every row is in: only the aggregation is left."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkOutcome:
+    """What running one chunk did."""
+
+    written: int
+    """Rows recorded now (0 for a redelivered chunk or an ended job)."""
+    complete: bool
+    """This chunk's commit completed the job's rows: enqueue the aggregation."""
+    skipped: str | None = None
+    """Why no work was done (the job had ended), when none was."""
+
+
+def plan_job(session_factory: SessionFactory, job_id: int, chunk_size: int) -> Plan:
+    """The chunks of a job that are still missing; a resumed job skips recorded rows."""
+    with session_factory() as session:
+        job = session.get(AuditJob, job_id)
+        if job is None or job.status not in ACTIVE_STATUSES:
+            return Plan((), aggregate=False)
+        total = job.progress_total
+        done = scored_row_numbers(session, job_id)
+    chunks = tuple(
+        (start, min(start + chunk_size, total))
+        for start in range(0, total, chunk_size)
+        if not done.issuperset(range(start, min(start + chunk_size, total)))
+    )
+    return Plan(chunks, aggregate=not chunks)
+
+
+def _model_spec(job: AuditJob) -> Any:
+    from audit.models import ModelSpec
+
+    settings = job.settings
+    return ModelSpec(
+        reference=job.checkpoint.reference,
+        revision=job.checkpoint.revision or None,
+        device=str(settings.get("device", "auto")),
+        dtype=settings.get("dtype", "auto"),
+        trust_remote_code=bool(settings.get("trust_remote_code", False)),
+    )
+
+
+def record_failure(session_factory: SessionFactory, job_id: int, cause: str) -> None:
+    """Fail an active job with its cause, in a transaction of its own."""
+    with session_factory() as session, session.begin():
+        if fail_job(session, job_id, cause):
+            logger.warning("audit job %s failed: %s", job_id, cause)
+
+
+def score_chunk(
+    session_factory: SessionFactory,
+    job_id: int,
+    start: int,
+    stop: int,
+    *,
+    worker: str,
+    models: ModelCache,
+) -> ChunkOutcome:
+    """Score rows [start, stop) of a job and record them; a bad model or data set fails
+    the job with its cause (no retry: it would fail the same way)."""
+    from audit.datasets import DatasetError
+    from audit.models import ModelLoadError
+    from audit.pipeline import score_sentences
+    from audit.results import software_versions
+
+    # The first transaction only marks the job running and reads the rows; the
+    # forward passes run outside any transaction, so no lock is held while scoring.
+    with session_factory() as session, session.begin():
+        job = start_job(session, job_id, worker=worker)
+        if job is None:
+            return ChunkOutcome(0, complete=False, skipped="the job has ended")
+        spec = _model_spec(job)
+        batch_tokens = job.settings.get("batch_tokens")
+        done = scored_row_numbers(session, job_id)
+        try:
+            sentences = load_job_sentences(session, job, start, stop)
+        except DatasetError as exc:
+            fail_job(session, job_id, f"bad data set: {exc}")
+            return ChunkOutcome(0, complete=False, skipped="bad data set")
+
+    rows: list[Any] = []
+    truncated: list[bool] = []
+    if not done.issuperset(range(start, start + len(sentences))):
+        try:
+            loaded = models.get(spec)
+        except ModelLoadError as exc:
+            record_failure(session_factory, job_id, f"could not load the model: {exc}")
+            return ChunkOutcome(0, complete=False, skipped="model load failed")
+        with session_factory() as session, session.begin():
+            record_model(
+                session,
+                job_id,
+                model_info=loaded.info.to_dict(),
+                device=str(loaded.device),
+                software=dict(software_versions()),
+            )
+        # A job cancelled while the model loaded stops here, before the forward passes.
+        with session_factory() as session:
+            if job_status(session, job_id) not in ACTIVE_STATUSES:
+                return ChunkOutcome(0, complete=False, skipped="the job has ended")
+        rows, run = score_sentences(loaded, sentences, batch_tokens=batch_tokens, progress=False)
+        truncated = [result.truncated for result in run.results]
+
+    with session_factory() as session, session.begin():
+        write = record_chunk(session, job_id, start, rows, truncated=truncated)
+    logger.info(
+        "audit job %s rows %d-%d: %d written, %d/%d done",
+        job_id,
+        start,
+        stop - 1,
+        write.written,
+        write.done,
+        write.total,
+    )
+    return ChunkOutcome(write.written, complete=write.complete)
+
+
+def _seconds(later: datetime | None, earlier: datetime | None) -> float:
+    if later is None or earlier is None:
+        return 0.0
+    # SQLite hands back naive datetimes; both were written in UTC.
+    if (later.tzinfo is None) != (earlier.tzinfo is None):
+        later, earlier = later.replace(tzinfo=None), earlier.replace(tzinfo=None)
+    return max(0.0, (later - earlier).total_seconds())
+
+
+def aggregate_job(session_factory: SessionFactory, job_id: int) -> bool:
+    """Statistics over the recorded rows; True if this call finished the job."""
+    from audit.perplexity import DEFAULT_CPU_BATCH_TOKENS, DEFAULT_GPU_BATCH_TOKENS
+    from audit.pipeline import AuditOptions, build_result
+
+    with session_factory() as session:
+        job = session.get(AuditJob, job_id)
+        if job is None or job.status not in ACTIVE_STATUSES:
+            return False
+        rows = load_scored_rows(session, job_id)
+        if len(rows) < job.progress_total:
+            # Enqueued by a stale count (cannot happen under the row lock); the last
+            # chunk will enqueue the aggregation again.
+            logger.warning(
+                "audit job %s: aggregation with %d rows missing",
+                job_id,
+                job.progress_total - len(rows),
+            )
+            return False
+        dataset = load_job_dataset(session, job)
+        settings = normalize_settings(job.settings)
+        options = AuditOptions(
+            alpha=float(settings["alpha"]),
+            confidence=float(settings["confidence"]),
+            n_resamples=int(settings["n_resamples"]),
+            seed=int(settings["seed"]),
+            batch_tokens=settings.get("batch_tokens"),
+            limit=settings.get("limit"),
+        )
+        on_gpu = (job.device or "").startswith("cuda")
+        budget = options.batch_tokens or (
+            DEFAULT_GPU_BATCH_TOKENS if on_gpu else DEFAULT_CPU_BATCH_TOKENS
+        )
+        now = utcnow()
+        scoring = _seconds(now, job.started_at)
+        result = build_result(
+            name=job.checkpoint.label,
+            loaded_info=dict(job.model_info),
+            dataset=dataset,
+            rows=rows,
+            options=options,
+            batch_tokens=budget,
+            timings={
+                "queued_seconds": _seconds(job.started_at, job.created_at),
+                "perplexity_seconds": scoring,
+                "sentences_per_second": len(rows) / scoring if scoring > 0 else 0.0,
+            },
+            truncated=truncated_count(session, job_id),
+        )
+    with session_factory() as session, session.begin():
+        finished = finalize_job(session, job_id, result)
+    if finished:
+        logger.info("audit job %s succeeded: average %s", job_id, result.scores.average)
+    return finished

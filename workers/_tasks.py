@@ -1,0 +1,142 @@
+"""Celery tasks: thin wrappers that call the steps with ids and enqueue what follows.
+
+Every option lives in `job_task`; the steps re-read the database, so a redelivered
+task is harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from celery import Task
+from celery.exceptions import SoftTimeLimitExceeded
+from celery.signals import worker_process_init
+
+from workers._app import AGGREGATE_TASK, CHUNK_TASK, PLAN_TASK, app
+from workers._model_cache import ModelCache
+from workers._policy import MAX_RETRIES, RETRY_BACKOFF_MAX, TRANSIENT_ERRORS, describe_failure
+from workers._settings import get_worker_settings
+from workers._steps import SessionFactory, aggregate_job, plan_job, record_failure, score_chunk
+
+logger = logging.getLogger(__name__)
+
+_models: ModelCache | None = None
+
+
+def _session_factory() -> SessionFactory:
+    from db import get_sessionmaker
+
+    return get_sessionmaker()
+
+
+def _model_cache() -> ModelCache:
+    global _models
+    if _models is None:
+        _models = ModelCache(get_worker_settings().model_cache_size)
+    return _models
+
+
+class _SettingsLimit:
+    """A task time limit read from WorkerSettings when the worker applies it."""
+
+    def __init__(self, *, soft: bool) -> None:
+        self._soft = soft
+
+    def __get__(self, instance: object, owner: type[Any]) -> int:
+        settings = get_worker_settings()
+        hard = int(getattr(settings, owner.limit_setting))
+        return settings.soft_limit(hard) if self._soft else hard
+
+
+class JobTask(Task):  # type: ignore[misc]  # celery ships no type hints
+    """A task whose first argument is an audit job id; failing for good fails the job."""
+
+    limit_setting: ClassVar[str] = "aggregate_time_limit"
+    time_limit = _SettingsLimit(soft=False)
+    soft_time_limit = _SettingsLimit(soft=True)
+
+    def on_failure(
+        self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
+    ) -> None:
+        job_id = args[0] if args else kwargs.get("job_id")
+        if isinstance(exc, SoftTimeLimitExceeded):
+            cause = f"{self.name} ran past its time limit of {self.soft_time_limit} s"
+        else:
+            cause = describe_failure(self.name, exc)
+        try:
+            record_failure(_session_factory(), int(job_id), cause)
+        except Exception:
+            logger.exception("could not record the failure of audit job %s: %s", job_id, cause)
+
+
+def job_task(*, name: str, limit_setting: str) -> Callable[[Callable[..., Any]], Any]:
+    """Every option of toxaudit's tasks, in one place.
+
+    acks_late + reject_on_worker_lost: a task is acknowledged only once it has run, so
+    a worker killed mid-chunk leaves the message to be redelivered (Redis hands it on
+    after the visibility timeout, which settings keep above the time limits). Retries
+    are bounded and only for TRANSIENT_ERRORS. Queues come from TASK_ROUTES.
+    """
+    return app.task(  # type: ignore[no-any-return]
+        name=name,
+        base=JobTask,
+        bind=True,
+        acks_late=True,
+        reject_on_worker_lost=True,
+        autoretry_for=TRANSIENT_ERRORS,
+        max_retries=MAX_RETRIES,
+        retry_backoff=2,
+        retry_backoff_max=RETRY_BACKOFF_MAX,
+        retry_jitter=True,
+        ignore_result=True,
+        limit_setting=limit_setting,
+    )
+
+
+def _worker_name(task: Task) -> str:
+    return f"{task.request.hostname or socket.gethostname()} pid {os.getpid()}"
+
+
+@job_task(name=PLAN_TASK, limit_setting="aggregate_time_limit")
+def plan_job_task(self: Task, job_id: int) -> None:
+    """Fan a job out into its missing chunks (or straight to aggregation)."""
+    plan = plan_job(_session_factory(), job_id, get_worker_settings().chunk_size)
+    for start, stop in plan.chunks:
+        score_chunk_task.apply_async((job_id, start, stop))
+    if plan.aggregate:
+        aggregate_job_task.apply_async((job_id,))
+
+
+@job_task(name=CHUNK_TASK, limit_setting="chunk_time_limit")
+def score_chunk_task(self: Task, job_id: int, start: int, stop: int) -> None:
+    """Score rows [start, stop); the chunk that completes the job enqueues aggregation."""
+    outcome = score_chunk(
+        _session_factory(), job_id, start, stop, worker=_worker_name(self), models=_model_cache()
+    )
+    if outcome.complete:
+        aggregate_job_task.apply_async((job_id,))
+
+
+@job_task(name=AGGREGATE_TASK, limit_setting="aggregate_time_limit")
+def aggregate_job_task(self: Task, job_id: int) -> None:
+    """Safety scores over every recorded row; a no-op once the job has ended."""
+    aggregate_job(_session_factory(), job_id)
+
+
+@worker_process_init.connect  # type: ignore[untyped-decorator]
+def _init_worker_process(**_: Any) -> None:
+    # Each pool process starts clean: no database connections inherited across the
+    # fork, and torch limited to its share of the cores when settings say so.
+    from db import get_engine
+
+    if get_engine.cache_info().currsize:
+        get_engine().dispose(close=False)
+    threads = get_worker_settings().torch_threads
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
