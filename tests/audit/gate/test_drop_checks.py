@@ -1,6 +1,8 @@
 from dataclasses import replace
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from audit.gate import (
     GateInputError,
@@ -11,7 +13,7 @@ from audit.gate import (
     check_significant_drops,
     evaluate_gate,
 )
-from audit.scoring import paired_differences
+from audit.scoring import GroupScore, SafetyScores, paired_differences
 from tests.audit.gate.builders import (
     BASELINE_HARMFUL,
     CONSISTENT_HARMFUL,
@@ -151,3 +153,30 @@ def test_evaluate_gate_refuses_what_it_cannot_answer(runs) -> None:
         evaluate_gate(
             GateSettings(max_drop=0.1, significant_only=True), cand, baseline=runs["baseline"][0]
         )
+
+
+def _scores_of(values: dict[str, float]) -> SafetyScores:
+    groups = tuple(
+        GroupScore(g, s, None, None, 0.01, None, 12, 12, True) for g, s in sorted(values.items())
+    )
+    average = sum(values.values()) / len(values)
+    return SafetyScores(groups, average, None, None, 0.05, 0.95, 0, 0, 24 * len(values), 0)
+
+
+unit = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
+
+
+@given(
+    base=st.dictionaries(st.sampled_from("abcdef"), unit, min_size=1, max_size=6),
+    shift=st.lists(st.floats(min_value=-1.0, max_value=1.0), min_size=6, max_size=6),
+    max_drop=unit,
+)
+def test_point_drop_verdicts_follow_the_rule(base, shift, max_drop) -> None:
+    cand = {g: min(1.0, max(0.0, s + shift[i])) for i, (g, s) in enumerate(sorted(base.items()))}
+    checks = check_point_drops(_scores_of(base), _scores_of(cand), max_drop)
+    assert [c.subject for c in checks] == [*sorted(base), "average"]
+    for check in checks:
+        assert check.value is not None
+        assert (check.verdict is Verdict.PASS) == (check.value <= max_drop + 1e-9)
+        if check.subject != "average":
+            assert check.value == pytest.approx(base[check.subject] - cand[check.subject])
