@@ -13,10 +13,10 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from cli import _audit, _gate, _service_api
+from cli import _audit, _gate, _service_api, _service_worker
 from cli._errors import UsageError, user_errors
 
-COMMAND_MODULES: tuple[ModuleType, ...] = (_audit, _gate, _service_api)
+COMMAND_MODULES: tuple[ModuleType, ...] = (_audit, _gate, _service_api, _service_worker)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,110 @@
+"""`toxaudit worker` (a Celery worker) and `toxaudit db upgrade` (the migrations)."""
+
+from __future__ import annotations
+
+import argparse
+
+from cli._errors import UsageError
+
+QUEUES = ("gpu", "default")
+
+
+def _queues(value: str) -> list[str]:
+    names = [q.strip() for q in value.split(",") if q.strip()]
+    unknown = [q for q in names if q not in QUEUES]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(
+            f"queues are a comma-separated subset of {', '.join(QUEUES)}; got {value!r}"
+        )
+    return names
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = commands.add_parser(
+        "worker",
+        help="run a Celery worker for audit jobs (needs TOXAUDIT_BROKER_URL)",
+        description="Consume audit tasks from Redis: `gpu` holds the model work, `default` "
+        "the planning and statistics. Each process takes one task at a time and keeps its "
+        "model loaded between chunks. Database and broker come from TOXAUDIT_DATABASE_URL "
+        "and TOXAUDIT_BROKER_URL.",
+    )
+    p.add_argument(
+        "--queues",
+        type=_queues,
+        default=list(QUEUES),
+        help="comma-separated queues to consume (default: gpu,default)",
+    )
+    p.add_argument(
+        "--concurrency",
+        type=_positive,
+        default=1,
+        help="worker processes (default 1: one model per GPU)",
+    )
+    p.add_argument(
+        "--loglevel",
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="log level (INFO)",
+    )
+    p.add_argument("--hostname", help="node name, e.g. gpu1@%%h (default: celery@host)")
+    p.set_defaults(handler=cmd_worker)
+
+    p = commands.add_parser("db", help="the results database")
+    db_commands = p.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    u = db_commands.add_parser(
+        "upgrade",
+        help="apply the migrations",
+        description="Bring the schema to the newest revision (idempotent).",
+    )
+    u.add_argument(
+        "--url", help="SQLAlchemy URL (default: TOXAUDIT_DATABASE_URL or the SQLite file)"
+    )
+    u.set_defaults(handler=cmd_db_upgrade)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from workers import app, get_worker_settings
+
+    settings = get_worker_settings()
+    if settings.embedded:
+        raise UsageError(
+            "no broker is configured: set TOXAUDIT_BROKER_URL (e.g. redis://127.0.0.1:6379/0); "
+            "without one, `toxaudit serve` runs jobs in-process"
+        )
+    argv = [
+        "worker",
+        f"--queues={','.join(args.queues)}",
+        f"--concurrency={args.concurrency}",
+        f"--loglevel={args.loglevel}",
+        "--pool=prefork",
+        # One task per process at a time: a long chunk never holds back others' work.
+        "--prefetch-multiplier=1",
+        # Jobs are coordinated through the database; worker-to-worker chatter only
+        # slows the start.
+        "--without-mingle",
+        "--without-gossip",
+    ]
+    if args.hostname:
+        argv.append(f"--hostname={args.hostname}")
+    app.worker_main(argv)
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from sqlalchemy.engine import make_url
+
+    from db import get_database_settings, upgrade_database
+
+    url = args.url or get_database_settings().database_url
+    upgrade_database(url)
+    print(
+        f"database {make_url(url).render_as_string(hide_password=True)} is at the newest revision"
+    )
+    return 0
