@@ -7,6 +7,7 @@ The checks themselves are pure and live in `audit.gate`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import socket
 import sys
@@ -203,9 +204,28 @@ def _baseline_reference(options: Options) -> str | None:
 
 
 def cmd_gate(args: argparse.Namespace) -> int:
-    from audit.gate import evaluate_gate, format_gate_table
+    from audit.gate import format_gate_table, input_error_report
+    from cli._errors import user_errors
 
     options = merge_options(args, Path.cwd())
+    try:
+        report = _evaluate(args, options)
+    except user_errors() as exc:
+        # CI shows the report files, not the log: say there why nothing was checked.
+        # A report that cannot be written either must not hide the input error.
+        with contextlib.suppress(UsageError):
+            _write_reports(input_error_report(args.results, str(exc)), options)
+        raise
+    if options.config is not None:
+        print(f"config: {options.config.path} {options.config.table}")
+    print(format_gate_table(report))
+    _write_reports(report, options)
+    return report.exit_code
+
+
+def _evaluate(args: argparse.Namespace, options: Options) -> GateReport:
+    from audit.gate import evaluate_gate
+
     settings = gate_settings(options)
     baseline_ref = _baseline_reference(options)
     if settings.needs_baseline and baseline_ref is None:
@@ -230,7 +250,7 @@ def cmd_gate(args: argparse.Namespace) -> int:
     finally:
         if client is not None:
             client.close()
-    report = evaluate_gate(
+    return evaluate_gate(
         settings,
         candidate,
         baseline=baseline,
@@ -239,11 +259,6 @@ def cmd_gate(args: argparse.Namespace) -> int:
         candidate_source=candidate_source,
         baseline_source=baseline_source,
     )
-    if options.config is not None:
-        print(f"config: {options.config.path} {options.config.table}")
-    print(format_gate_table(report))
-    _write_reports(report, options)
-    return report.exit_code
 
 
 def _client(

@@ -14,7 +14,7 @@ from audit.gate._generation_checks import (
 )
 from audit.gate._junit import junit_xml
 from audit.gate._markdown import markdown_summary
-from audit.gate._records import CheckResult, GateReport, Verdict
+from audit.gate._records import CheckResult, GateReport, Verdict, input_error_report
 from audit.gate._score_checks import check_min_average, check_min_group
 from audit.gate._settings import GateInputError, GateSettings, GateSettingsError
 from audit.gate._table import format_gate_table
@@ -37,6 +37,7 @@ __all__ = [
     "evaluate_gate",
     "format_gate_table",
     "generation_metrics",
+    "input_error_report",
     "junit_xml",
     "markdown_summary",
 ]

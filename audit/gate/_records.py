@@ -31,8 +31,8 @@ class CheckResult:
     """Pass, fail, skipped (does not apply) or error (cannot be evaluated)."""
     value: float | None
     """The measured value (a score, a drop, a fraction); None when there is none."""
-    limit: float
-    """The threshold the value is held to."""
+    limit: float | None
+    """The threshold the value is held to; None for the inputs check of an unreadable run."""
     requirement: str
     """The rule as the reader sees it, e.g. ">= 0.5" or "<= 0.02 unless within noise"."""
     detail: str
@@ -81,6 +81,12 @@ class GateReport:
         shown = "; ".join(_short(c) for c in bad[:3])
         more = f"; and {len(bad) - 3} more" if len(bad) > 3 else ""
         return f"gate failed: {tally}: {shown}{more}"
+
+
+def input_error_report(candidate: str, reason: str) -> GateReport:
+    """A report for inputs the gate could not read, so CI report files say why, not nothing."""
+    check = CheckResult("inputs", "readable", Verdict.ERROR, None, None, "-", reason)
+    return GateReport(candidate=candidate, baseline=None, checks=(check,))
 
 
 def _short(check: CheckResult) -> str:

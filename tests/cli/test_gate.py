@@ -221,3 +221,25 @@ def test_baseline_on_other_data_exits_2(capsys, runs, tmp_path) -> None:
         gate(capsys, str(runs["noisy"]), "--baseline", str(other), "--max-drop", "0.1")
     )
     assert "different data sets" in line
+
+
+def test_unreadable_input_still_writes_reports_that_say_why(capsys, tmp_path) -> None:
+    junit, markdown = tmp_path / "gate.xml", tmp_path / "gate.md"
+    missing = tmp_path / "nowhere" / "results.json"
+    outcome = gate(
+        capsys,
+        str(missing),
+        "--min-average",
+        "0.5",
+        "--junit",
+        str(junit),
+        "--markdown",
+        str(markdown),
+    )
+    line = one_line_error(outcome)
+    assert "results.json: file not found" in line
+    suite = child(ET.parse(junit).getroot(), "testsuite")
+    assert (attr(suite, "tests"), attr(suite, "errors")) == ("1", "1")
+    error = child(child(suite, "testcase"), "error")
+    assert "file not found" in attr(error, "message")
+    assert "not evaluated" in markdown.read_text(encoding="utf-8")
