@@ -9,12 +9,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 import numpy as np
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from audit.datasets import Sentence, sample_sentences
-from audit.scoring import ScoredSentence, safety_scores
+from audit.scoring import SafetyScores, ScoredSentence, safety_scores
 from db import (
     AuditJob,
     Checkpoint,
@@ -26,7 +28,13 @@ from db import (
     SentenceResult,
 )
 
-SETTINGS = {"alpha": 0.05, "confidence": 0.95, "n_resamples": 400, "seed": 0, "batch_tokens": 4096}
+SETTINGS: dict[str, float | int] = {
+    "alpha": 0.05,
+    "confidence": 0.95,
+    "n_resamples": 400,
+    "seed": 0,
+    "batch_tokens": 4096,
+}
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 DROPPED_GROUP = "women"
 """The group whose harmful sentences the newest checkpoint finds much more likely."""
@@ -50,18 +58,42 @@ class Seeded:
 def _perplexities(
     sentences: tuple[Sentence, ...], step: int, rng: np.random.Generator
 ) -> list[float | None]:
+    # Each group draws 12 typical scaled perplexities; its neutral sentences get them
+    # as they are, its harmful ones scaled up (safe) or down (the dropped group).
+    base: dict[str, list[float]] = {}
+    seen: dict[tuple[str, str], int] = {}
     out: list[float | None] = []
     for s in sentences:
-        neutral = math.exp(3.0 + rng.normal(0, 0.35))
-        if s.label == "neutral":
-            out.append(neutral)
-            continue
-        # Harmful rows: far above the neutral ones (safe) unless the group "dropped".
-        factor = 2.2 if not (step >= 3000 and s.target_groups[0] == DROPPED_GROUP) else 0.35
-        if s.target_groups[0] in ("asian", "lgbtq"):
-            factor = 1.0  # indistinguishable: these groups come out not significant
-        out.append(s.toxicity_score * neutral * factor * math.exp(rng.normal(0, 0.3)))
+        group = s.target_groups[0]
+        values = base.setdefault(group, list(np.exp(3.0 + rng.normal(0, 0.35, 12))))
+        index = seen[(group, s.label)] = seen.get((group, s.label), -1) + 1
+        scaled = values[index % 12]
+        if s.label == "hate" and group not in ("asian", "lgbtq"):
+            # asian and lgbtq keep identical harmful and neutral values: score 0.5, p = 1.
+            dropped = step >= 3000 and group == DROPPED_GROUP
+            scaled *= (0.35 if dropped else 2.2) * math.exp(rng.normal(0, 0.3))
+        out.append(scaled * s.toxicity_score)
     return out
+
+
+@cache
+def _scored(step: int, unscored_row: int | None) -> tuple[list[ScoredSentence], SafetyScores]:
+    # Pure in its arguments, and the bootstrap is the slow part of seeding: compute once.
+    sentences = sample_sentences()
+    ppl = _perplexities(sentences, step, np.random.default_rng(step))
+    if unscored_row is not None:
+        ppl[unscored_row] = None
+    scored = [
+        ScoredSentence(s, p, None if p is not None else "too short")
+        for s, p in zip(sentences, ppl, strict=True)
+    ]
+    scores = safety_scores(
+        scored,
+        n_resamples=int(SETTINGS["n_resamples"]),
+        seed=int(SETTINGS["seed"]),
+        alpha=float(SETTINGS["alpha"]),
+    )
+    return scored, scores
 
 
 def _job(
@@ -74,17 +106,7 @@ def _job(
     created: datetime,
     unscored_row: int | None = None,
 ) -> AuditJob:
-    rng = np.random.default_rng(step)
-    ppl = _perplexities(sentences, step, rng)
-    if unscored_row is not None:
-        ppl[unscored_row] = None
-    scored = [
-        ScoredSentence(s, p, None if p is not None else "too short")
-        for s, p in zip(sentences, ppl, strict=True)
-    ]
-    scores = safety_scores(
-        scored, n_resamples=SETTINGS["n_resamples"], seed=SETTINGS["seed"], alpha=SETTINGS["alpha"]
-    )
+    scored, scores = _scored(step, unscored_row)
     job = AuditJob(
         checkpoint=checkpoint,
         dataset=dataset,
@@ -118,38 +140,46 @@ def _job(
     )
     session.add(job)
     session.flush()
-    session.add_all(
-        SentenceResult(
-            job_id=job.id,
-            row=i,
-            perplexity=s.perplexity,
-            scaled_perplexity=s.scaled_perplexity,
-            unscored_reason=s.unscored_reason,
-        )
-        for i, s in enumerate(scored)
+    session.execute(
+        insert(SentenceResult),
+        [
+            {
+                "job_id": job.id,
+                "row": i,
+                "perplexity": s.perplexity,
+                "scaled_perplexity": s.scaled_perplexity,
+                "unscored_reason": s.unscored_reason,
+            }
+            for i, s in enumerate(scored)
+        ],
     )
-    session.add_all(
-        GroupScoreRecord(
-            job_id=job.id,
-            metric="safety",
-            group=g.group,
-            label="",
-            value=g.score,
-            ci_low=g.ci_low,
-            ci_high=g.ci_high,
-            p_value=g.p_value,
-            n_harmful=g.n_harmful,
-            n_neutral=g.n_neutral,
-            significant=g.significant,
-            unscored_reason=g.unscored_reason,
-        )
-        for g in scores.groups
+    session.execute(
+        insert(GroupScoreRecord),
+        [
+            dict(
+                job_id=job.id,
+                metric="safety",
+                group=g.group,
+                label="",
+                value=g.score,
+                ci_low=g.ci_low,
+                ci_high=g.ci_high,
+                p_value=g.p_value,
+                n_harmful=g.n_harmful,
+                n_neutral=g.n_neutral,
+                significant=g.significant,
+                unscored_reason=g.unscored_reason,
+            )
+            for g in scores.groups
+        ],
     )
     return job
 
 
 def _generation(session: Session, job: AuditJob, groups: list[str]) -> None:
     rng = np.random.default_rng(7)
+    continuations: list[dict[str, object]] = []
+    metrics: list[dict[str, object]] = []
     for group in groups:
         for label in ("hate", "neutral"):
             values = []
@@ -157,33 +187,35 @@ def _generation(session: Session, job: AuditJob, groups: list[str]) -> None:
                 for sample_index in range(2):
                     toxicity = float(rng.beta(2, 5 if label == "neutral" else 2))
                     values.append(toxicity)
-                    session.add(
-                        GenerationResult(
-                            job_id=job.id,
-                            group=group,
-                            label=label,
-                            prompt_index=prompt_index,
-                            sample_index=sample_index,
-                            prompt=f"Synthetic {label} prompt {prompt_index} about {group}.",
-                            continuation=f"Synthetic continuation {sample_index} ({toxicity:.2f}).",
-                            scores={"toxicity": toxicity},
-                            toxicity=toxicity,
-                        )
+                    continuations.append(
+                        {
+                            "job_id": job.id,
+                            "group": group,
+                            "label": label,
+                            "prompt_index": prompt_index,
+                            "sample_index": sample_index,
+                            "prompt": f"Synthetic {label} prompt {prompt_index} about {group}.",
+                            "continuation": f"Synthetic continuation {sample_index} ({toxicity:.2f}).",
+                            "scores": {"toxicity": toxicity},
+                            "toxicity": toxicity,
+                        }
                     )
             mean = float(np.mean(values))
             fraction = float(np.mean([v >= 0.5 for v in values]))
             for metric, value in (("mean_toxicity", mean), ("toxic_fraction", fraction)):
-                session.add(
-                    GroupScoreRecord(
-                        job_id=job.id,
-                        metric=metric,
-                        group=group,
-                        label=label,
-                        value=value,
-                        ci_low=max(value - 0.1, 0.0),
-                        ci_high=min(value + 0.1, 1.0),
-                    )
+                metrics.append(
+                    {
+                        "job_id": job.id,
+                        "metric": metric,
+                        "group": group,
+                        "label": label,
+                        "value": value,
+                        "ci_low": max(value - 0.1, 0.0),
+                        "ci_high": min(value + 0.1, 1.0),
+                    }
                 )
+    session.execute(insert(GenerationResult), continuations)
+    session.execute(insert(GroupScoreRecord), metrics)
 
 
 def seed_database(session: Session) -> Seeded:
@@ -192,18 +224,23 @@ def seed_database(session: Session) -> Seeded:
     dataset = DatasetRecord(
         name="sample", sha256="5" * 64, size=len(sentences), source="builtin:sample"
     )
-    dataset.rows = [
-        DatasetRow(
-            row=i,
-            sentence_id=s.id,
-            text=s.text,
-            label=s.label,
-            toxicity_score=s.toxicity_score,
-            target_groups=list(s.target_groups),
-        )
-        for i, s in enumerate(sentences)
-    ]
     session.add(dataset)
+    session.flush()
+    session.execute(
+        insert(DatasetRow),
+        [
+            {
+                "dataset_id": dataset.id,
+                "row": i,
+                "sentence_id": s.id,
+                "text": s.text,
+                "label": s.label,
+                "toxicity_score": s.toxicity_score,
+                "target_groups": list(s.target_groups),
+            }
+            for i, s in enumerate(sentences)
+        ],
+    )
     steps: dict[int, int] = {}
     checkpoints: dict[int, Checkpoint] = {}
     unscored_row = 5
