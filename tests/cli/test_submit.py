@@ -1,0 +1,203 @@
+"""The one-command service: `toxaudit serve` as a real process on SQLite with no broker,
+fed over HTTP and by `toxaudit submit` (the issue's "Done when")."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from audit.results import RunResult, parse_perplexities
+from cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+# Run the CLI from the checkout itself, whatever the installed console script points at.
+CLI = [sys.executable, "-c", "import sys; from cli import main; sys.exit(main())"]
+FINISHED = ("succeeded", "failed", "cancelled")
+
+
+@dataclass(frozen=True)
+class Service:
+    url: str
+    token: str
+    model_dir: Path
+    log: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory, tiny_llama_dir: Path) -> Iterator[Service]:
+    home = tmp_path_factory.mktemp("serve")
+    env = {
+        **os.environ,
+        "TOXAUDIT_DATABASE_URL": f"sqlite:///{home / 'toxaudit.sqlite'}",
+        "TOXAUDIT_MODEL_ROOTS": str(tiny_llama_dir.parent),
+        "TOXAUDIT_CHUNK_SIZE": "16",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+    }
+    for name in ("TOXAUDIT_BROKER_URL", "TOXAUDIT_READ_REQUIRES_TOKEN", "TOXAUDIT_TOKEN"):
+        env.pop(name, None)
+    created = subprocess.run(
+        [*CLI, "token", "create", "--name", "e2e"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip()
+    assert "only now" in created.stderr
+
+    port = _free_port()
+    log = home / "serve.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [*CLI, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"toxaudit serve exited with {process.returncode}:\n{log.read_text()}")
+            try:
+                if httpx.get(f"{url}/api/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"toxaudit serve did not come up:\n{log.read_text()}")
+            time.sleep(0.3)
+        yield Service(url, token, tiny_llama_dir, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait(client: httpx.Client, audit_id: int, timeout: float = 300) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        job = client.get(f"/api/audits/{audit_id}").json()
+        if job["status"] in FINISHED:
+            return job
+        assert time.monotonic() < deadline, job
+        time.sleep(0.3)
+
+
+def test_embedded_serve_accepts_a_job_over_http_and_serves_its_scores(service: Service) -> None:
+    headers = {"Authorization": f"Bearer {service.token}"}
+    with httpx.Client(base_url=service.url, headers=headers, timeout=30) as client:
+        health = client.get("/api/healthz").json()
+        assert health["broker"] == "embedded"
+        body = {
+            "model": str(service.model_dir),
+            "label": "tiny-llama",
+            "step": 10,
+            "dataset": "sample",
+            "options": {"limit": 48, "resamples": 100},
+        }
+        submitted = client.post("/api/audits", json=body)
+        assert submitted.status_code == 202, submitted.text
+        audit_id = submitted.json()["id"]
+
+        job = _wait(client, audit_id)
+        assert job["status"] == "succeeded", (job, service.log.read_text())
+        assert job["progress"]["done"] == job["progress"]["total"] == 48
+        assert job["average"] is not None
+        assert {s["metric"] for s in job["scores"]} == {"safety"}
+
+        result = RunResult.from_dict(client.get(f"/api/audits/{audit_id}/results.json").json())
+        assert result.dataset.n_sentences == 48 and result.scores.average == job["average"]
+        records = client.get(f"/api/audits/{audit_id}/perplexities.json").json()
+        rows = parse_perplexities(records, source="service")
+        assert len(rows) == 48 and any(r.perplexity for r in rows)
+        sentences = client.get(f"/api/audits/{audit_id}/sentences", params={"limit": 5}).json()
+        assert sentences["total"] == 48 and sentences["items"][0]["text"]
+
+        newest = client.get(
+            "/api/audits", params={"checkpoint_label": "tiny-llama", "status": "succeeded"}
+        ).json()
+        assert newest["items"][0]["id"] == audit_id
+        checkpoints = client.get("/api/checkpoints", params={"label": "tiny-llama"}).json()
+        assert checkpoints["items"][0]["latest_audit_id"] == audit_id
+
+        again = client.post("/api/audits", json=body).json()
+        assert again["reused"] is True and again["status"] == "succeeded"
+
+
+def test_submit_wait_prints_the_group_table(
+    service: Service, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TOXAUDIT_TOKEN", service.token)
+    code = main(
+        [
+            "submit",
+            "--model",
+            str(service.model_dir),
+            "--limit",
+            "32",
+            "--resamples",
+            "50",
+            "--api",
+            service.url,
+            "--wait",
+            "--poll-interval",
+            "0.3",
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    audit_id, *table = out.splitlines()
+    assert audit_id.isdigit()
+    assert table[0].split()[:2] == ["group", "score"]
+    assert any(line.startswith("average") for line in table)
+    assert f"audit {audit_id}" in err
+
+
+def test_failed_job_exits_1_with_its_cause_and_others_still_run(
+    service: Service, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--api", service.url, "--token", service.token, "--wait", "--poll-interval", "0.3"]
+    code = main(["submit", "--model", "no-such-org/no-such-model", "--limit", "8", *args])
+    _, err = capsys.readouterr()
+    assert code == 1
+    assert "failed" in err and "no-such-org/no-such-model" in err
+    # The failure stays with its job: the next one runs.
+    code = main(["submit", "--model", str(service.model_dir), "--limit", "20", *args])
+    assert code == 0, capsys.readouterr().err
+
+
+def test_submit_refused_requests_exit_2_with_the_reason(
+    service: Service, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TOXAUDIT_TOKEN", raising=False)
+    assert main(["submit", "--model", "org/m", "--api", service.url]) == 2
+    assert "401" in capsys.readouterr().err
+    code = main(["submit", "--model", "../up", "--api", service.url, "--token", service.token])
+    assert code == 2
+    assert "model:" in capsys.readouterr().err
+    assert main(["submit", "--model", "org/m", "--api", "http://127.0.0.1:9", "--token", "t"]) == 2
+    assert "cannot reach" in capsys.readouterr().err
