@@ -243,3 +243,23 @@ def test_unreadable_input_still_writes_reports_that_say_why(capsys, tmp_path) ->
     error = child(child(suite, "testcase"), "error")
     assert "file not found" in attr(error, "message")
     assert "not evaluated" in markdown.read_text(encoding="utf-8")
+
+
+def test_gates_what_toxaudit_run_writes(capsys, tiny_llama_dir, tmp_path) -> None:
+    from audit.datasets import sample_sentences, sentence_record, write_records
+    from cli import main
+
+    data = tmp_path / "two-groups.jsonl"
+    rows = [s for s in sample_sentences() if s.target_groups[0] in ("asian", "women")]
+    write_records(data, [sentence_record(s) for s in rows])
+    run_dir = tmp_path / "run"
+    args = ["run", "--model", str(tiny_llama_dir), "--dataset", str(data), "--resamples", "50"]
+    assert main([*args, "--output-dir", str(run_dir)]) == 0
+    capsys.readouterr()
+    results = str(run_dir / "results.json")
+    # The run against itself: every paired change is exactly zero.
+    same = gate(capsys, results, "--baseline", results, "--max-drop", "0", "--significant-only")
+    assert same.code == 0, same.out + same.err
+    assert len(_rows(same.out, "max-drop")) == 3
+    assert all(row[2] == "0.000" for row in _rows(same.out, "max-drop"))
+    assert gate(capsys, results, "--min-average", "1.0").code == 1
