@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
+from api._deps import get_session, read_access
 from api._limits import BodySizeLimit
 from api._routes import api_router
 from api._settings import ApiSettings, get_api_settings
+from dashboards import mount_dashboards
 
 DESCRIPTION = """Audit language-model checkpoints for safety and toxicity.
 
@@ -34,6 +36,9 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         app.dependency_overrides[get_api_settings] = lambda: pinned
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(api_router)
+    # The pages read through the API's session and access check, so overrides and
+    # TOXAUDIT_READ_REQUIRES_TOKEN apply to them as to the JSON API.
+    mount_dashboards(app, session_dependency=get_session, dependencies=[Depends(read_access)])
     return app
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, params
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -27,6 +27,7 @@ DOWNLOAD_ROWS = 1_000_000
 """Row cap of a downloaded paginated table: in practice, all of it."""
 
 SessionFactory = Callable[[], Session]
+SessionDependency = Callable[..., Iterator[Session]]
 
 
 def _plotly_file() -> Path:
@@ -58,17 +59,27 @@ def _download(table: Table, fmt: str) -> Response:
     )
 
 
-def build_router(session_factory: SessionFactory | None = None) -> APIRouter:
-    """The dashboard pages; sessions come from `session_factory` (default: the settings')."""
+def build_router(
+    session_factory: SessionFactory | None = None,
+    *,
+    session_dependency: SessionDependency | None = None,
+) -> APIRouter:
+    """The dashboard pages.
+
+    Sessions come from `session_dependency` when given (the API's, so that its overrides
+    apply here too), else from `session_factory`, else from the database settings.
+    """
     templates = _templates()
     router = APIRouter(include_in_schema=False)
 
-    def session() -> Iterator[Session]:
+    def own_session() -> Iterator[Session]:
         db = (session_factory or get_sessionmaker())()
         try:
             yield db
         finally:
             db.close()
+
+    session = session_dependency or own_session
 
     def render(
         request: Request,
@@ -191,9 +202,22 @@ def build_router(session_factory: SessionFactory | None = None) -> APIRouter:
     return router
 
 
-def mount_dashboards(app: FastAPI, *, session_factory: SessionFactory | None = None) -> None:
-    """Serve the dashboards at / on `app`, with their static files."""
-    app.include_router(build_router(session_factory))
+def mount_dashboards(
+    app: FastAPI,
+    *,
+    session_factory: SessionFactory | None = None,
+    session_dependency: SessionDependency | None = None,
+    dependencies: Sequence[params.Depends] | None = None,
+) -> None:
+    """Serve the dashboards at / on `app`, with their static files.
+
+    `dependencies` guard every page and download (e.g. the API's read access check);
+    the static files hold no data and stay open.
+    """
+    app.include_router(
+        build_router(session_factory, session_dependency=session_dependency),
+        dependencies=dependencies,
+    )
     app.mount(
         STATIC_PREFIX, StaticFiles(directory=str(PACKAGE / "static")), name="dashboards-static"
     )
