@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar, Unpack
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, String, cast, func, select
 from sqlalchemy.orm import Session, joinedload
@@ -76,7 +76,7 @@ class CheckpointSummary:
     """When the newest job was submitted."""
 
 
-def _count(session: Session, query: Select[Unpack[tuple[Any, ...]]]) -> int:
+def _count(session: Session, query: Select[*tuple[Any, ...]]) -> int:
     return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
 
 
