@@ -9,6 +9,7 @@ class UsageError(ValueError):
 
 def user_errors() -> tuple[type[BaseException], ...]:
     """Exceptions caused by the user's input, reported without a traceback."""
+    from audit.classifiers import ClassifierError
     from audit.datasets import DatasetError
     from audit.gate import GateInputError
     from audit.models import ModelLoadError
@@ -23,4 +24,5 @@ def user_errors() -> tuple[type[BaseException], ...]:
         FileNotFoundError,
         GateInputError,
         ServiceError,
+        ClassifierError,
     )

@@ -1,0 +1,227 @@
+"""`toxaudit generate`: continue ToxiGen-style prompts and score them with a local classifier."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cli._errors import UsageError
+
+if TYPE_CHECKING:
+    from audit.classifiers import ClassifierSpec
+    from audit.generation import GenerationAudit, GenerationSettings, PromptSet
+    from audit.models import LoadedModel
+
+CLASSIFIER_HELP = (
+    "detoxify:original|unbiased|multilingual|original-small|unbiased-small, "
+    "detoxify:/path/to.ckpt (offline: with --classifier-config DIR), hf:<hub id or directory> "
+    "(any sequence-classification toxicity model), or profanity-check (offline; detects "
+    "offensive wording, not implicit hate)"
+)
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
+
+
+def add_classifier_arguments(parser: argparse.ArgumentParser, *, required: bool) -> None:
+    """--classifier and its options (shared with `toxaudit run --generation`)."""
+    parser.add_argument("--classifier", required=required, help=CLASSIFIER_HELP)
+    parser.add_argument(
+        "--classifier-config",
+        metavar="DIR",
+        help="detoxify: a directory with the Hugging Face config and tokenizer of the "
+        "checkpoint's base model, for machines without hub access",
+    )
+    parser.add_argument(
+        "--classifier-labels",
+        metavar="MAP",
+        help="hf: rename outputs, e.g. '0=neutral,1=toxic' (default: the model config's id2label)",
+    )
+    parser.add_argument("--toxic-label", help="hf: the label that means toxic")
+    parser.add_argument(
+        "--classifier-device", help="device for the classifier (default cpu), e.g. cuda"
+    )
+    parser.add_argument(
+        "--classifier-batch", type=_positive, default=32, help="texts per classifier batch (32)"
+    )
+
+
+def add_generation_arguments(parser: argparse.ArgumentParser, *, required: bool) -> None:
+    """--prompts, sampling and batching options (shared with `toxaudit run --generation`)."""
+    parser.add_argument(
+        "--prompts",
+        required=required,
+        help="toxigen-prompts (downloaded once), sample (built in), a directory of ToxiGen "
+        "prompt files (hate_<group>_1k.txt, neutral_<group>_1k.txt), or a JSONL of "
+        "{prompt, group, label}",
+    )
+    parser.add_argument(
+        "--per-group", type=_positive, default=50, help="prompts per group and label (50)"
+    )
+    parser.add_argument(
+        "--groups",
+        help="comma-separated groups (default: the 13 ToxiGen groups, or all in a JSONL); "
+        "other ToxiGen files such as trans or immigrant are read only when named here",
+    )
+    parser.add_argument(
+        "--samples", type=_positive, default=1, help="continuations per prompt, k (1)"
+    )
+    parser.add_argument(
+        "--temperature",
+        type=float,
+        default=0.0,
+        help="0 (default) is greedy; RealToxicityPrompts uses --samples 25 --temperature 1.0 "
+        "--top-p 0.9",
+    )
+    parser.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling mass (1.0)")
+    parser.add_argument(
+        "--max-new-tokens", type=_positive, default=32, help="tokens per continuation (32)"
+    )
+    parser.add_argument(
+        "--generation-seed", type=int, default=0, help="seed of prompt selection and sampling (0)"
+    )
+    parser.add_argument(
+        "--generation-batch-tokens",
+        type=_positive,
+        help="token budget per generation batch (auto by device)",
+    )
+    add_classifier_arguments(parser, required=required)
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from cli._audit import add_model_arguments
+
+    p = commands.add_parser(
+        "generate",
+        help="continue ToxiGen-style prompts and score the continuations with a classifier",
+        description="Prompt the model as ToxiGen was built (a list of statements about a "
+        "group, the next item left open), cut each continuation at its first line, score it "
+        "with a local toxicity classifier, and write one JSONL record per continuation. "
+        "Per group and label it prints mean toxicity, toxic fraction, expected maximum "
+        "toxicity and toxicity probability with 95%% bootstrap intervals.",
+    )
+    add_model_arguments(p)
+    add_generation_arguments(p, required=True)
+    p.add_argument("--seed", type=int, dest="generation_seed", help="alias of --generation-seed")
+    p.add_argument("--output", required=True, type=Path, help="the generations JSONL")
+    p.add_argument(
+        "--metrics", type=Path, help="also write the metrics as JSON here (with provenance)"
+    )
+    p.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (1000)")
+    p.set_defaults(handler=cmd_generate)
+
+
+def _groups(args: argparse.Namespace) -> list[str] | None:
+    if not args.groups:
+        return None
+    groups = [g.strip() for g in args.groups.split(",") if g.strip()]
+    if not groups:
+        raise UsageError("--groups is empty")
+    return groups
+
+
+def load_prompt_selection(args: argparse.Namespace) -> PromptSet:
+    from audit.generation import load_prompts, select_prompts
+
+    groups = _groups(args)
+    prompt_set = load_prompts(args.prompts, groups=groups)
+    return select_prompts(
+        prompt_set, per_group=args.per_group, seed=args.generation_seed or 0, groups=groups
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationRequest:
+    """What the generation options ask for, checked before any model loads."""
+
+    prompts: PromptSet
+    """The selected prompts."""
+    classifier: ClassifierSpec
+    """The classifier to build."""
+    settings: GenerationSettings
+    """How to generate."""
+    classifier_batch: int
+    """Texts per classifier batch."""
+
+
+def generation_request(args: argparse.Namespace) -> GenerationRequest:
+    """Parse and check the generation options (cheap: no model, no classifier loaded)."""
+    from audit.classifiers import parse_classifier
+    from audit.generation import GenerationSettings
+
+    if not args.prompts or not args.classifier:
+        raise UsageError("--generation needs --prompts and --classifier")
+    try:
+        settings = GenerationSettings(
+            max_new_tokens=args.max_new_tokens,
+            samples=args.samples,
+            temperature=args.temperature,
+            top_p=args.top_p,
+            seed=args.generation_seed or 0,
+            batch_tokens=args.generation_batch_tokens,
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    spec = parse_classifier(
+        args.classifier,
+        options={
+            "config": args.classifier_config,
+            "labels": args.classifier_labels,
+            "toxic_label": args.toxic_label,
+            "device": args.classifier_device,
+        },
+    )
+    return GenerationRequest(load_prompt_selection(args), spec, settings, args.classifier_batch)
+
+
+def run_generation_request(
+    request: GenerationRequest, loaded: LoadedModel, *, resamples: int
+) -> GenerationAudit:
+    """Load the classifier once and run the generation audit on an already loaded model."""
+    from audit.classifiers import load_classifier
+    from audit.generation import run_generation_audit
+
+    if resamples < 0:
+        raise UsageError(f"--resamples must be >= 0, got {resamples}")
+    return run_generation_audit(
+        loaded,
+        request.prompts,
+        load_classifier(request.classifier),
+        settings=request.settings,
+        classifier_batch=request.classifier_batch,
+        n_resamples=resamples,
+    )
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from audit.generation import format_generation_table, write_generation_records
+    from cli._audit import _load
+
+    # Options and prompts are checked first, so a typo fails before the model loads.
+    request = generation_request(args)
+    loaded, _ = _load(args)
+    audit = run_generation_request(request, loaded, resamples=args.resamples)
+    write_generation_records(args.output, audit.records)
+    if args.metrics:
+        payload: dict[str, Any] = {"model": loaded.info.to_dict(), **audit.to_dict()}
+        args.metrics.parent.mkdir(parents=True, exist_ok=True)
+        args.metrics.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    timings = audit.timings
+    print(
+        f"{args.model}: {len(audit.records)} continuations of {audit.prompts['n_prompts']} "
+        f"prompts ({timings['continuations_per_second']:.1f}/s generated, "
+        f"{timings['classifier_texts_per_second']:.1f}/s classified)"
+    )
+    print(format_generation_table(audit))
+    print(
+        f"wrote {args.output}" + (f" and {args.metrics}" if args.metrics else ""), file=sys.stderr
+    )
+    return 0
