@@ -163,7 +163,14 @@ def load_file(path: Path, *, with_rows: bool) -> tuple[RunResult, list[ScoredSen
     from audit.gate import GateInputError
     from audit.results import read_perplexities, read_results
 
-    result = read_results(path)
+    if path.is_dir():
+        # A run directory as `toxaudit run --output-dir` leaves it.
+        path = path / "results.json"
+    try:
+        result = read_results(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else f"not UTF-8 text ({exc.reason})"
+        raise GateInputError(f"{path}: cannot read: {reason}") from exc
     if not with_rows:
         return result, None
     if result.perplexities_file is None:

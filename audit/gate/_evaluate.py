@@ -11,6 +11,7 @@ from audit.gate._generation_checks import (
     generation_confidence,
     generation_metrics,
 )
+from audit.gate._inputs import validate_run
 from audit.gate._records import CheckResult, GateReport
 from audit.gate._score_checks import check_min_average, check_min_group
 from audit.gate._settings import GateInputError, GateSettings
@@ -40,6 +41,9 @@ def evaluate_gate(
             "no checks requested: set min-average, min-group, max-drop (with a baseline), "
             "max-toxic-fraction or max-expected-max-toxicity"
         )
+    validate_run(candidate, candidate_source)
+    if baseline is not None:
+        validate_run(baseline, baseline_source)
     checks: list[CheckResult] = []
     if settings.min_average is not None:
         checks.append(check_min_average(candidate.scores, settings.min_average))

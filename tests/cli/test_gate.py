@@ -73,6 +73,8 @@ def test_min_group_pass_and_fail(capsys, runs) -> None:
     assert passed.code == 0
     assert len(_rows(passed.out, "min-group")) == 13
     assert gate(capsys, str(runs["safe"]), "--min-group", "1.0").code == 0  # 1.0 meets 1.0
+    # A run directory stands for its results.json.
+    assert gate(capsys, str(runs["safe"].parent), "--min-group", "1.0").code == 0
     failed = gate(capsys, str(runs["unsafe"]), "--min-group", "0.1")
     assert failed.code == 1
     assert all("FAIL" in row for row in _rows(failed.out, "min-group"))
@@ -168,11 +170,34 @@ def test_junit_and_markdown_files(capsys, runs, tmp_path: Path) -> None:
         (lambda d: _write(d / "r.json", "{not json"), "r.json: invalid JSON at line 1"),
         (lambda d: _write(d / "r.json", "[]"), "r.json: expected a JSON object, found list"),
         (lambda d: _write(d / "r.json", '{"name": "x"}'), "r.json: missing field 'model'"),
+        (lambda d: _write_bytes(d / "r.json", b"\xff\xfe{"), "r.json: cannot read: not UTF-8 text"),
+        (lambda d: d, "results.json: file not found"),
+        (
+            lambda d: _edit(d, lambda r: r["scores"]["groups"][2].update(score="high")),
+            "r.json: scores.groups[2].score: expected a finite number or null, found 'high'",
+        ),
+        (
+            lambda d: _edit(d, lambda r: r["scores"].update(average=True)),
+            "r.json: scores.average: expected a finite number or null, found True",
+        ),
     ],
 )
 def test_unreadable_results_exit_2_with_the_reason(capsys, tmp_path, make, message) -> None:
     line = one_line_error(gate(capsys, str(make(tmp_path)), "--min-average", "0.5"))
     assert message in line
+
+
+def _write_bytes(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def _edit(directory: Path, change) -> Path:
+    from tests.audit.gate.builders import run_result
+
+    data = run_result(scored_rows(BASELINE_HARMFUL)).to_dict()
+    change(data)
+    return _write(directory / "r.json", json.dumps(data))
 
 
 def _write(path: Path, text: str) -> Path:
