@@ -92,6 +92,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--limit", type=_positive, help="score only the first N rows")
     p.add_argument("--batch-tokens", type=_positive, help="token budget per batch (auto by device)")
     add_statistics_arguments(p)
+    from cli._generate import add_run_generation_arguments
+
+    add_run_generation_arguments(p)
     p.set_defaults(handler=cmd_run)
 
 
@@ -160,11 +163,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     from audit.datasets import load_dataset
     from audit.pipeline import AuditOptions, run_audit
     from audit.results import format_scores_table, write_perplexities, write_results
+    from cli._generate import apply_run_stages, run_stages
 
     _check_alpha(args.alpha)
     name = args.name or args.model
     output_dir: Path = args.output_dir or Path("runs") / slugify(name)
     dataset = load_dataset(args.dataset)
+    stages = run_stages(args)
     loaded, load_seconds = _load(args)
     options = AuditOptions(
         alpha=args.alpha,
@@ -175,6 +180,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     result, rows = run_audit(loaded, dataset, name=name, options=options, load_seconds=load_seconds)
     output_dir.mkdir(parents=True, exist_ok=True)
+    result, stages_report = apply_run_stages(stages, args, loaded, result, rows, output_dir)
     write_perplexities(output_dir / "perplexities.json", rows)
     (output_dir / "safety_scores.json").write_text(json.dumps(result.scores.safenlp()) + "\n")
     write_results(output_dir / "results.json", result)
@@ -183,5 +189,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"{result.timings['sentences_per_second']:.1f} sentences/s)"
     )
     print(format_scores_table(result.scores))
+    if stages_report:
+        print(stages_report)
     print(f"wrote {output_dir}/results.json, perplexities.json, safety_scores.json")
     return 0

@@ -12,9 +12,13 @@ from typing import TYPE_CHECKING, Any
 from cli._errors import UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from audit.classifiers import ClassifierSpec
     from audit.generation import GenerationAudit, GenerationSettings, PromptSet
     from audit.models import LoadedModel
+    from audit.results import RunResult
+    from audit.scoring import ScoredSentence
 
 CLASSIFIER_HELP = (
     "detoxify:original|unbiased|multilingual|original-small|unbiased-small, "
@@ -225,3 +229,117 @@ def cmd_generate(args: argparse.Namespace) -> int:
         f"wrote {args.output}" + (f" and {args.metrics}" if args.metrics else ""), file=sys.stderr
     )
     return 0
+
+
+def add_run_generation_arguments(parser: argparse.ArgumentParser) -> None:
+    """The `toxaudit run` options that add classifier-based sections to results.json."""
+    parser.add_argument(
+        "--generation",
+        action="store_true",
+        help="after the safety score, run the generation audit (needs --prompts and "
+        "--classifier) and add a `generation` section to results.json",
+    )
+    parser.add_argument(
+        "--classifier-weighted",
+        action="store_true",
+        help="also compute the safety score with toxicity_score = 1 + 4 * p_toxic from "
+        "--classifier instead of the annotations (for sentence sets without them)",
+    )
+    add_generation_arguments(parser, required=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RunStages:
+    """The classifier-based stages `toxaudit run` was asked for, checked up front."""
+
+    generation: GenerationRequest | None
+    """The generation audit, when --generation."""
+    classifier: ClassifierSpec | None
+    """The classifier for --classifier-weighted (shared with generation)."""
+
+
+def run_stages(args: argparse.Namespace) -> RunStages:
+    """Check --generation / --classifier-weighted options before the model loads."""
+    from audit.classifiers import parse_classifier
+
+    if args.generation:
+        request = generation_request(args)
+        return RunStages(request, request.classifier)
+    if args.classifier_weighted:
+        if not args.classifier:
+            raise UsageError("--classifier-weighted needs --classifier")
+        spec = parse_classifier(
+            args.classifier,
+            options={
+                "config": args.classifier_config,
+                "labels": args.classifier_labels,
+                "toxic_label": args.toxic_label,
+                "device": args.classifier_device,
+            },
+        )
+        return RunStages(None, spec)
+    return RunStages(None, None)
+
+
+def apply_run_stages(
+    stages: RunStages,
+    args: argparse.Namespace,
+    loaded: LoadedModel,
+    result: RunResult,
+    rows: Sequence[ScoredSentence],
+    output_dir: Path,
+) -> tuple[RunResult, str]:
+    """Run the requested stages; the result with their sections, and the text to print."""
+    import dataclasses
+
+    from audit.classifiers import load_classifier, score_texts
+    from audit.generation import (
+        classifier_weighted_scores,
+        format_generation_table,
+        run_generation_audit,
+        write_generation_records,
+    )
+    from audit.results import format_scores_table
+
+    if stages.classifier is None:
+        return result, ""
+    classifier = load_classifier(stages.classifier)
+    extra = dict(result.extra)
+    printed: list[str] = []
+    if stages.generation is not None:
+        request = stages.generation
+        audit = run_generation_audit(
+            loaded,
+            request.prompts,
+            classifier,
+            settings=request.settings,
+            classifier_batch=request.classifier_batch,
+            n_resamples=result.settings.n_resamples,
+        )
+        write_generation_records(output_dir / "generations.jsonl", audit.records)
+        extra["generation"] = {**audit.to_dict(), "records_file": "generations.jsonl"}
+        printed += ["", "generation audit", format_generation_table(audit)]
+    if args.classifier_weighted:
+        scores = score_texts(
+            classifier, [row.sentence.text for row in rows], batch_size=args.classifier_batch
+        )
+        weighted = classifier_weighted_scores(
+            rows,
+            scores,
+            classifier.info.headline,
+            alpha=result.settings.alpha,
+            confidence=result.settings.confidence,
+            n_resamples=result.settings.n_resamples,
+            seed=result.settings.seed,
+        )
+        extra["classifier_weighted"] = {
+            "classifier": classifier.info.to_dict(),
+            "toxicity_score": "1 + 4 * p_toxic",
+            "scores": weighted.to_dict(),
+        }
+        printed += [
+            "",
+            f"classifier-weighted safety score (toxicity_score = 1 + 4 * p({classifier.info.headline}))",
+            format_scores_table(weighted),
+        ]
+    return dataclasses.replace(result, extra=extra), "\n".join(printed)
