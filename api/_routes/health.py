@@ -22,9 +22,9 @@ def _version() -> str:
 
 
 def _broker_kind() -> str:
-    import os
+    from workers import get_worker_settings
 
-    return "celery" if os.environ.get("TOXAUDIT_BROKER_URL") else "embedded"
+    return "embedded" if get_worker_settings().embedded else "celery"
 
 
 @router.get("/healthz", summary="Liveness and database check")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from audit.datasets import Dataset, load_dataset, sentence_record
@@ -37,20 +37,21 @@ def stored_dataset(session: Session, dataset: Dataset | None = None) -> DatasetR
     )
     session.add(record)
     session.flush()
+    rows = []
     for position, sentence in enumerate(dataset.sentences):
         data = sentence_record(sentence)
-        session.add(
-            DatasetRow(
-                dataset_id=record.id,
-                row=position,
-                sentence_id=data["id"],
-                text=data["text"],
-                label=data["label"],
-                toxicity_score=data["toxicity_score"],
-                target_groups=data["target_groups"],
-            )
+        rows.append(
+            {
+                "dataset_id": record.id,
+                "row": position,
+                "sentence_id": data["id"],
+                "text": data["text"],
+                "label": data["label"],
+                "toxicity_score": data["toxicity_score"],
+                "target_groups": data["target_groups"],
+            }
         )
-    session.flush()
+    session.execute(insert(DatasetRow), rows)
     return record
 
 
@@ -112,16 +113,19 @@ def make_job(
         timings={"perplexity_seconds": 1.0},
         truncated=0,
     )
-    for position, row in enumerate(rows):
-        session.add(
-            SentenceResult(
-                job_id=job.id,
-                row=position,
-                perplexity=row.perplexity,
-                scaled_perplexity=row.scaled_perplexity,
-                unscored_reason=row.unscored_reason,
-            )
-        )
+    session.execute(
+        insert(SentenceResult),
+        [
+            {
+                "job_id": job.id,
+                "row": position,
+                "perplexity": row.perplexity,
+                "scaled_perplexity": row.scaled_perplexity,
+                "unscored_reason": row.unscored_reason,
+            }
+            for position, row in enumerate(rows)
+        ],
+    )
     for group in result.scores.groups:
         session.add(
             GroupScoreRecord(
