@@ -27,6 +27,7 @@ lint: install
 	$(VENV)/bin/mypy .
 
 test: install
+	bash scripts/system-deps.sh
 	bash scripts/services.sh
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy .
