@@ -47,9 +47,12 @@ def test_audit_source_imports_nothing_banned() -> None:
 
 
 def test_importing_audit_loads_no_service_module() -> None:
-    modules = ["audit"] + sorted(
-        f"audit.{p.name}" for p in (ROOT / "audit").iterdir() if (p / "__init__.py").exists()
-    )
+    modules = [
+        "audit",
+        *sorted(
+            f"audit.{p.name}" for p in (ROOT / "audit").iterdir() if (p / "__init__.py").exists()
+        ),
+    ]
     code = (
         "import sys\n"
         + "".join(f"import {m}\n" for m in modules)

@@ -51,7 +51,7 @@ def test_hub_model_missing_offline_says_what_to_do(monkeypatch: pytest.MonkeyPat
 def test_missing_paths_are_named(tmp_path: Path) -> None:
     with pytest.raises(ModelLoadError, match="GGUF file not found"):
         load_model(ModelSpec(str(tmp_path / "model.gguf")))
-    with pytest.raises(ModelLoadError, match="no config.json"):
+    with pytest.raises(ModelLoadError, match=r"no config\.json"):
         load_model(ModelSpec(str(tmp_path)))
     with pytest.raises(ModelLoadError, match="no model directory or file"):
         load_model(ModelSpec("./not/a/model"))

@@ -100,8 +100,9 @@ def test_reproduces_published_method_on_the_real_set(shared_toxigen: Path) -> No
 
 
 def test_groups_missing_a_label_are_unscored_not_zero() -> None:
-    rows = _rows([1, 2, 3], [4, 5], group="a") + [
-        ScoredSentence(Sentence(100, "x", "hate", 2.0, ("only-harmful",)), 5.0)
+    rows = [
+        *_rows([1, 2, 3], [4, 5], group="a"),
+        ScoredSentence(Sentence(100, "x", "hate", 2.0, ("only-harmful",)), 5.0),
     ]
     scores = safety_scores(rows, n_resamples=50)
     lonely = scores.group("only-harmful")
