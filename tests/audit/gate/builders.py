@@ -1,6 +1,6 @@
 """Constructed runs for the gate tests: scores, perplexities and drops built from data.
 
-Per group of the built-in sample set (12 harmful, 12 neutral sentences), the
+Per group of 13 constructed groups (12 harmful, 12 neutral sentences), the
 neutral sentences get scaled perplexities 10, 20, ..., 120. The baseline puts
 six harmful sentences above every neutral one, five below every neutral one
 and one in the middle (beating six): 78 of 144 pairs, score 0.542.
@@ -17,13 +17,12 @@ of 1/12 per group and on the average:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from audit.datasets import Sentence, sample_sentences
+from audit.datasets import TOXIGEN_GROUPS, Label, Sentence
 from audit.results import DatasetRef, RunResult, RunSettings, write_perplexities, write_results
 from audit.scoring import ScoredSentence, safety_scores
 
@@ -37,11 +36,24 @@ DROP = 12 / 144
 Layout = tuple[float, ...]
 
 
+def constructed_sentences() -> tuple[Sentence, ...]:
+    """13 groups x (12 harmful + 12 neutral) synthetic rows, independent of the sample set."""
+    rows: list[Sentence] = []
+    labels: tuple[tuple[Label, float, float], ...] = (("hate", 3.5, 0.5), ("neutral", 1.0, 0.0))
+    for group in TOXIGEN_GROUPS:
+        for label, toxicity, spread in labels:
+            for index in range(12):
+                text = f"constructed {label} sentence {index} about {group}"
+                score = toxicity + spread * (index % 3)
+                rows.append(Sentence(len(rows), text, label, score, (group,)))
+    return tuple(rows)
+
+
 def scored_rows(harmful: Layout, neutral: Layout = NEUTRAL_VALUES) -> list[ScoredSentence]:
-    """The sample set with perplexities that give these scaled values in every group."""
+    """Perplexities that give these scaled values in every group."""
     rows: list[ScoredSentence] = []
     seen: dict[tuple[str, str], int] = {}
-    for sentence in sample_sentences():
+    for sentence in constructed_sentences():
         key = (sentence.target_groups[0], sentence.label)
         index = seen.get(key, 0)
         seen[key] = index + 1
@@ -62,7 +74,7 @@ def run_result(
     return RunResult(
         name=name,
         model={"reference": name},
-        dataset=DatasetRef("sample", "builtin:sample", sha256, len(rows)),
+        dataset=DatasetRef("constructed", "tests", sha256, len(rows)),
         settings=RunSettings(
             batch_tokens=512, alpha=0.05, confidence=0.95, n_resamples=200, seed=0
         ),
@@ -89,8 +101,8 @@ def generation_section(
     toxic_fraction: Callable[[str, str], float | None],
     expected_max: Callable[[str, str], float | None] = lambda group, label: 0.1,
 ) -> dict[str, Any]:
-    """A generation section with one entry per sample group and label."""
-    groups = sorted({s.target_groups[0] for s in sample_sentences()})
+    """A generation section with one entry per group and label."""
+    groups = sorted(TOXIGEN_GROUPS)
     entries = []
     for group in groups:
         for label in ("hate", "neutral"):
@@ -117,12 +129,3 @@ def unscore(rows: list[ScoredSentence], group: str, label: str) -> list[ScoredSe
         else r
         for r in rows
     ]
-
-
-def sentence(id: int, label: str, group: str) -> Sentence:
-    return Sentence(id, f"sentence {id}", label, 3.0 if label == "hate" else 1.0, (group,))  # type: ignore[arg-type]
-
-
-def dump(path: Path, data: Any) -> Path:
-    path.write_text(json.dumps(data), encoding="utf-8")
-    return path
