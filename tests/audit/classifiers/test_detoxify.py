@@ -37,7 +37,7 @@ def test_tiny_checkpoint_loads_offline_through_detoxify(tiny_detoxify: tuple[Pat
 
 
 def test_scores_are_the_checkpoints_own_sigmoids(tiny_detoxify: tuple[Path, Path]) -> None:
-    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
 
     checkpoint, config = tiny_detoxify
     classifier = load_classifier(
@@ -47,7 +47,7 @@ def test_scores_are_the_checkpoints_own_sigmoids(tiny_detoxify: tuple[Path, Path
     model = BertForSequenceClassification(BertConfig.from_pretrained(str(config)))
     model.load_state_dict(state)
     model.eval()
-    tokenizer = BertTokenizerFast.from_pretrained(str(config))
+    tokenizer = BertTokenizer.from_pretrained(str(config))
     with torch.no_grad():
         logits = model(**tokenizer(TEXTS, return_tensors="pt", padding=True)).logits
     expected = torch.sigmoid(logits)

@@ -29,7 +29,7 @@ def build_bert_config_dir(directory: Path, *, num_labels: int, seed: int = 0) ->
         processors,
         trainers,
     )
-    from transformers import BertConfig, BertTokenizerFast
+    from transformers import BertConfig, BertTokenizer
 
     directory.mkdir(parents=True, exist_ok=True)
     tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
@@ -47,7 +47,7 @@ def build_bert_config_dir(directory: Path, *, num_labels: int, seed: int = 0) ->
     )
     tokenizer.decoder = decoders.WordPiece()
     (directory / "vocab.txt").write_text("\n".join(sorted(vocab, key=vocab.__getitem__)) + "\n")
-    BertTokenizerFast(
+    BertTokenizer(
         tokenizer_object=tokenizer,
         unk_token="[UNK]",
         pad_token="[PAD]",
@@ -55,7 +55,7 @@ def build_bert_config_dir(directory: Path, *, num_labels: int, seed: int = 0) ->
         sep_token="[SEP]",
         mask_token="[MASK]",
     ).save_pretrained(str(directory))
-    BertConfig(
+    BertConfig(  # type: ignore[call-arg]
         vocab_size=len(vocab),
         hidden_size=16,
         num_hidden_layers=1,
@@ -67,7 +67,7 @@ def build_bert_config_dir(directory: Path, *, num_labels: int, seed: int = 0) ->
     return directory
 
 
-def _random_bert(config_dir: Path, seed: int):  # type: ignore[no-untyped-def]
+def _random_bert(config_dir: Path, seed: int):
     import torch
     from transformers import BertConfig, BertForSequenceClassification
 
@@ -124,7 +124,7 @@ def build_hf_classifier(
     config.id2label = dict(id2label)
     config.label2id = {v: k for k, v in id2label.items()}
     if problem_type is not None:
-        config.problem_type = problem_type
+        config.problem_type = problem_type  # type: ignore[assignment]
     config.save_pretrained(str(directory))
     _random_bert(directory, seed).save_pretrained(str(directory))
     return directory
