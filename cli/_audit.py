@@ -104,8 +104,13 @@ def _check_alpha(alpha: float) -> None:
 
 
 def _load(args: argparse.Namespace) -> tuple[Any, float]:
+    from transformers.utils import logging as hf_logging
+
     from audit.models import ModelSpec, load_model
 
+    if not getattr(args, "verbose", False):
+        # Our own progress bar says what matters; the per-tensor loading bars are noise.
+        hf_logging.disable_progress_bar()
     spec = ModelSpec(
         reference=args.model,
         revision=args.revision,
