@@ -38,31 +38,28 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=180
+    )
+
+
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory, tiny_llama_dir: Path) -> Iterator[Service]:
+def service(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Service]:
     home = tmp_path_factory.mktemp("serve")
     env = {
         **os.environ,
         "TOXAUDIT_DATABASE_URL": f"sqlite:///{home / 'toxaudit.sqlite'}",
-        "TOXAUDIT_MODEL_ROOTS": str(tiny_llama_dir.parent),
+        # The tiny model is built while the server starts, somewhere under the base temp.
+        "TOXAUDIT_MODEL_ROOTS": str(tmp_path_factory.getbasetemp()),
         "TOXAUDIT_CHUNK_SIZE": "16",
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
     }
     for name in ("TOXAUDIT_BROKER_URL", "TOXAUDIT_READ_REQUIRES_TOKEN", "TOXAUDIT_TOKEN"):
         env.pop(name, None)
-    created = subprocess.run(
-        [*CLI, "token", "create", "--name", "e2e"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert created.returncode == 0, created.stderr
-    token = created.stdout.strip()
-    assert "only now" in created.stderr
-
     port = _free_port()
     log = home / "serve.log"
     with log.open("w") as out:
@@ -75,6 +72,7 @@ def service(tmp_path_factory: pytest.TempPathFactory, tiny_llama_dir: Path) -> I
         )
     url = f"http://127.0.0.1:{port}"
     try:
+        model_dir = Path(request.getfixturevalue("tiny_llama_dir"))
         deadline = time.monotonic() + 180
         while True:
             if process.poll() is not None:
@@ -87,7 +85,11 @@ def service(tmp_path_factory: pytest.TempPathFactory, tiny_llama_dir: Path) -> I
             if time.monotonic() > deadline:
                 pytest.fail(f"toxaudit serve did not come up:\n{log.read_text()}")
             time.sleep(0.3)
-        yield Service(url, token, tiny_llama_dir, log)
+        # After the server is up, so its migrations and the command's never race.
+        created = _cli(env, "token", "create", "--name", "e2e")
+        assert created.returncode == 0, created.stderr
+        assert "only now" in created.stderr
+        yield Service(url, created.stdout.strip(), model_dir, log)
     finally:
         process.terminate()
         try:
