@@ -166,7 +166,7 @@ def slugify(name: str) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from audit.datasets import load_dataset
-    from audit.pipeline import AuditOptions, run_audit
+    from audit.pipeline import AuditOptions, PerplexityJournal, run_audit
     from audit.results import format_scores_table, write_perplexities, write_results
     from cli._generate import apply_run_stages, run_stages
 
@@ -183,10 +183,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         batch_tokens=args.batch_tokens,
         limit=args.limit,
     )
-    result, rows = run_audit(loaded, dataset, name=name, options=options, load_seconds=load_seconds)
+    journal = PerplexityJournal(
+        output_dir / "perplexities.journal.jsonl",
+        {"model": loaded.info.spec.to_dict(), "dataset": dataset.sha256, "limit": args.limit},
+    )
+    already = len(journal.load())
+    if already:
+        print(f"resuming: {already} sentences already scored in {journal.path}", file=sys.stderr)
+    result, rows = run_audit(
+        loaded, dataset, name=name, options=options, load_seconds=load_seconds, journal=journal
+    )
     output_dir.mkdir(parents=True, exist_ok=True)
-    result, stages_report = apply_run_stages(stages, args, loaded, result, rows, output_dir)
+    # Perplexities are saved before the optional stages run, so a failing stage loses nothing.
     write_perplexities(output_dir / "perplexities.json", rows)
+    journal.remove()
+    result, stages_report = apply_run_stages(stages, args, loaded, result, rows, output_dir)
     (output_dir / "safety_scores.json").write_text(json.dumps(result.scores.safenlp()) + "\n")
     write_results(output_dir / "results.json", result)
     print(

@@ -4,6 +4,7 @@ from audit.perplexity._collator import Collator
 from audit.perplexity._engine import (
     DEFAULT_CPU_BATCH_TOKENS,
     DEFAULT_GPU_BATCH_TOKENS,
+    BatchCallback,
     PerplexityResult,
     PerplexityRun,
     ProgressCallback,
@@ -21,6 +22,7 @@ __all__ = [
     "DEFAULT_CPU_BATCH_TOKENS",
     "DEFAULT_GPU_BATCH_TOKENS",
     "PROJECT_AT_SCORED_POSITIONS",
+    "BatchCallback",
     "Collator",
     "HFTokenScorer",
     "OutOfMemoryError",

@@ -14,6 +14,10 @@ from audit.perplexity._scorer import OutOfMemoryError, TokenScorer
 ProgressCallback = Callable[[int, int], None]
 """Called with (rows done, rows in all) after each batch."""
 
+BatchCallback = Callable[[Sequence[int], Sequence["PerplexityResult"]], None]
+"""Called with (input indices, their results) as each batch finishes, so callers can
+save work as it is done."""
+
 DEFAULT_CPU_BATCH_TOKENS = 512
 DEFAULT_GPU_BATCH_TOKENS = 16384
 
@@ -74,6 +78,7 @@ def compute_perplexities(
     batch_tokens: int = DEFAULT_CPU_BATCH_TOKENS,
     max_rows: int | None = None,
     progress: ProgressCallback | bool = True,
+    on_batch: BatchCallback | None = None,
 ) -> PerplexityRun:
     """Perplexity of every text, batched by length under a token budget.
 
@@ -124,6 +129,8 @@ def compute_perplexities(
             for index, nll in zip(batch, nlls, strict=True):
                 old = results[index]
                 results[index] = PerplexityResult(math.exp(nll), old.n_tokens, old.truncated)
+            if on_batch is not None:
+                on_batch(batch, [results[i] for i in batch])
             done += len(batch)
             if callback is not None:
                 callback(done, len(texts))

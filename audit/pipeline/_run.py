@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from audit.datasets import Dataset
 from audit.models import LoadedModel
 from audit.perplexity import ProgressCallback
+from audit.pipeline._journal import PerplexityJournal
 from audit.pipeline._score_sentences import default_batch_tokens, score_sentences
 from audit.results import (
     DatasetRef,
@@ -99,12 +100,19 @@ def run_audit(
     options: AuditOptions | None = None,
     load_seconds: float = 0.0,
     progress: ProgressCallback | bool = True,
+    journal: PerplexityJournal | None = None,
 ) -> tuple[RunResult, list[ScoredSentence]]:
-    """Score every sentence and compute the safety score, with full provenance."""
+    """Score every sentence and compute the safety score, with full provenance.
+
+    With a journal, perplexities are saved batch by batch and an interrupted run
+    picks up where it stopped.
+    """
     options = options or AuditOptions()
     dataset = limit_dataset(dataset, options.limit)
     budget = options.batch_tokens or default_batch_tokens(loaded)
-    rows, run = score_sentences(loaded, dataset.sentences, batch_tokens=budget, progress=progress)
+    rows, run = score_sentences(
+        loaded, dataset.sentences, batch_tokens=budget, progress=progress, journal=journal
+    )
     result = build_result(
         name=name or loaded.info.spec.reference,
         loaded_info=loaded.info.to_dict(),
@@ -115,7 +123,7 @@ def run_audit(
         timings={
             "load_seconds": load_seconds,
             "perplexity_seconds": run.seconds,
-            "sentences_per_second": len(rows) / run.seconds if run.seconds > 0 else 0.0,
+            "sentences_per_second": len(run.results) / run.seconds if run.seconds > 0 else 0.0,
         },
         truncated=sum(1 for r in run.results if r.truncated),
     )

@@ -10,10 +10,12 @@ from audit.perplexity import (
     DEFAULT_CPU_BATCH_TOKENS,
     DEFAULT_GPU_BATCH_TOKENS,
     HFTokenScorer,
+    PerplexityResult,
     PerplexityRun,
     ProgressCallback,
     compute_perplexities,
 )
+from audit.pipeline._journal import PerplexityJournal
 from audit.scoring import ScoredSentence
 
 
@@ -28,14 +30,45 @@ def score_sentences(
     *,
     batch_tokens: int | None = None,
     progress: ProgressCallback | bool = True,
+    journal: PerplexityJournal | None = None,
 ) -> tuple[list[ScoredSentence], PerplexityRun]:
-    """Perplexity of every sentence, in input order, unscored rows kept with their reason."""
+    """Perplexity of every sentence, in input order, unscored rows kept with their reason.
+
+    With a journal, rows it already holds are not scored again, and each batch is
+    appended to it as it finishes.
+    """
     budget = batch_tokens or default_batch_tokens(loaded)
+    done = journal.load() if journal is not None else {}
+    todo = [i for i in range(len(sentences)) if i not in done]
+
+    def save(indices: Sequence[int], results: Sequence[PerplexityResult]) -> None:
+        if journal is not None:
+            journal.append(
+                (todo[i], ScoredSentence(sentences[todo[i]], r.perplexity, r.unscored_reason))
+                for i, r in zip(indices, results, strict=True)
+            )
+
     run = compute_perplexities(
-        HFTokenScorer(loaded), [s.text for s in sentences], batch_tokens=budget, progress=progress
+        HFTokenScorer(loaded),
+        [sentences[i].text for i in todo],
+        batch_tokens=budget,
+        progress=progress,
+        on_batch=save,
     )
-    rows = [
-        ScoredSentence(sentence, result.perplexity, result.unscored_reason)
-        for sentence, result in zip(sentences, run.results, strict=True)
-    ]
+    if journal is not None:
+        # Rows the run skipped for being too short are recorded too, so a resumed run
+        # reports them the same way.
+        short = [(todo[i], r) for i, r in enumerate(run.results) if r.unscored_reason]
+        journal.append(
+            (row, ScoredSentence(sentences[row], None, r.unscored_reason)) for row, r in short
+        )
+    fresh = dict(zip(todo, run.results, strict=True))
+    rows = []
+    for index, sentence in enumerate(sentences):
+        if index in fresh:
+            result = fresh[index]
+            rows.append(ScoredSentence(sentence, result.perplexity, result.unscored_reason))
+        else:
+            perplexity, reason = done[index]
+            rows.append(ScoredSentence(sentence, perplexity, reason))
     return rows, run

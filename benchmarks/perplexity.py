@@ -1,0 +1,94 @@
+"""Batched perplexity engine vs the one-sentence reference loop, side by side.
+
+    python benchmarks/perplexity.py [--model smollm2-135m] [--n 300] [--batch-tokens 512]
+                                    [--full] [--sweep 256,512,1024]
+
+Both run in this process on the same model and the same N real ToxiGen sentences
+(read from ../shared/toxigen/toxiGen.json or --dataset). Prints both rates, the
+ratio and the largest relative difference; --full also times the engine on the
+whole set; --sweep times the engine at several token budgets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+
+from audit.datasets import read_dataset
+from audit.models import ModelSpec, load_model
+from audit.perplexity import HFTokenScorer, compute_perplexities, reference_perplexity
+from audit.results import machine_description
+from audit.scoring import ScoredSentence, safety_scores
+
+DEFAULT_DATASET = Path(__file__).resolve().parents[2] / "shared" / "toxigen" / "toxiGen.json"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="smollm2-135m")
+    parser.add_argument("--dataset", type=Path, default=DEFAULT_DATASET)
+    parser.add_argument("--n", type=int, default=300)
+    parser.add_argument("--batch-tokens", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--full", action="store_true", help="also score the whole data set")
+    parser.add_argument("--sweep", default="", help="comma-separated token budgets to time")
+    parser.add_argument("--device", default="auto")
+    args = parser.parse_args()
+
+    dataset = read_dataset(args.dataset)
+    sentences = list(dataset.sentences)
+    random.Random(args.seed).shuffle(sentences)
+    texts = [s.text for s in sentences[: args.n]]
+    loaded = load_model(ModelSpec(args.model, device=args.device))
+    budget = args.batch_tokens or (16384 if loaded.device.type == "cuda" else 512)
+    scorer = HFTokenScorer(loaded)
+    print(f"machine: {machine_description()}")
+    print(f"model: {args.model} ({loaded.info.model_type}, {loaded.info.device}, "
+          f"{loaded.info.dtype}); {len(texts)} real sentences; token budget {budget}")
+
+    compute_perplexities(scorer, texts[:16], batch_tokens=budget, progress=False)  # warm-up
+    start = time.perf_counter()
+    reference = [reference_perplexity(loaded, text) for text in texts]
+    reference_seconds = time.perf_counter() - start
+    run = compute_perplexities(scorer, texts, batch_tokens=budget, progress=False)
+    worst = max(
+        abs(r.perplexity - e) / e
+        for r, e in zip(run.results, reference, strict=True)
+        if r.perplexity is not None and e is not None
+    )
+    print(f"reference loop: {len(texts) / reference_seconds:8.2f} sentences/s "
+          f"({reference_seconds:.1f} s)")
+    print(f"engine:         {len(texts) / run.seconds:8.2f} sentences/s ({run.seconds:.1f} s, "
+          f"{run.batches} batches)")
+    print(f"ratio:          {reference_seconds / run.seconds:8.2f}x")
+    print(f"largest relative difference: {worst:.2e}")
+
+    for value in filter(None, args.sweep.split(",")):
+        swept = compute_perplexities(scorer, texts, batch_tokens=int(value), progress=False)
+        print(f"  budget {int(value):6d}: {len(texts) / swept.seconds:8.2f} sentences/s")
+
+    if args.full:
+        full = compute_perplexities(scorer, [s.text for s in dataset.sentences],
+                                    batch_tokens=budget, progress=False)
+        print(f"whole set: {len(dataset)} sentences in {full.seconds:.1f} s "
+              f"({full.seconds / 60:.2f} min, {len(dataset) / full.seconds:.2f} sentences/s)")
+        rows = [ScoredSentence(s, r.perplexity, r.unscored_reason)
+                for s, r in zip(dataset.sentences, full.results, strict=True)]
+    else:
+        rng = np.random.default_rng(0)
+        rows = [ScoredSentence(s, float(rng.lognormal(5, 1))) for s in dataset.sentences]
+    start = time.perf_counter()
+    scores = safety_scores(rows, n_resamples=1000)
+    print(f"statistics: {len(scores.groups)} groups, 1000 resamples in "
+          f"{time.perf_counter() - start:.2f} s")
+    if args.full:
+        print(f"average safety score: {scores.average:.4f} "
+              f"[{scores.average_ci_low:.4f}, {scores.average_ci_high:.4f}]")
+
+
+if __name__ == "__main__":
+    main()
