@@ -83,6 +83,15 @@ def check_model_reference(reference: str, roots: list[Path]) -> str:
             f"({aliases}), or an absolute path under TOXAUDIT_MODEL_ROOTS",
             reference,
         )
+    if Path(reference).exists():
+        # The loader tries a local directory before the hub, so a hub-shaped name that is
+        # also a relative path here would load that directory, outside every root.
+        reject(
+            "model",
+            "ambiguous: this name is also a local path relative to the service; "
+            "give an absolute path under TOXAUDIT_MODEL_ROOTS instead",
+            reference,
+        )
     return reference
 
 

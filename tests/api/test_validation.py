@@ -169,3 +169,15 @@ def test_oversized_streamed_body_without_length_is_413(
         "/api/audits", content=chunks(), headers={**auth, "Content-Type": "application/json"}
     )
     assert response.status_code == 413
+
+
+def test_hub_shaped_name_that_is_a_local_path_is_refused(
+    client: TestClient,
+    auth: dict[str, str],
+    roots: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The loader prefers a local directory to the hub: "model" here names roots/model.
+    monkeypatch.chdir(roots)
+    status, text = _post(client, auth, {"model": "model"})
+    assert status == 422 and "ambiguous" in text
