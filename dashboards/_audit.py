@@ -232,8 +232,8 @@ def _shifts(
     size: int,
 ) -> tuple[Table, float | None]:
     shifts, change = sentence_shifts(
-        scored_rows(session, baseline.id, baseline.dataset_id),
-        scored_rows(session, job.id, job.dataset_id),
+        scored_rows(session, baseline.id, baseline.dataset_id, group=group),
+        scored_rows(session, job.id, job.dataset_id, group=group),
         group,
     )
     if label:

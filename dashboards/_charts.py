@@ -6,7 +6,7 @@ trend under a millisecond; the browser does the validation and drawing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 # Okabe-Ito, reordered so the first colours are the most distinct on white; yellow is
@@ -103,6 +103,7 @@ def group_bars(
     series: Sequence[dict[str, Any]],
     *,
     alpha: float,
+    title: str = "Safety score per group",
 ) -> Figure:
     """Grouped bars of safety scores per group, one trace per audit, with CI error bars.
 
@@ -129,12 +130,18 @@ def group_bars(
                 strict=True,
             )
         ]
+        # One trace per audit; its legend entry is a proxy with a plain swatch, because
+        # Plotly draws a legend swatch like the trace's first bar, which may be hatched.
         traces.append(
             {
                 "type": "bar",
                 "name": s["name"],
+                "meta": "audit",
                 "x": list(groups),
                 "y": list(s["values"]),
+                "offsetgroup": str(index),
+                "legendgroup": str(index),
+                "showlegend": False,
                 "error_y": _error(s["values"], s["ci_low"], s["ci_high"]),
                 "marker": {
                     "color": colour(index),
@@ -152,25 +159,69 @@ def group_bars(
                 "hoverinfo": "text",
             }
         )
+        traces.append(_legend_proxy(s["name"], groups, str(index), colour(index), ""))
+    if series:
+        traces.append(
+            _legend_proxy(
+                f"hatched: not significant (p > {alpha:g})", groups, "0", "#ffffff", "/", "ns"
+            )
+        )
     layout = base_layout(y_title="Safety score (higher is safer)", x_title="Target group")
     layout["barmode"] = "group"
     layout["bargap"] = 0.2
     layout["yaxis"]["range"] = [0, 1.02]
     layout["shapes"] = [_no_preference_line()]
-    layout["annotations"] = [
-        {
-            "xref": "paper",
-            "yref": "paper",
-            "x": 1,
-            "y": -0.32,
-            "xanchor": "right",
-            "showarrow": False,
+    layout["title"] = {
+        "text": title,
+        "x": 0,
+        "xref": "paper",
+        "font": {"size": 15},
+        "subtitle": {
+            "text": f"Whiskers: 95% bootstrap CI. Hatched, paler bars: not significant "
+            f"(p > {alpha:g}). Dashed line: 0.5 = no preference.",
             "font": {"size": 12, "color": "#444"},
-            "text": f"Hatched, paler bars: not significant (p > {alpha:g}). "
-            "Whiskers: 95% bootstrap CI. Dashed line: 0.5 = no preference.",
-        }
-    ]
+        },
+    }
+    # The legend goes under the plot, in the figure's own coordinates, with room for
+    # two entries a row (audit names are long), so it never runs into the title.
+    legend_rows = -(-(len(series) + 1) // 2)
+    layout["legend"] = {
+        "orientation": "h",
+        "x": 0,
+        "xref": "container",
+        "y": 0,
+        "yref": "container",
+        "yanchor": "bottom",
+    }
+    layout["margin"]["t"] = 70
+    layout["margin"]["b"] = 110 + 22 * legend_rows
+    layout["height"] = 470 + 22 * legend_rows
     return {"data": traces, "layout": layout}
+
+
+def _legend_proxy(
+    name: str,
+    groups: Sequence[str],
+    offsetgroup: str,
+    fill: str,
+    pattern: str,
+    legendgroup: str = "",
+) -> dict[str, Any]:
+    """A legend entry with no bar of its own (its one value is null)."""
+    return {
+        "type": "bar",
+        "name": name,
+        "x": list(groups[:1]),
+        "y": [None],
+        "offsetgroup": offsetgroup,
+        "legendgroup": legendgroup or offsetgroup,
+        "hoverinfo": "skip",
+        "marker": {
+            "color": fill,
+            "line": {"color": "#222", "width": 0.6},
+            "pattern": {"shape": pattern, "fgcolor": "#222", "size": 6, "solidity": 0.25},
+        },
+    }
 
 
 def trend_lines(
@@ -179,35 +230,38 @@ def trend_lines(
     *,
     x_title: str,
     x_is_date: bool,
+    bands: Collection[str],
+    focus: str | None = None,
 ) -> Figure:
-    """One line per series over checkpoints with its CI band; "Average" drawn thick and black.
+    """One line per series over checkpoints; "Average" drawn thick and black.
 
-    Each series: {"name", "values", "ci_low", "ci_high"} aligned with x. A band and its
-    line share a legend group, so clicking the legend hides both.
+    Each series: {"name", "values", "ci_low", "ci_high"} aligned with x. Series named
+    in `bands` get their CI band (13 overlapping bands are unreadable, so the caller
+    picks); with a `focus`, the other groups are muted. A band shares its line's legend
+    group, so clicking the legend hides both.
     """
     traces: list[dict[str, Any]] = []
     for index, s in enumerate(series):
         is_average = s["name"] == "Average"
+        muted = focus is not None and not is_average and s["name"] != focus
         line_colour = "#000000" if is_average else colour(index)
         group = f"g{index}"
         lows, highs = list(s["ci_low"]), list(s["ci_high"])
-        band_x = list(x) + list(reversed(x))
-        band_y = highs + list(reversed(lows))
-        traces.append(
-            {
-                "type": "scatter",
-                "x": band_x,
-                "y": band_y,
-                "fill": "toself",
-                "fillcolor": _rgba(line_colour, 0.16 if is_average else 0.07),
-                "line": {"width": 0},
-                "hoverinfo": "skip",
-                "legendgroup": group,
-                "showlegend": False,
-                "name": f"{s['name']} 95% CI",
-                "connectgaps": False,
-            }
-        )
+        if s["name"] in bands and all(v is not None for v in lows + highs):
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": list(x) + list(reversed(x)),
+                    "y": highs + list(reversed(lows)),
+                    "fill": "toself",
+                    "fillcolor": _rgba(line_colour, 0.18),
+                    "line": {"width": 0},
+                    "hoverinfo": "skip",
+                    "legendgroup": group,
+                    "showlegend": False,
+                    "name": f"{s['name']} 95% CI",
+                }
+            )
         traces.append(
             {
                 "type": "scatter",
@@ -216,22 +270,30 @@ def trend_lines(
                 "x": list(x),
                 "y": list(s["values"]),
                 "legendgroup": group,
+                "opacity": 0.3 if muted else 1.0,
                 "line": {
                     "color": line_colour,
-                    "width": 4 if is_average else 1.8,
+                    "width": 4 if is_average or s["name"] == focus else 1.8,
                     "dash": "solid"
                     if is_average
                     else DASHES[(index // len(PALETTE)) % len(DASHES)],
                 },
-                "marker": {"symbol": SYMBOLS[index % len(SYMBOLS)], "size": 7 if is_average else 5},
+                "marker": {
+                    "symbol": SYMBOLS[index % len(SYMBOLS)],
+                    "size": 7 if is_average else 5,
+                },
                 "customdata": [[lo, hi] for lo, hi in zip(lows, highs, strict=True)],
-                "hovertemplate": f"{s['name']}: %{{y:.3f}} [%{{customdata[0]:.3f}}, %{{customdata[1]:.3f}}]<extra>%{{x}}</extra>",
+                "hovertemplate": f"{s['name']}: %{{y:.3f}} [%{{customdata[0]:.3f}}, "
+                "%{customdata[1]:.3f}]<extra></extra>",
             }
         )
     layout = base_layout(y_title="Safety score (higher is safer)", x_title=x_title, height=520)
     layout["xaxis"]["tickangle"] = 0
     if x_is_date:
         layout["xaxis"]["type"] = "date"
+    elif len(x) <= 15:
+        layout["xaxis"]["tickmode"] = "array"
+        layout["xaxis"]["tickvals"] = list(x)
     layout["legend"] = {"orientation": "v", "x": 1.01, "y": 1, "font": {"size": 12}}
     layout["margin"]["r"] = 170
     layout["margin"]["b"] = 60

@@ -224,10 +224,10 @@ def cached_differences(
 
 def _mark(d: GroupDifference) -> str:
     if d.significant_drop:
-        return "▼ significant drop"
+        return "▼ drop"
     if d.significant_change:
-        return "▲ significant rise"
-    return "no significant change"
+        return "▲ rise"
+    return "n.s."
 
 
 def differences_view(
@@ -267,6 +267,7 @@ def differences_view(
                 row = {
                     "candidate_job_id": job,
                     "candidate": audit_name(candidate),
+                    "candidate_short": f"#{job}",
                     "group": "Average" if d.group == "average" else d.group,
                     "baseline_score": d.baseline,
                     "candidate_score": d.candidate,
@@ -280,7 +281,7 @@ def differences_view(
                     "interval": f"[{d.ci_low:+.3f}, {d.ci_high:+.3f}]"
                     if d.ci_low is not None and d.ci_high is not None
                     else None,
-                    "sentences": "sentences behind it" if drill else None,
+                    "sentences": "view →" if drill else None,
                     "_href": {"sentences": drill} if drill else {},
                     "_class": "drop"
                     if d.significant_drop
@@ -301,7 +302,8 @@ def differences_view(
         "differences",
         "Differences against the baseline",
         (
-            Column("candidate", "Audit"),
+            Column("candidate", "Audit", show=False),
+            Column("candidate_short", "Audit", export=False, show=len(jobs) > 2),
             Column("group", "Group"),
             Column("baseline_score", "Baseline", "number", show=False),
             Column("candidate_score", "Audit score", "number", show=False),
@@ -313,12 +315,12 @@ def differences_view(
             Column("mark", "Change"),
             Column("significant_drop", "Significant drop", "bool", show=False),
             Column("significant_change", "Significant change", "bool", show=False),
-            Column("sentences", "Drill down", sortable=False, export=False),
+            Column("sentences", "Sentences", sortable=False, export=False),
         ),
         rows,
         note=f"Paired bootstrap over the sentences both audits scored: each resample draws the "
         f"same sentences for both, so the {confidence:.0%} interval is of the change itself. "
-        "A change is significant when its interval excludes 0.",
+        "▼/▲: significant drop/rise (the interval excludes 0); n.s.: not significant.",
     )
     if largest is not None and largest["difference"] is not None and largest["difference"] >= 0:
         largest = None

@@ -20,8 +20,9 @@ OVERVIEW_COLUMNS = (
     Column("step", "Step", "int"),
     Column("tags", "Tags", "list"),
     Column("average", "Average safety", "number"),
-    Column("average_ci_low", "CI low", "number"),
-    Column("average_ci_high", "CI high", "number"),
+    Column("ci", "95% CI", sortable=False, export=False),
+    Column("average_ci_low", "CI low", "number", show=False),
+    Column("average_ci_high", "CI high", "number", show=False),
     Column("generation_toxicity", "Toxic continuations", "percent", digits=3),
     Column("status", "Latest audit"),
     Column("progress", "Progress", sortable=False),
@@ -42,6 +43,9 @@ def _row(entry: OverviewEntry) -> dict[str, Any]:
         "average": scored.average if scored else None,
         "average_ci_low": scored.average_ci_low if scored else None,
         "average_ci_high": scored.average_ci_high if scored else None,
+        "ci": f"[{scored.average_ci_low:.3f}, {scored.average_ci_high:.3f}]"
+        if scored and scored.average_ci_low is not None and scored.average_ci_high is not None
+        else None,
         "generation_toxicity": entry.generation_toxicity,
         "status": latest.status.value if latest else "not audited",
         "progress": None,

@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 from dashboards._audit import audit_view
 from dashboards._compare import compare_view, differences_view
 from dashboards._overview import overview_view
-from dashboards._tables import Table, format_cell, sort_key, table_csv, table_json
+from dashboards._tables import (
+    Table,
+    format_cell,
+    render_rows,
+    sort_key,
+    table_csv,
+    table_json,
+)
 from dashboards._trend import trend_view
 from db import get_sessionmaker, job_progress
 
@@ -40,6 +47,7 @@ def _templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(PACKAGE / "templates"))
     templates.env.filters["cell"] = format_cell
     templates.env.filters["sort_key"] = sort_key
+    templates.env.filters["rows"] = render_rows
     templates.env.globals["static"] = STATIC_PREFIX
     templates.env.globals["plotly_js"] = PLOTLY_PATH
     return templates
@@ -144,11 +152,12 @@ def build_router(
         db: Session = Depends(session),
         model: str | None = None,
         axis: str | None = None,
+        bands: str | None = None,
         download: str | None = None,
         format: str = "csv",
     ) -> Response:
         started = time.perf_counter()
-        context = trend_view(db, model=model, axis=axis)
+        context = trend_view(db, model=model, axis=axis, bands=bands)
         return render(request, "trend.html", context, started, download, format)
 
     @router.get("/audits/{job_id}", response_class=HTMLResponse)

@@ -11,7 +11,9 @@ from dashboards._tables import Column, Table
 from db import group_values, model_checkpoint_audits, model_summaries
 
 
-def trend_view(session: Session, *, model: str | None, axis: str | None) -> dict[str, Any]:
+def trend_view(
+    session: Session, *, model: str | None, axis: str | None, bands: str | None = None
+) -> dict[str, Any]:
     models = model_summaries(session)
     if not model and models:
         model = models[0].reference
@@ -43,68 +45,71 @@ def trend_view(session: Session, *, model: str | None, axis: str | None) -> dict
             "ci_high": [a.average_ci_high for a in audits],
         }
     )
+    # One row per checkpoint, a column per group: the shape of the chart, and a hundred
+    # rows rather than fourteen hundred.
     for a in audits:
         scores = by_job[a.job_id]
-        base = {
+        row: dict[str, Any] = {
             "checkpoint": a.checkpoint_label,
             "revision": a.revision,
             "step": a.step,
             "date": a.finished_at or a.created_at,
             "job_id": a.job_id,
+            "average": a.average,
+            "average_ci_low": a.average_ci_low,
+            "average_ci_high": a.average_ci_high,
             "_href": {"job_id": f"/audits/{a.job_id}"},
         }
         for group in groups:
             c = scores.get(group)
-            rows.append(
-                base
-                | {
-                    "group": group,
-                    "score": c.value if c else None,
-                    "ci_low": c.ci_low if c else None,
-                    "ci_high": c.ci_high if c else None,
-                    "significant": bool(c and c.significant),
-                }
-            )
-        rows.append(
-            base
-            | {
-                "group": "Average",
-                "score": a.average,
-                "ci_low": a.average_ci_low,
-                "ci_high": a.average_ci_high,
-                "significant": None,
-                "_class": "average-row",
-            }
-        )
+            row[group] = c.value if c else None
+            row[f"{group} ci_low"] = c.ci_low if c else None
+            row[f"{group} ci_high"] = c.ci_high if c else None
+            row[f"{group} significant"] = bool(c and c.significant)
+        rows.append(row)
+    columns = [
+        Column("checkpoint", "Checkpoint"),
+        Column("revision", "Revision", show=False),
+        Column("step", "Step", "int"),
+        Column("date", "Scored at", "datetime"),
+        Column("job_id", "Audit", "int"),
+        Column("average", "Average", "number"),
+        Column("average_ci_low", "Average CI low", "number", show=False),
+        Column("average_ci_high", "Average CI high", "number", show=False),
+    ]
+    for group in groups:
+        columns += [
+            Column(group, group, "number"),
+            Column(f"{group} ci_low", f"{group} CI low", "number", show=False),
+            Column(f"{group} ci_high", f"{group} CI high", "number", show=False),
+            Column(f"{group} significant", f"{group} significant", "bool", show=False),
+        ]
     table = Table(
         "trend",
         "Scores by checkpoint",
-        (
-            Column("checkpoint", "Checkpoint"),
-            Column("revision", "Revision"),
-            Column("step", "Step", "int"),
-            Column("date", "Scored at", "datetime"),
-            Column("job_id", "Audit", "int"),
-            Column("group", "Group"),
-            Column("score", "Score", "number"),
-            Column("ci_low", "CI low", "number"),
-            Column("ci_high", "CI high", "number"),
-            Column("significant", "Significant", "bool"),
-        ),
+        tuple(columns),
         rows,
-        note="Each checkpoint's newest successful audit.",
+        note="Each checkpoint's newest successful audit. Downloads also hold every "
+        "interval and significance flag.",
     )
+    # "average" (default), "all", or one group's name: that group in focus with its band.
+    bands = bands if bands in ("all", *groups) else "average"
+    focus = bands if bands in groups else None
     chart = trend_lines(
         x,
         series,
         x_title="Training step" if by_step else "Date scored",
         x_is_date=not by_step,
+        bands={"Average", *(groups if bands == "all" else ()), *((focus,) if focus else ())},
+        focus=focus,
     )
     return {
         "title": "Trend",
         "models": models,
         "model": model or "",
         "axis": "step" if by_step else "date",
+        "bands": bands,
+        "groups": groups,
         "can_use_steps": bool(audits) and all(a.step is not None for a in audits),
         "n_checkpoints": len(audits),
         "charts": {"trend": chart} if audits else {},

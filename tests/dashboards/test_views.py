@@ -39,7 +39,7 @@ def test_compare_chart_has_thirteen_groups_per_audit_and_marks_non_significant(
 ) -> None:
     jobs = [seeded.steps[1000], seeded.steps[3000], seeded.other_job]
     view = compare_view(db_session, job_ids=jobs, checkpoint_ids=[], baseline=jobs[1])
-    traces = view["charts"]["compare"]["data"]
+    traces = [t for t in view["charts"]["compare"]["data"] if t.get("meta") == "audit"]
     assert len(traces) == 3
     for trace in traces:
         assert len(trace["x"]) == 13 and len(trace["y"]) == 13
@@ -100,7 +100,7 @@ def test_differences_are_the_paired_bootstrap_and_find_the_drop(
         assert (row["ci_low"], row["ci_high"]) == pytest.approx((d.ci_low, d.ci_high))
         assert row["significant_drop"] == d.significant_drop
     women = rows[DROPPED_GROUP]
-    assert women["significant_drop"] and women["mark"] == "▼ significant drop"
+    assert women["significant_drop"] and women["mark"] == "▼ drop"
     assert women["_class"] == "drop"
     assert not rows["black"]["significant_change"]
     largest = view["largest_drop"]
@@ -195,13 +195,22 @@ def test_trend_has_a_line_per_group_and_the_average(db_session: Session, seeded:
     assert view["axis"] == "step"
     lines = [t for t in view["charts"]["trend"]["data"] if t.get("mode") == "lines+markers"]
     bands = [t for t in view["charts"]["trend"]["data"] if t.get("fill") == "toself"]
-    assert len(lines) == 14 and len(bands) == 14
+    assert len(lines) == 14 and [b["name"] for b in bands] == ["Average 95% CI"]
     assert lines[-1]["name"] == "Average"
     assert all(line["x"] == [1000, 2000, 3000] for line in lines)
     women = next(line for line in lines if line["name"] == "women")
     assert women["y"][2] < women["y"][0]
+    every = trend_view(db_session, model="org/tiny-lm", axis=None, bands="all")
+    assert len([t for t in every["charts"]["trend"]["data"] if t.get("fill")]) == 14
+    focus = trend_view(db_session, model="org/tiny-lm", axis=None, bands="women")
+    traces = focus["charts"]["trend"]["data"]
+    assert [t["name"] for t in traces if t.get("fill")] == ["women 95% CI", "Average 95% CI"]
+    assert next(t for t in traces if t["name"] == "black")["opacity"] == 0.3
     by_date = trend_view(db_session, model="org/tiny-lm", axis="date")
     assert by_date["axis"] == "date"
-    assert len(view["tables"]["trend"].rows) == 3 * 14
+    table = view["tables"]["trend"]
+    assert [r["step"] for r in table.rows] == [1000, 2000, 3000]
+    assert table.rows[2]["women"] == women["y"][2]
+    assert table.rows[0]["asian significant"] is False
     other = trend_view(db_session, model="org/other-lm", axis=None)
     assert other["axis"] == "date" and other["n_checkpoints"] == 1
