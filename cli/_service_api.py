@@ -89,6 +89,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
+    from sqlalchemy.engine import make_url
 
     from api import create_app
     from db import get_database_settings, upgrade_database
@@ -101,7 +102,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     where = "an in-process worker" if worker else "Celery workers (TOXAUDIT_BROKER_URL)"
     print(
         f"toxaudit: serving http://{args.host}:{args.port}/api (docs at /docs) on "
-        f"{get_database_settings().database_url.split('@')[-1]}, jobs run by {where}",
+        f"{make_url(get_database_settings().database_url).render_as_string(hide_password=True)}"
+        f", jobs run by {where}",
         file=sys.stderr,
         flush=True,
     )
