@@ -203,3 +203,19 @@ def test_submit_refused_requests_exit_2_with_the_reason(
     assert "model:" in capsys.readouterr().err
     assert main(["submit", "--model", "org/m", "--api", "http://127.0.0.1:9", "--token", "t"]) == 2
     assert "cannot reach" in capsys.readouterr().err
+
+
+def test_submit_sends_only_the_options_given() -> None:
+    from cli._main import build_parser
+    from cli._service_api import _request_body
+
+    args = build_parser().parse_args(
+        ["submit", "--model", "org/m", "--step", "5", "--tag", "a", "--tag", "b", "--limit", "9"]
+    )
+    assert _request_body(args) == {
+        "model": "org/m",
+        "dataset": "sample",
+        "step": 5,
+        "tags": ["a", "b"],
+        "options": {"limit": 9},
+    }
