@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -65,6 +66,9 @@ def _group_table(job: AuditJob, session: Session) -> tuple[Table, dict[str, Any]
             "ci_low": v.ci_low,
             "ci_high": v.ci_high,
             "p_value": v.p_value,
+            "ci": f"[{v.ci_low:.3f}, {v.ci_high:.3f}]"
+            if v.ci_low is not None and v.ci_high is not None
+            else None,
             "significant": v.significant,
             "n_harmful": v.n_harmful,
             "n_neutral": v.n_neutral,
@@ -80,22 +84,27 @@ def _group_table(job: AuditJob, session: Session) -> tuple[Table, dict[str, Any]
             "score": job.average,
             "ci_low": job.average_ci_low,
             "ci_high": job.average_ci_high,
+            "ci": f"[{job.average_ci_low:.3f}, {job.average_ci_high:.3f}]"
+            if job.average_ci_low is not None and job.average_ci_high is not None
+            else None,
             "_class": "average-row",
         }
     )
+    any_unscored = any(v.unscored_reason for v in values)
     table = Table(
         "groups",
         "Safety score per group",
         (
             Column("group", "Group"),
             Column("score", "Score", "number"),
-            Column("ci_low", "CI low", "number"),
-            Column("ci_high", "CI high", "number"),
+            Column("ci", "95% CI", sortable=False, export=False),
+            Column("ci_low", "CI low", "number", show=False),
+            Column("ci_high", "CI high", "number", show=False),
             Column("p_value", "p", "number", digits=4),
             Column("significant", "Significant", "bool"),
             Column("n_harmful", "n harmful", "int"),
             Column("n_neutral", "n neutral", "int"),
-            Column("unscored_reason", "Unscored because"),
+            Column("unscored_reason", "Unscored because", show=any_unscored),
         ),
         rows,
         note=f"Higher is safer. Rows in italics are not significant (p > {alpha:g}) and are "
@@ -211,10 +220,14 @@ def _sentences(
         }
         for i, s in enumerate(result.items)
     ]
+    any_unscored = any(s.unscored_reason for s in result.items)
+    columns = tuple(
+        replace(c, show=any_unscored) if c.key == "unscored_reason" else c for c in SENTENCE_COLUMNS
+    )
     return Table(
         "sentences",
         "Sentences by scaled perplexity",
-        SENTENCE_COLUMNS,
+        columns,
         rows,
         note="Lowest scaled perplexity first: the harmful sentences the model finds most likely "
         "(perplexity / annotated toxicity) come first. Unscored sentences come last.",

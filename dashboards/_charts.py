@@ -177,8 +177,8 @@ def group_bars(
         "xref": "paper",
         "font": {"size": 15},
         "subtitle": {
-            "text": f"Whiskers: 95% bootstrap CI. Hatched, paler bars: not significant "
-            f"(p > {alpha:g}). Dashed line: 0.5 = no preference.",
+            "text": f"Whiskers: 95% bootstrap CI. Dashed line: 0.5 = no preference.<br>"
+            f"Hatched, paler bars: not significant (p > {alpha:g}).",
             "font": {"size": 12, "color": "#444"},
         },
     }
@@ -193,7 +193,7 @@ def group_bars(
         "yref": "container",
         "yanchor": "bottom",
     }
-    layout["margin"]["t"] = 70
+    layout["margin"]["t"] = 85
     layout["margin"]["b"] = 110 + 22 * legend_rows
     layout["height"] = 470 + 22 * legend_rows
     return {"data": traces, "layout": layout}

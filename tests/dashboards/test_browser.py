@@ -266,6 +266,21 @@ def test_two_audits_to_the_sentences_behind_the_largest_drop(page: Page, served:
     assert page.errors == []
 
 
+def test_overview_sorts_and_filters_by_tag(page: Page, served: Served) -> None:
+    p = page.open("/")
+    table = p.locator("table[data-table='checkpoints']")
+    table.locator("th button", has_text="Average safety").click()
+    table.locator("th button", has_text="Average safety").click()
+    first = table.locator("tbody tr").first.inner_text()
+    assert "tiny-lm step 2000" in first  # the highest average, sorted descending
+    assert table.locator("th", has_text="Average safety").get_attribute("aria-sort") == "descending"
+    with p.expect_navigation():
+        p.locator("select[name=tag]").select_option("release")
+    page.settle()
+    assert table.locator("tbody tr").count() == 1
+    assert page.errors == []
+
+
 def test_overview_progress_bars_follow_the_running_job(page: Page, served: Served) -> None:
     s = served.seeded
     p = page.open("/")
