@@ -97,7 +97,7 @@ def _group_table(job: AuditJob, session: Session) -> tuple[Table, dict[str, Any]
         (
             Column("group", "Group"),
             Column("score", "Score", "number"),
-            Column("ci", "95% CI", sortable=False, export=False),
+            Column("ci", "95% CI", "interval", sortable=False, export=False),
             Column("ci_low", "CI low", "number", show=False),
             Column("ci_high", "CI high", "number", show=False),
             Column("p_value", "p", "number", digits=4),

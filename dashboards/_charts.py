@@ -251,6 +251,7 @@ def trend_lines(
             traces.append(
                 {
                     "type": "scatter",
+                    "mode": "lines",
                     "x": list(x) + list(reversed(x)),
                     "y": highs + list(reversed(lows)),
                     "fill": "toself",

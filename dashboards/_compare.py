@@ -308,7 +308,7 @@ def differences_view(
             Column("baseline_score", "Baseline", "number", show=False),
             Column("candidate_score", "Audit score", "number", show=False),
             Column("difference", "Δ vs baseline", "number"),
-            Column("interval", "95% CI", sortable=False, export=False),
+            Column("interval", "95% CI", "interval", sortable=False, export=False),
             Column("ci_low", "CI low", "number", show=False),
             Column("ci_high", "CI high", "number", show=False),
             Column("n_shared", "Shared sentences", "int", show=False),

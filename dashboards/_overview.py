@@ -20,7 +20,7 @@ OVERVIEW_COLUMNS = (
     Column("step", "Step", "int"),
     Column("tags", "Tags", "list"),
     Column("average", "Average safety", "number"),
-    Column("ci", "95% CI", sortable=False, export=False),
+    Column("ci", "95% CI", "interval", sortable=False, export=False),
     Column("average_ci_low", "CI low", "number", show=False),
     Column("average_ci_high", "CI high", "number", show=False),
     Column("generation_toxicity", "Toxic continuations", "percent", digits=3),

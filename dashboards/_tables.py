@@ -18,7 +18,9 @@ from typing import Any, Literal
 
 from markupsafe import Markup, escape
 
-ColumnKind = Literal["text", "number", "int", "percent", "datetime", "bool", "offensive", "list"]
+ColumnKind = Literal[
+    "text", "number", "int", "percent", "datetime", "bool", "offensive", "list", "interval"
+]
 
 
 @dataclass(frozen=True, slots=True)
