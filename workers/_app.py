@@ -61,6 +61,8 @@ def celery_config(settings: WorkerSettings) -> dict[str, Any]:
             "interval_max": 5.0,
         },
         "worker_prefetch_multiplier": 1,
+        # Pool processes import torch on a busy machine; the default 4 s is too short.
+        "worker_proc_alive_timeout": 60,
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "task_queues": (Queue(GPU_QUEUE), Queue(DEFAULT_QUEUE)),

@@ -136,7 +136,15 @@ def _init_worker_process(**_: Any) -> None:
     if get_engine.cache_info().currsize:
         get_engine().dispose(close=False)
     threads = get_worker_settings().torch_threads
-    if threads:
-        import torch
+    # Import the scoring stack here, in the pool process, before it takes a task: the
+    # first chunk's time limit is then spent on work. Never in the parent: torch's
+    # thread pools do not survive a fork, and a forked child would hang in its first
+    # forward pass.
+    import torch
+    import transformers
 
+    import audit.pipeline  # noqa: F401
+
+    transformers.AutoModelForCausalLM  # noqa: B018  (resolves the lazy module)
+    if threads:
         torch.set_num_threads(threads)
