@@ -62,8 +62,11 @@ class Table:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
+    # Plain scalars first: a full download converts tens of thousands of cells.
+    if value is None or type(value) in (str, int, bool):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Enum):

@@ -115,3 +115,18 @@ def test_plotly_and_static_files_are_served_locally(client: TestClient) -> None:
     assert response.status_code == 200 and "plotly.js" in response.text[:2000]
     assert client.get("/dashboards/static/dashboards.js").status_code == 200
     assert client.get("/dashboards/static/style.css").status_code == 200
+
+
+def test_pages_of_an_empty_database(db_session: Session) -> None:
+    connection = db_session.connection()
+    app = FastAPI()
+    mount_dashboards(
+        app,
+        session_factory=lambda: Session(bind=connection, join_transaction_mode="create_savepoint"),
+    )
+    with TestClient(app) as client:
+        for url in ("/", "/compare", "/compare/differences", "/trend", "/trend?model=nope"):
+            response = client.get(url)
+            assert response.status_code == 200, url
+        assert "No successful audits yet" in client.get("/compare").text
+        assert client.get("/dashboards/progress.json").json() == []
