@@ -219,3 +219,36 @@ def test_submit_sends_only_the_options_given() -> None:
         "tags": ["a", "b"],
         "options": {"limit": 9},
     }
+
+
+def test_concurrent_submissions_are_each_recorded_once(service: Service) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    headers = {"Authorization": f"Bearer {service.token}"}
+
+    def submit(seed: int) -> httpx.Response:
+        body = {
+            "model": str(service.model_dir),
+            "label": "concurrent",
+            "options": {"limit": 4, "resamples": 1, "seed": seed},
+        }
+        return httpx.post(f"{service.url}/api/audits", json=body, headers=headers, timeout=120)
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        responses = list(pool.map(submit, range(50)))
+    assert [r.status_code for r in responses] == [202] * 50, [r.text for r in responses]
+    ids = {r.json()["id"] for r in responses}
+    assert len(ids) == 50
+
+    with httpx.Client(base_url=service.url, headers=headers, timeout=30) as client:
+        # The checkpoint (this model, no revision) also holds the earlier tests' audits.
+        listed = client.get("/api/audits", params={"checkpoint_label": "concurrent", "limit": 500})
+        listed_ids = [item["id"] for item in listed.json()["items"]]
+        assert len(listed_ids) == len(set(listed_ids)) == listed.json()["total"]
+        assert ids <= set(listed_ids)
+        assert client.get("/api/checkpoints", params={"label": "concurrent"}).json()["total"] == 1
+        # Cancel what is left, over HTTP: the server's worker need not run them all.
+        for audit_id in ids:
+            assert client.delete(f"/api/audits/{audit_id}").status_code in (200, 409)
+        statuses = {client.get(f"/api/audits/{i}").json()["status"] for i in ids}
+        assert statuses <= {"succeeded", "cancelled", "running"}
