@@ -70,11 +70,9 @@ def test_group_values_are_the_thirteen_safety_groups(db_session: Session, seeded
     for job in (seeded.steps[1000], seeded.steps[3000]):
         assert len(values[job]) == 13
         assert {v.metric for v in values[job]} == {"safety"}
-    women = {job: next(v for v in values[job] if v.group == "women") for job in values}
-    assert (
-        women[seeded.steps[3000]].value is not None and women[seeded.steps[1000]].value is not None
-    )
-    assert women[seeded.steps[3000]].value < women[seeded.steps[1000]].value
+    women = {job: next(v.value for v in values[job] if v.group == "women") for job in values}
+    after, before = women[seeded.steps[3000]], women[seeded.steps[1000]]
+    assert after is not None and before is not None and after < before
     assert not next(v for v in values[seeded.steps[1000]] if v.group == "asian").significant
     assert group_values(db_session, []) == {}
 
