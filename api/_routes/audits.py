@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -23,6 +24,7 @@ from db import (
     JobStatus,
     audit_group_scores,
     cancel_job,
+    fail_job,
     list_audits,
     list_generations,
     list_sentences,
@@ -30,6 +32,7 @@ from db import (
     submit_job,
 )
 
+logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/audits", tags=["audits"])
 ReadAccess = Depends(read_access)
 
@@ -86,7 +89,18 @@ def create_audit(
     )
     session.commit()
     if not reused:
-        dispatch(job.id)
+        try:
+            dispatch(job.id)
+        except Exception as exc:
+            # Nothing will run a job the workers never heard of: end it with the cause
+            # rather than leave it queued forever.
+            cause = f"could not send the job to the workers: {type(exc).__name__}: {exc}"
+            logger.exception("audit %s: %s", job.id, cause)
+            fail_job(session, job.id, cause)
+            session.commit()
+            raise HTTPException(
+                http_status.HTTP_503_SERVICE_UNAVAILABLE, f"audit {job.id} failed: {cause}"
+            ) from exc
     session.refresh(job)
     return AuditSubmitted.model_validate({**audit_public(job).model_dump(), "reused": reused})
 

@@ -154,3 +154,19 @@ def test_cancel(client: TestClient, auth: dict[str, str], db_session: Session) -
     assert response.json()["status"] == "cancelled"
     assert client.delete(f"/api/audits/{running.id}", headers=auth).status_code == 409
     assert client.delete("/api/audits/424242", headers=auth).status_code == 404
+
+
+def test_job_the_workers_never_got_fails_with_its_cause(
+    client: TestClient, auth: dict[str, str], db_session: Session
+) -> None:
+    from api import get_dispatcher
+
+    def unreachable(job_id: int) -> None:
+        raise ConnectionError("broker at redis://nowhere refused the connection")
+
+    client.app.dependency_overrides[get_dispatcher] = lambda: unreachable  # type: ignore[attr-defined]
+    response = client.post("/api/audits", json={"model": "org/model"}, headers=auth)
+    assert response.status_code == 503
+    assert "broker at redis://nowhere" in response.json()["detail"]
+    (job,) = client.get("/api/audits", params={"status": "failed"}).json()["items"]
+    assert "could not send the job to the workers" in job["error"]
