@@ -54,6 +54,15 @@ def bundled_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return cache_dir()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The PostgreSQL half of each both-backends test needs a service; the SQLite half runs
+    # anywhere, so `-m "not services"` still covers the database code.
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("database_url") == "postgres":
+            item.add_marker(pytest.mark.services)
+
+
 # --- databases ---------------------------------------------------------------------------
 # Every test session gets its own PostgreSQL database (and SQLite file), so parallel runs
 # never share state. Per-test isolation is a transaction rolled back at the end.

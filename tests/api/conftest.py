@@ -13,20 +13,6 @@ from api import ApiSettings, create_app, get_dispatcher, get_session
 from db import create_api_token
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # The PostgreSQL half of each both-backends test needs a service; the SQLite half runs
-    # anywhere, so `-m "not services"` still covers the API.
-    here = Path(__file__).parent
-    for item in items:
-        callspec = getattr(item, "callspec", None)
-        if (
-            callspec is not None
-            and callspec.params.get("database_url") == "postgres"
-            and (item.path.is_relative_to(here) or item.path.name.startswith("test_reads"))
-        ):
-            item.add_marker(pytest.mark.services)
-
-
 @pytest.fixture()
 def roots(tmp_path: Path) -> Path:
     """A model and data-set root holding a (fake) model directory."""
