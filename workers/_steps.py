@@ -40,6 +40,7 @@ from db import (
     truncated_count,
     utcnow,
 )
+from workers._generation import UNSUPPORTED_GENERATION, generation_requested
 from workers._model_cache import ModelCache
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,10 @@ def plan_job(session_factory: SessionFactory, job_id: int, chunk_size: int) -> P
     with session_factory() as session:
         job = session.get(AuditJob, job_id)
         if job is None or job.status not in ACTIVE_STATUSES:
+            return Plan((), aggregate=False)
+        if generation_requested(job.settings):
+            fail_job(session, job_id, UNSUPPORTED_GENERATION)
+            session.commit()
             return Plan((), aggregate=False)
         total = job.progress_total
         done = scored_row_numbers(session, job_id)

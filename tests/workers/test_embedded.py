@@ -207,3 +207,23 @@ def test_dispatch_without_broker_runs_in_process(
             db.get_sessionmaker,
         ):
             cached.cache_clear()
+
+
+def test_generation_request_fails_loudly_instead_of_being_dropped(
+    embedded: EmbeddedWorker,
+    sqlite_sessions: sessionmaker[Session],
+    tiny_llama_dir: Path,
+    sample_dataset: Dataset,
+) -> None:
+    job_id = submit(
+        sqlite_sessions,
+        tiny_llama_dir,
+        sample_dataset,
+        limit=20,
+        generation={"prompts": "sample", "classifier": "profanity-check"},
+    )
+    embedded.submit(job_id)
+    assert embedded.wait_idle(60)
+    job = get_job(sqlite_sessions, job_id)
+    assert job.status is JobStatus.failed and job.progress_done == 0
+    assert job.error is not None and "generation audit" in job.error
