@@ -30,9 +30,12 @@ def label_stratified_weights(
         members = np.flatnonzero(mask)
         if members.size == 0:
             continue
-        counts = rng.multinomial(
-            members.size, np.full(members.size, 1.0 / members.size), n_resamples
-        )
+        # Equal-probability multinomial counts, drawn as indices and counted: the same
+        # distribution as rng.multinomial, about ten times faster for thousands of rows.
+        m = members.size
+        draws = rng.integers(0, m, size=(n_resamples, m))
+        draws += np.arange(n_resamples)[:, None] * m
+        counts = np.bincount(draws.ravel(), minlength=n_resamples * m).reshape(n_resamples, m)
         weights[:, members] = counts
     return weights
 
