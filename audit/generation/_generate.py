@@ -185,6 +185,7 @@ def _generate_batch(
         ]
     generated: list[list[int]] = [[] for _ in rows]
     reasons: list[StopReason | None] = [None] * len(rows)
+    active = list(range(len(rows)))  # rows still generating, in batch-tensor order
     with torch.inference_mode():
         out = model(
             input_ids=input_ids, attention_mask=mask, position_ids=positions, use_cache=True
@@ -192,10 +193,8 @@ def _generate_batch(
         cache, logits = out.past_key_values, out.logits[:, -1, :]
         next_positions = positions[:, -1:] + 1
         for step in range(settings.max_new_tokens):
-            tokens = _choose_tokens(logits, settings, generators)
-            for row, token in enumerate(tokens.tolist()):
-                if reasons[row] is not None:
-                    continue
+            tokens = _choose_tokens(logits, settings, [generators[row] for row in active])
+            for row, token in zip(active, tokens.tolist(), strict=True):
                 if token in eos_ids:
                     reasons[row] = "eos"
                     continue
@@ -203,9 +202,16 @@ def _generate_batch(
                 # The continuation is cut at its first line, so a newline ends the row.
                 if "\n" in tokenizer.decode(generated[row][-2:], skip_special_tokens=True):
                     reasons[row] = "newline"
-            if all(reason is not None for reason in reasons) or step == settings.max_new_tokens - 1:
+            keep = [slot for slot, row in enumerate(active) if reasons[row] is None]
+            if not keep or step == settings.max_new_tokens - 1:
                 break
-            mask = torch.cat([mask, mask.new_ones((len(rows), 1))], dim=-1)
+            if len(keep) < len(active):
+                # Finished rows leave the batch: later steps cost only what is still running.
+                index = torch.tensor(keep, device=device)
+                cache.batch_select_indices(index)
+                mask, next_positions, tokens = mask[index], next_positions[index], tokens[index]
+                active = [active[slot] for slot in keep]
+            mask = torch.cat([mask, mask.new_ones((len(active), 1))], dim=-1)
             out = model(
                 input_ids=tokens[:, None],
                 attention_mask=mask,

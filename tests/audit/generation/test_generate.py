@@ -115,3 +115,22 @@ def test_first_line_and_seeds() -> None:
 def test_settings_are_checked(kwargs: dict[str, float], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         GenerationSettings(**kwargs)  # type: ignore[arg-type]
+
+
+def test_rows_that_stop_early_leave_the_batch_without_changing_the_others(
+    tiny: LoadedModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = GenerationSettings(max_new_tokens=8, batch_tokens=10**6)
+    free = generate_continuations(tiny, PROMPTS, settings, progress=False)
+    # Declare a token that some rows produce mid-way to be end-of-sequence, so rows
+    # finish at different steps and the batch shrinks while others keep going.
+    stop_token = tiny.tokenizer(free.continuations[0].raw_text)["input_ids"][-1]
+    monkeypatch.setattr("audit.generation._generate._eos_ids", lambda loaded: {int(stop_token)})
+    batched = generate_continuations(tiny, PROMPTS, settings, progress=False)
+    alone = generate_continuations(
+        tiny, PROMPTS, GenerationSettings(max_new_tokens=8, max_rows=1), progress=False
+    )
+    assert [c.raw_text for c in batched.continuations] == [c.raw_text for c in alone.continuations]
+    lengths = {c.new_tokens for c in batched.continuations}
+    assert len(lengths) > 1, "rows should have stopped at different steps"
+    assert any(c.stop_reason == "eos" for c in batched.continuations)
