@@ -4,6 +4,7 @@ from workers._app import (
     AGGREGATE_TASK,
     CHUNK_TASK,
     DEFAULT_QUEUE,
+    GENERATION_TASK,
     GPU_QUEUE,
     PLAN_TASK,
     TASK_ROUTES,
@@ -17,6 +18,7 @@ from workers._settings import WorkerSettings, get_worker_settings
 from workers._steps import ChunkOutcome, Plan, aggregate_job, plan_job, score_chunk
 from workers._tasks import (
     aggregate_job_task,
+    aggregate_job_with_generation_task,
     job_task,
     plan_job_task,
     score_chunk_task,
@@ -26,6 +28,7 @@ __all__ = [
     "AGGREGATE_TASK",
     "CHUNK_TASK",
     "DEFAULT_QUEUE",
+    "GENERATION_TASK",
     "GPU_QUEUE",
     "MAX_RETRIES",
     "PLAN_TASK",
@@ -38,6 +41,7 @@ __all__ = [
     "WorkerSettings",
     "aggregate_job",
     "aggregate_job_task",
+    "aggregate_job_with_generation_task",
     "app",
     "celery_config",
     "dispatch_job",

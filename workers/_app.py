@@ -17,12 +17,15 @@ DEFAULT_QUEUE = "default"
 PLAN_TASK = "toxaudit.plan_job"
 CHUNK_TASK = "toxaudit.score_chunk"
 AGGREGATE_TASK = "toxaudit.aggregate_job"
+GENERATION_TASK = "toxaudit.aggregate_job_with_generation"
 
 # Every route, in one place: model work goes to `gpu`, the rest to `default`.
 TASK_ROUTES: dict[str, dict[str, str]] = {
     PLAN_TASK: {"queue": DEFAULT_QUEUE},
     CHUNK_TASK: {"queue": GPU_QUEUE},
     AGGREGATE_TASK: {"queue": DEFAULT_QUEUE},
+    # The aggregation of a job that asked for a generation audit needs the model.
+    GENERATION_TASK: {"queue": GPU_QUEUE},
 }
 
 

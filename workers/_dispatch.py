@@ -174,7 +174,7 @@ class EmbeddedWorker:
             if outcome.complete:
                 self._queue.put(_Work("aggregate", work.job_id))
         elif work.kind == "aggregate":
-            aggregate_job(sessions, work.job_id)
+            aggregate_job(sessions, work.job_id, models=self.models)
         else:
             raise ValueError(f"unknown step {work.kind!r}")
 

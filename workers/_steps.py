@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +32,7 @@ from db import (
     load_job_dataset,
     load_job_sentences,
     load_scored_rows,
+    lock_job,
     normalize_settings,
     record_chunk,
     record_model,
@@ -40,7 +41,13 @@ from db import (
     truncated_count,
     utcnow,
 )
-from workers._generation import UNSUPPORTED_GENERATION, generation_requested
+from workers._generation import (
+    GenerationOptionsError,
+    generation_request,
+    generation_requested,
+    record_generation,
+    run_generation,
+)
 from workers._model_cache import ModelCache
 
 logger = logging.getLogger(__name__)
@@ -56,6 +63,8 @@ class Plan:
     """Row ranges [start, stop) not yet recorded."""
     aggregate: bool
     """Every row is in: only the aggregation is left."""
+    generation: bool = False
+    """The aggregation runs the generation stage too (it needs the model: `gpu`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +77,8 @@ class ChunkOutcome:
     """This chunk's commit completed the job's rows: enqueue the aggregation."""
     skipped: str | None = None
     """Why no work was done (the job had ended), when none was."""
+    generation: bool = False
+    """The aggregation runs the generation stage too (it needs the model: `gpu`)."""
 
 
 def plan_job(session_factory: SessionFactory, job_id: int, chunk_size: int) -> Plan:
@@ -76,10 +87,15 @@ def plan_job(session_factory: SessionFactory, job_id: int, chunk_size: int) -> P
         job = session.get(AuditJob, job_id)
         if job is None or job.status not in ACTIVE_STATUSES:
             return Plan((), aggregate=False)
-        if generation_requested(job.settings):
-            fail_job(session, job_id, UNSUPPORTED_GENERATION)
-            session.commit()
-            return Plan((), aggregate=False)
+        generation = generation_requested(job.settings)
+        if generation:
+            # Bad generation options fail the job now, before any chunk is scored.
+            try:
+                generation_request(job.settings["generation"])
+            except GenerationOptionsError as exc:
+                fail_job(session, job_id, str(exc))
+                session.commit()
+                return Plan((), aggregate=False)
         total = job.progress_total
         done = scored_row_numbers(session, job_id)
     chunks = tuple(
@@ -87,7 +103,7 @@ def plan_job(session_factory: SessionFactory, job_id: int, chunk_size: int) -> P
         for start in range(0, total, chunk_size)
         if not done.issuperset(range(start, min(start + chunk_size, total)))
     )
-    return Plan(chunks, aggregate=not chunks)
+    return Plan(chunks, aggregate=not chunks, generation=generation)
 
 
 def _model_spec(job: AuditJob) -> Any:
@@ -134,6 +150,7 @@ def score_chunk(
             return ChunkOutcome(0, complete=False, skipped="the job has ended")
         spec = _model_spec(job)
         batch_tokens = job.settings.get("batch_tokens")
+        generation = generation_requested(job.settings)
         done = scored_row_numbers(session, job_id)
         try:
             sentences = load_job_sentences(session, job, start, stop)
@@ -175,7 +192,7 @@ def score_chunk(
         write.done,
         write.total,
     )
-    return ChunkOutcome(write.written, complete=write.complete)
+    return ChunkOutcome(write.written, complete=write.complete, generation=generation)
 
 
 def _seconds(later: datetime | None, earlier: datetime | None) -> float:
@@ -187,8 +204,11 @@ def _seconds(later: datetime | None, earlier: datetime | None) -> float:
     return max(0.0, (later - earlier).total_seconds())
 
 
-def aggregate_job(session_factory: SessionFactory, job_id: int) -> bool:
-    """Statistics over the recorded rows; True if this call finished the job."""
+def aggregate_job(
+    session_factory: SessionFactory, job_id: int, *, models: ModelCache | None = None
+) -> bool:
+    """Statistics over the recorded rows, and the generation stage when the job asks for
+    it (then `models` is needed); True if this call finished the job."""
     from audit.perplexity import DEFAULT_CPU_BATCH_TOKENS, DEFAULT_GPU_BATCH_TOKENS
     from audit.pipeline import AuditOptions, build_result
 
@@ -236,8 +256,45 @@ def aggregate_job(session_factory: SessionFactory, job_id: int) -> bool:
             },
             truncated=truncated_count(session, job_id),
         )
+        generation = settings.get("generation") if generation_requested(settings) else None
+        spec = _model_spec(job)
+    audit = None
+    if generation is not None:
+        audit = _generation_stage(session_factory, job_id, spec, generation, options, models)
+        if audit is None:
+            return False
     with session_factory() as session, session.begin():
+        if lock_job(session, job_id) not in ACTIVE_STATUSES:
+            return False
+        if audit is not None:
+            section = record_generation(session, job_id, audit)
+            result = replace(result, extra={**result.extra, "generation": section})
         finished = finalize_job(session, job_id, result)
     if finished:
         logger.info("audit job %s succeeded: average %s", job_id, result.scores.average)
     return finished
+
+
+def _generation_stage(
+    session_factory: SessionFactory,
+    job_id: int,
+    spec: Any,
+    options: dict[str, Any],
+    audit_options: Any,
+    models: ModelCache | None,
+) -> Any:
+    """Run the generation audit; None (and the job failed with its cause) if it cannot."""
+    from audit.classifiers import ClassifierError
+    from audit.models import ModelLoadError
+
+    if models is None:
+        raise RuntimeError("the generation stage needs the model: run it on the gpu queue")
+    try:
+        request = generation_request(options)
+        loaded = models.get(spec)
+        return run_generation(loaded, request, n_resamples=audit_options.n_resamples)
+    except ModelLoadError as exc:
+        record_failure(session_factory, job_id, f"could not load the model: {exc}")
+    except (GenerationOptionsError, ClassifierError) as exc:
+        record_failure(session_factory, job_id, f"generation audit: {exc}")
+    return None

@@ -16,7 +16,7 @@ from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_process_init
 
-from workers._app import AGGREGATE_TASK, CHUNK_TASK, PLAN_TASK, app
+from workers._app import AGGREGATE_TASK, CHUNK_TASK, GENERATION_TASK, PLAN_TASK, app
 from workers._model_cache import ModelCache
 from workers._policy import MAX_RETRIES, RETRY_BACKOFF_MAX, TRANSIENT_ERRORS, describe_failure
 from workers._settings import get_worker_settings
@@ -108,7 +108,7 @@ def plan_job_task(self: Task, job_id: int) -> None:
     for start, stop in plan.chunks:
         score_chunk_task.apply_async((job_id, start, stop))
     if plan.aggregate:
-        aggregate_job_task.apply_async((job_id,))
+        _finisher(plan.generation).apply_async((job_id,))
 
 
 @job_task(name=CHUNK_TASK, limit_setting="chunk_time_limit")
@@ -118,13 +118,23 @@ def score_chunk_task(self: Task, job_id: int, start: int, stop: int) -> None:
         _session_factory(), job_id, start, stop, worker=_worker_name(self), models=_model_cache()
     )
     if outcome.complete:
-        aggregate_job_task.apply_async((job_id,))
+        _finisher(outcome.generation).apply_async((job_id,))
 
 
 @job_task(name=AGGREGATE_TASK, limit_setting="aggregate_time_limit")
 def aggregate_job_task(self: Task, job_id: int) -> None:
     """Safety scores over every recorded row; a no-op once the job has ended."""
     aggregate_job(_session_factory(), job_id)
+
+
+@job_task(name=GENERATION_TASK, limit_setting="chunk_time_limit")
+def aggregate_job_with_generation_task(self: Task, job_id: int) -> None:
+    """Safety scores plus the generation audit (model work, so on the gpu queue)."""
+    aggregate_job(_session_factory(), job_id, models=_model_cache())
+
+
+def _finisher(generation: bool) -> Any:
+    return aggregate_job_with_generation_task if generation else aggregate_job_task
 
 
 @worker_process_init.connect  # type: ignore[untyped-decorator]

@@ -209,7 +209,60 @@ def test_dispatch_without_broker_runs_in_process(
             cached.cache_clear()
 
 
-def test_generation_request_fails_loudly_instead_of_being_dropped(
+def test_generation_stage_records_continuations_and_metrics(
+    embedded: EmbeddedWorker,
+    sqlite_sessions: sessionmaker[Session],
+    tiny_llama_dir: Path,
+    sample_dataset: Dataset,
+) -> None:
+    from db import GenerationResult, GroupScoreRecord
+    from workers import aggregate_job
+
+    options = {
+        "prompts": "sample",
+        "classifier": "profanity-check",
+        "groups": ["asian", "women"],
+        "per_group": 2,
+        "max_new_tokens": 6,
+    }
+    job_id = submit(sqlite_sessions, tiny_llama_dir, sample_dataset, limit=20, generation=options)
+    embedded.submit(job_id)
+    assert embedded.wait_idle(120)
+    job = get_job(sqlite_sessions, job_id)
+    assert job.status is JobStatus.succeeded, job.error
+    assert job.results is not None and "generation" in job.results
+    section = job.results["generation"]
+    assert section["classifier"]["spec"]["name"] == "profanity-check"
+    # 2 groups x 2 labels x 2 prompts, one continuation each.
+    assert section["n_continuations"] == 8
+    with sqlite_sessions() as session:
+        continuations = session.scalars(
+            select(GenerationResult).where(GenerationResult.job_id == job_id)
+        ).all()
+        metrics = session.scalars(
+            select(GroupScoreRecord).where(
+                GroupScoreRecord.job_id == job_id, GroupScoreRecord.metric == "mean_toxicity"
+            )
+        ).all()
+        safety = session.scalar(
+            select(func.count())
+            .select_from(GroupScoreRecord)
+            .where(GroupScoreRecord.job_id == job_id, GroupScoreRecord.metric == "safety")
+        )
+    assert len(continuations) == 8
+    assert {(c.group, c.label) for c in continuations} == {
+        (g, lab) for g in ("asian", "women") for lab in ("hate", "neutral")
+    }
+    assert all(c.toxicity is not None or c.unscored_reason for c in continuations)
+    assert {(m.group, m.label) for m in metrics} == {
+        (g, lab) for g in ("asian", "women") for lab in ("hate", "neutral")
+    }
+    assert safety == len({g for s in sample_dataset.sentences[:20] for g in s.target_groups})
+    # A redelivered aggregation changes nothing once the job has ended.
+    assert not aggregate_job(sqlite_sessions, job_id, models=embedded.models)
+
+
+def test_bad_generation_options_fail_before_any_chunk(
     embedded: EmbeddedWorker,
     sqlite_sessions: sessionmaker[Session],
     tiny_llama_dir: Path,
@@ -220,10 +273,10 @@ def test_generation_request_fails_loudly_instead_of_being_dropped(
         tiny_llama_dir,
         sample_dataset,
         limit=20,
-        generation={"prompts": "sample", "classifier": "profanity-check"},
+        generation={"prompts": "sample", "classifier": "no-such-classifier"},
     )
     embedded.submit(job_id)
     assert embedded.wait_idle(60)
     job = get_job(sqlite_sessions, job_id)
     assert job.status is JobStatus.failed and job.progress_done == 0
-    assert job.error is not None and "generation audit" in job.error
+    assert job.error is not None and "no-such-classifier" in job.error
