@@ -14,6 +14,7 @@ from sqlalchemy.pool import NullPool
 
 from audit.datasets import Dataset, canonical_sha256, sample_sentences
 from db import AuditJob, Checkpoint, DatasetRecord, DatasetRow, submit_job
+from tests.db.isolated import isolated_postgres
 
 SUBMISSIONS = 50
 REVISIONS = 5
@@ -21,6 +22,13 @@ REVISIONS = 5
 
 @pytest.mark.services
 def test_fifty_concurrent_submissions_on_postgres(postgres_url: str) -> None:
+    # The submissions commit for real: a database of their own keeps them out of other
+    # tests' queries (postgres_url is asked for so that PostgreSQL is checked first).
+    with isolated_postgres("concurrency") as url:
+        _fifty_concurrent_submissions(url)
+
+
+def _fifty_concurrent_submissions(postgres_url: str) -> None:
     # A checkpoint and data set no other test uses, so every submission races to
     # create them; NullPool gives each thread a connection of its own.
     reference = f"org/concurrent-{uuid.uuid4().hex[:8]}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from audit.datasets import Dataset, load_dataset
 from audit.pipeline import limit_dataset
 from db import AuditJob, make_engine, submit_job
+from tests.db.isolated import isolated_postgres, isolated_sqlite
 
 SessionFactory = Callable[[], Session]
 
@@ -23,8 +24,23 @@ def sessions_for(url: str) -> sessionmaker[Session]:
 
 
 @pytest.fixture(scope="session")
-def sqlite_sessions(sqlite_url: str) -> sessionmaker[Session]:
-    return sessions_for(sqlite_url)
+def workers_sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    # Workers commit for real: a file of their own keeps their jobs out of other tests'
+    # queries of the session-wide database.
+    return isolated_sqlite(tmp_path_factory.mktemp("workers-sqlite"))
+
+
+@pytest.fixture(scope="session")
+def workers_postgres_url(postgres_url: str) -> Iterator[str]:
+    """A PostgreSQL database of the worker tests' own (see workers_sqlite_url); asking
+    for postgres_url first gives its clear message when PostgreSQL is down."""
+    with isolated_postgres("workers") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def sqlite_sessions(workers_sqlite_url: str) -> sessionmaker[Session]:
+    return sessions_for(workers_sqlite_url)
 
 
 @pytest.fixture(scope="session")

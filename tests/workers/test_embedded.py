@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ LIMIT = 104
 
 
 @pytest.fixture()
-def embedded(sqlite_sessions: sessionmaker[Session]):  # type: ignore[no-untyped-def]
+def embedded(sqlite_sessions: sessionmaker[Session]) -> Iterator[EmbeddedWorker]:
     worker = EmbeddedWorker(sqlite_sessions, chunk_size=25, retry_delay=0.01)
     worker.start(resume=False)
     yield worker
@@ -171,7 +172,7 @@ def test_identical_submission_after_success_is_reused(
 
 def test_dispatch_without_broker_runs_in_process(
     monkeypatch: pytest.MonkeyPatch,
-    sqlite_url: str,
+    workers_sqlite_url: str,
     sqlite_sessions: sessionmaker[Session],
     tiny_llama_dir: Path,
     sample_dataset: Dataset,
@@ -180,7 +181,7 @@ def test_dispatch_without_broker_runs_in_process(
     import workers._dispatch as dispatch
     from workers import dispatch_job, get_worker_settings
 
-    monkeypatch.setenv("TOXAUDIT_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("TOXAUDIT_DATABASE_URL", workers_sqlite_url)
     monkeypatch.delenv("TOXAUDIT_BROKER_URL", raising=False)
     monkeypatch.setenv("TOXAUDIT_CHUNK_SIZE", "15")
     for cached in (

@@ -28,8 +28,8 @@ ROWS = 120  # 6 chunks of 20
 
 
 @pytest.fixture(scope="module")
-def pg_sessions(postgres_url: str) -> sessionmaker[Session]:
-    return sessions_for(postgres_url)
+def pg_sessions(workers_postgres_url: str) -> sessionmaker[Session]:
+    return sessions_for(workers_postgres_url)
 
 
 def _cluster(database_url: str, broker_url: str, prefix: str, logs: Path) -> Iterator[Cluster]:
@@ -47,19 +47,20 @@ def _cluster(database_url: str, broker_url: str, prefix: str, logs: Path) -> Ite
 
 @pytest.fixture()
 def cluster(
-    postgres_url: str, redis_url: str, redis_namespace: str, tmp_path: Path
+    workers_postgres_url: str, redis_url: str, redis_namespace: str, tmp_path: Path
 ) -> Iterator[Cluster]:
     """A broker namespace of its own, workers started by the test."""
-    yield from _cluster(postgres_url, redis_url, f"{redis_namespace}:", tmp_path)
+    yield from _cluster(workers_postgres_url, redis_url, f"{redis_namespace}:", tmp_path)
 
 
 @pytest.fixture(scope="module")
 def pair(
-    postgres_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+    workers_postgres_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Cluster]:
     """Two workers, "left" and "right", shared by the tests that need no restart."""
     prefix = f"toxaudit-test-{os.getpid()}-{uuid.uuid4().hex[:8]}:"
-    for cluster in _cluster(postgres_url, redis_url, prefix, tmp_path_factory.mktemp("pair")):
+    logs = tmp_path_factory.mktemp("pair")
+    for cluster in _cluster(workers_postgres_url, redis_url, prefix, logs):
         cluster.start_worker("left")
         cluster.start_worker("right")
         yield cluster
@@ -159,7 +160,7 @@ def test_two_workers_share_a_job_and_duplicate_chunks_write_nothing_twice(
 
 
 def test_redis_restart_mid_job(
-    postgres_url: str,
+    workers_postgres_url: str,
     pg_sessions: sessionmaker[Session],
     redis_namespace: str,
     tiny_llama_dir: Path,
@@ -168,7 +169,7 @@ def test_redis_restart_mid_job(
 ) -> None:
     with private_redis(tmp_path) as server:
         cluster = Cluster(
-            database_url=postgres_url,
+            database_url=workers_postgres_url,
             broker_url=server.url,
             prefix=f"{redis_namespace}:",
             logs=tmp_path,

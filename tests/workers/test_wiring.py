@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pydantic import ValidationError
 
@@ -54,7 +56,7 @@ def test_celery_config_routes_model_work_to_gpu_and_prefetches_one() -> None:
     "task",
     [plan_job_task, score_chunk_task, aggregate_job_task, aggregate_job_with_generation_task],
 )
-def test_every_task_acks_late_and_retries_only_transient_errors(task: object) -> None:
+def test_every_task_acks_late_and_retries_only_transient_errors(task: Any) -> None:
     assert task.acks_late is True
     assert task.reject_on_worker_lost is True
     assert task.autoretry_for == TRANSIENT_ERRORS
