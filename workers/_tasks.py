@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from celery import Task
-from celery.exceptions import SoftTimeLimitExceeded
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from celery.signals import worker_process_init
 
 from workers._app import AGGREGATE_TASK, CHUNK_TASK, GENERATION_TASK, PLAN_TASK, app
@@ -65,6 +65,9 @@ class JobTask(Task):  # type: ignore[misc]  # celery ships no type hints
         job_id = args[0] if args else kwargs.get("job_id")
         if isinstance(exc, SoftTimeLimitExceeded):
             cause = f"{self.name} ran past its time limit of {self.soft_time_limit} s"
+        elif isinstance(exc, TimeLimitExceeded):
+            # Called in the worker's main process after it killed the pool process.
+            cause = f"{self.name} was killed at its hard time limit of {self.time_limit} s"
         else:
             cause = describe_failure(self.name, exc)
         try:

@@ -95,3 +95,25 @@ def test_model_cache_keeps_the_model_between_chunks_and_evicts_the_oldest() -> N
     assert len(cache) == 1
     assert cache.get(a) is not first
     assert loaded == [a, b, a] and cache.loads == 3
+
+
+def test_a_task_failing_for_good_fails_its_job_with_a_readable_cause(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sqlalchemy.exc
+    from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
+
+    import workers._tasks as tasks
+
+    causes: list[tuple[int, str]] = []
+    monkeypatch.setattr(tasks, "_session_factory", lambda: None)
+    monkeypatch.setattr(tasks, "record_failure", lambda _f, job, cause: causes.append((job, cause)))
+    unreachable = sqlalchemy.exc.OperationalError("connect", {}, Exception("refused"))
+    for exc in (TimeLimitExceeded(9), SoftTimeLimitExceeded(), unreachable, KeyError("x")):
+        score_chunk_task.on_failure(exc, "task-id", (7, 0, 20), {}, None)
+    assert [job for job, _ in causes] == [7, 7, 7, 7]
+    texts = [cause for _, cause in causes]
+    assert "hard time limit of 1800 s" in texts[0]
+    assert "ran past its time limit of 1620 s" in texts[1]
+    assert texts[2].startswith("toxaudit.score_chunk gave up after 3 retries: OperationalError")
+    assert texts[3] == "toxaudit.score_chunk failed: KeyError: 'x'"
