@@ -161,3 +161,9 @@ def _init_worker_process(**_: Any) -> None:
     transformers.AutoModelForCausalLM  # noqa: B018  (resolves the lazy module)
     if threads:
         torch.set_num_threads(threads)
+    logger.info(
+        "pool process %d ready: torch %s, %d threads",
+        os.getpid(),
+        torch.__version__,
+        torch.get_num_threads(),
+    )

@@ -79,6 +79,15 @@ class Cluster:
         self.processes[name] = process
         return process
 
+    def wait_ready(self, name: str, *, processes: int = 1, timeout: float = 180) -> None:
+        """Wait until the worker's pool processes have imported the scoring stack: on a
+        busy machine that takes long, and a message reserved meanwhile sits idle."""
+        deadline = time.monotonic() + timeout
+        while self.log(name).count("pool process") < processes:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"worker {name} not ready after {timeout} s")
+            time.sleep(0.2)
+
     def log(self, name: str) -> str:
         return (self.logs / f"{name}.log").read_text(errors="replace")
 

@@ -63,6 +63,9 @@ def pair(
     for cluster in _cluster(workers_postgres_url, redis_url, prefix, logs):
         cluster.start_worker("left")
         cluster.start_worker("right")
+        # Both must be able to take work, or one could do it all.
+        cluster.wait_ready("left")
+        cluster.wait_ready("right")
         yield cluster
 
 
