@@ -318,7 +318,13 @@ def apply_run_stages(
         )
         write_generation_records(output_dir / "generations.jsonl", audit.records)
         extra["generation"] = {**audit.to_dict(), "records_file": "generations.jsonl"}
-        printed += ["", "generation audit", format_generation_table(audit)]
+        printed += [
+            "",
+            f"generation audit ({len(audit.records)} continuations, "
+            f"{audit.timings['continuations_per_second']:.1f}/s; "
+            f"each in {output_dir / 'generations.jsonl'})",
+            format_generation_table(audit),
+        ]
     if args.classifier_weighted:
         scores = score_texts(
             classifier, [row.sentence.text for row in rows], batch_size=args.classifier_batch
