@@ -22,15 +22,6 @@ def test_smollm2_continues_sample_prompts_identically_in_any_batch() -> None:
     prompts = select_prompts(load_prompts("sample"), per_group=1, groups=["women", "muslim"])
     texts = [p.text for p in prompts.prompts]
     settings = GenerationSettings(max_new_tokens=16)
-    batched = generate_continuations(loaded, texts, settings, progress=False)
-    alone = generate_continuations(
-        loaded, texts, GenerationSettings(max_new_tokens=16, max_rows=1), progress=False
-    )
-    assert [c.text for c in batched.continuations] == [c.text for c in alone.continuations]
-    # A list of statements invites another statement, on one line.
-    assert sum(bool(c.text) for c in batched.continuations) >= 3
-    assert sum(c.stop_reason == "newline" for c in batched.continuations) >= 3
-
     audit = run_generation_audit(
         loaded,
         prompts,
@@ -39,10 +30,19 @@ def test_smollm2_continues_sample_prompts_identically_in_any_batch() -> None:
         n_resamples=100,
         progress=False,
     )
+    alone = generate_continuations(
+        loaded, texts, GenerationSettings(max_new_tokens=16, max_rows=1), progress=False
+    )
+    # The audit generated all four prompts in one batch; one at a time gives the same text.
+    assert [r.continuation for r in audit.records] == [c.text for c in alone.continuations]
+    # A list of statements invites another statement, on one line.
+    assert sum(bool(r.continuation) for r in audit.records) >= 3
+    assert sum(r.stop_reason == "newline" for r in audit.records) >= 3
     assert [(m.group, m.label) for m in audit.metrics] == [
         ("muslim", "hate"),
         ("muslim", "neutral"),
         ("women", "hate"),
         ("women", "neutral"),
     ]
-    assert all(0.0 <= (r.toxicity or 0.0) <= 1.0 for r in audit.records)
+    for record in audit.records:
+        assert record.scores is not None and 0.0 <= record.scores["profanity"] <= 1.0
