@@ -158,8 +158,28 @@ def _engine_for(url: str) -> Engine:
     from db import make_engine
 
     if url not in _ENGINES:
-        _ENGINES[url] = make_engine(url)
+        engine = make_engine(url)
+        if engine.dialect.name == "sqlite":
+            _explicit_sqlite_transactions(engine)
+        _ENGINES[url] = engine
     return _ENGINES[url]
+
+
+def _explicit_sqlite_transactions(engine: Engine) -> None:
+    """Make SAVEPOINT-based rollback work on SQLite (SQLAlchemy's documented recipe).
+
+    pysqlite begins transactions lazily and on its own, so the outer transaction of
+    `db_session` would not hold and a commit inside a test would persist.
+    """
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _no_driver_begin(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _explicit_begin(connection):  # type: ignore[no-untyped-def]
+        connection.exec_driver_sql("BEGIN")
 
 
 # --- redis -------------------------------------------------------------------------------
