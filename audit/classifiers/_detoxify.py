@@ -7,7 +7,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from audit.classifiers._protocol import ClassifierError, ClassifierInfo, ClassifierSpec
+from audit.classifiers._protocol import (
+    ClassifierError,
+    ClassifierInfo,
+    ClassifierSpec,
+    classifier_device,
+)
 
 DETOXIFY_VARIANTS: tuple[str, ...] = (
     "original",
@@ -81,7 +86,7 @@ class DetoxifyClassifier:
     def __init__(self, spec: ClassifierSpec) -> None:
         variant, checkpoint = spec.args.get("variant"), spec.args.get("checkpoint")
         config_dir = spec.args.get("config")
-        device = spec.args.get("device", "cpu")
+        device = classifier_device(spec)
         if (variant is None) == (checkpoint is None):
             raise ClassifierError("detoxify needs exactly one of a variant or a checkpoint path")
         if variant is not None and variant not in DETOXIFY_VARIANTS:

@@ -6,7 +6,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from audit.classifiers._protocol import ClassifierError, ClassifierInfo, ClassifierSpec
+from audit.classifiers._protocol import (
+    ClassifierError,
+    ClassifierInfo,
+    ClassifierSpec,
+    classifier_device,
+)
 
 # Label names that mean "toxic" in published toxicity classifiers, checked in order.
 TOXIC_LABEL_NAMES: tuple[str, ...] = ("toxicity", "toxic", "hate", "hateful", "offensive")
@@ -82,7 +87,7 @@ class HFClassifier:
                 "Without network access, pass a local directory holding its config, weights "
                 "and tokenizer"
             ) from exc
-        device = torch.device(spec.args.get("device", "cpu"))
+        device = torch.device(classifier_device(spec))
         model.to(device)
         model.eval()
         config = model.config

@@ -64,3 +64,13 @@ class Classifier(Protocol):
     def score(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """Probabilities of every label for each text; raises on failure, never returns 0."""
         ...
+
+
+def classifier_device(spec: ClassifierSpec) -> str:
+    """The device a classifier runs on: its `device` argument ("auto" allowed), else cpu."""
+    from audit.models import ModelLoadError, resolve_device
+
+    try:
+        return str(resolve_device(spec.args.get("device", "cpu")))
+    except (ModelLoadError, RuntimeError) as exc:
+        raise ClassifierError(f"--classifier-device {spec.args.get('device')}: {exc}") from exc

@@ -27,17 +27,22 @@ PROMPT_SOURCES: dict[str, str] = {
 }
 
 
-def toxigen_prompt_filenames() -> list[str]:
-    """The 26 files of the 13 canonical groups."""
-    return [
-        f"{label}_{group}_1k.txt" for group in TOXIGEN_FILE_GROUPS for label in ("hate", "neutral")
-    ]
+# Groups with prompt files in the ToxiGen repository beyond the 13 of the safety score.
+TOXIGEN_EXTRA_GROUPS: tuple[str, ...] = ("bisexual", "immigrant", "trans")
 
 
-def download_toxigen_prompts(target: Path, *, base_url: str = TOXIGEN_PROMPTS_URL) -> Path:
-    """Fetch the 26 prompt files into `target` (kept between runs); errors say what to do."""
+def toxigen_prompt_filenames(extra_groups: Iterable[str] = ()) -> list[str]:
+    """The 26 files of the 13 canonical groups, plus those of extra groups asked for."""
+    groups = [*TOXIGEN_FILE_GROUPS, *(g for g in extra_groups if g in TOXIGEN_EXTRA_GROUPS)]
+    return [f"{label}_{group}_1k.txt" for group in groups for label in ("hate", "neutral")]
+
+
+def download_toxigen_prompts(
+    target: Path, *, base_url: str = TOXIGEN_PROMPTS_URL, extra_groups: Iterable[str] = ()
+) -> Path:
+    """Fetch the prompt files into `target` (kept between runs); errors say what to do."""
     target.mkdir(parents=True, exist_ok=True)
-    for filename in toxigen_prompt_filenames():
+    for filename in toxigen_prompt_filenames(extra_groups):
         path = target / filename
         if path.exists():
             continue
@@ -69,7 +74,9 @@ def load_prompts(reference: str, *, groups: Iterable[str] | None = None) -> Prom
         ).hexdigest()
         return PromptSet("sample", "builtin:sample", digest, prompts)
     if reference == "toxigen-prompts":
-        directory = download_toxigen_prompts(cache_dir() / "toxigen-prompts")
+        directory = download_toxigen_prompts(
+            cache_dir() / "toxigen-prompts", extra_groups=wanted or ()
+        )
         return read_prompt_directory(directory, name=reference, groups=wanted)
     path = Path(reference).expanduser()
     if path.is_dir():

@@ -88,3 +88,15 @@ def test_load_errors_name_the_cause(tmp_path: Path, tiny_detoxify: tuple[Path, P
     torch.save({"state_dict": {}}, bad)
     with pytest.raises(ClassifierError, match="not a Detoxify checkpoint"):
         load_classifier(ClassifierSpec("detoxify", {"checkpoint": str(bad), "config": str(config)}))
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error on machines without CUDA")
+def test_a_missing_device_is_a_classifier_error(tiny_detoxify: tuple[Path, Path]) -> None:
+    checkpoint, config = tiny_detoxify
+    spec = ClassifierSpec(
+        "detoxify", {"checkpoint": str(checkpoint), "config": str(config), "device": "cuda"}
+    )
+    with pytest.raises(ClassifierError, match=r"--classifier-device cuda: .*CUDA is not available"):
+        load_classifier(spec)
+    auto = load_classifier(ClassifierSpec("detoxify", {**spec.args, "device": "auto"}))
+    assert auto.score(["fine"])[0]["toxicity"] >= 0.0

@@ -141,3 +141,9 @@ def test_toxigen_download_needs_26_files_and_fails_clearly_offline(
     # A cache already holding the files needs no network.
     _write_dir(tmp_path / "toxigen-prompts", list(TOXIGEN_FILE_GROUPS))
     assert len(load_prompts("toxigen-prompts").groups) == 13
+
+
+def test_extra_toxigen_groups_are_fetched_only_when_asked_for() -> None:
+    assert "hate_trans_1k.txt" not in toxigen_prompt_filenames()
+    names = toxigen_prompt_filenames(["trans", "women", "martians"])
+    assert len(names) == 28 and {"hate_trans_1k.txt", "neutral_trans_1k.txt"} <= set(names)
