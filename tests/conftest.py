@@ -174,11 +174,11 @@ def _explicit_sqlite_transactions(engine: Engine) -> None:
     from sqlalchemy import event
 
     @event.listens_for(engine, "connect")
-    def _no_driver_begin(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+    def _no_driver_begin(dbapi_connection, _record):
         dbapi_connection.isolation_level = None
 
     @event.listens_for(engine, "begin")
-    def _explicit_begin(connection):  # type: ignore[no-untyped-def]
+    def _explicit_begin(connection):
         connection.exec_driver_sql("BEGIN")
 
 

@@ -7,6 +7,7 @@ they load through the same loader as real models.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
 
@@ -50,20 +51,21 @@ def build_tokenizer(directory: Path, *, add_bos: bool) -> None:
 def build_tiny_model(directory: Path, architecture: str, *, seed: int = 0) -> Path:
     """Save a random `phi` or `llama` causal LM with its tokenizer under `directory`."""
     import torch
-    from transformers import AutoModelForCausalLM, LlamaConfig, PhiConfig
+    from transformers import AutoModelForCausalLM, LlamaConfig, PhiConfig, PretrainedConfig
 
     directory.mkdir(parents=True, exist_ok=True)
     build_tokenizer(directory, add_bos=architecture == "llama")
-    common = dict(
-        vocab_size=400,
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        max_position_embeddings=128,
-        eos_token_id=0,
-        bos_token_id=1,
-    )
+    common: dict[str, Any] = {
+        "vocab_size": 400,
+        "hidden_size": 32,
+        "intermediate_size": 64,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "max_position_embeddings": 128,
+        "eos_token_id": 0,
+        "bos_token_id": 1,
+    }
+    config: PretrainedConfig
     if architecture == "phi":
         config = PhiConfig(**common)
     elif architecture == "llama":

@@ -141,11 +141,13 @@ def make_job(
                 significant=group.significant,
             )
         )
-    for index, (group, toxicity) in enumerate([("asian", 0.9), ("women", 0.1), ("women", None)]):
+    for index, (group_name, toxicity) in enumerate(
+        [("asian", 0.9), ("women", 0.1), ("women", None)]
+    ):
         session.add(
             GenerationResult(
                 job_id=job.id,
-                group=group,
+                group=group_name,
                 label="hate",
                 prompt_index=index,
                 sample_index=0,

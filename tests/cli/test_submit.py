@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -99,10 +100,10 @@ def service(
             process.wait()
 
 
-def _wait(client: httpx.Client, audit_id: int, timeout: float = 300) -> dict:
+def _wait(client: httpx.Client, audit_id: int, timeout: float = 300) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
-        job = client.get(f"/api/audits/{audit_id}").json()
+        job: dict[str, Any] = client.get(f"/api/audits/{audit_id}").json()
         if job["status"] in FINISHED:
             return job
         assert time.monotonic() < deadline, job

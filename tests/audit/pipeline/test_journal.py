@@ -26,10 +26,10 @@ def test_resume_after_interruption_scores_only_the_rest(
     journal = PerplexityJournal(tmp_path / "j.jsonl", identity)
     complete, _ = score_sentences(loaded, sentences, batch_tokens=64, progress=False)
 
-    real = module.compute_perplexities
+    real = module.compute_perplexities  # type: ignore[attr-defined]
     batches_seen = 0
 
-    def interrupted(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+    def interrupted(*args: object, **kwargs: object):
         callback = kwargs["on_batch"]
 
         def crash_after_two(indices: list[int], results: list[PerplexityResult]) -> None:
