@@ -47,8 +47,10 @@ def main() -> None:
     budget = args.batch_tokens or (16384 if loaded.device.type == "cuda" else 512)
     scorer = HFTokenScorer(loaded)
     print(f"machine: {machine_description()}")
-    print(f"model: {args.model} ({loaded.info.model_type}, {loaded.info.device}, "
-          f"{loaded.info.dtype}); {len(texts)} real sentences; token budget {budget}")
+    print(
+        f"model: {args.model} ({loaded.info.model_type}, {loaded.info.device}, "
+        f"{loaded.info.dtype}); {len(texts)} real sentences; token budget {budget}"
+    )
 
     compute_perplexities(scorer, texts[:16], batch_tokens=budget, progress=False)  # warm-up
     start = time.perf_counter()
@@ -60,10 +62,14 @@ def main() -> None:
         for r, e in zip(run.results, reference, strict=True)
         if r.perplexity is not None and e is not None
     )
-    print(f"reference loop: {len(texts) / reference_seconds:8.2f} sentences/s "
-          f"({reference_seconds:.1f} s)")
-    print(f"engine:         {len(texts) / run.seconds:8.2f} sentences/s ({run.seconds:.1f} s, "
-          f"{run.batches} batches)")
+    print(
+        f"reference loop: {len(texts) / reference_seconds:8.2f} sentences/s "
+        f"({reference_seconds:.1f} s)"
+    )
+    print(
+        f"engine:         {len(texts) / run.seconds:8.2f} sentences/s ({run.seconds:.1f} s, "
+        f"{run.batches} batches)"
+    )
     print(f"ratio:          {reference_seconds / run.seconds:8.2f}x")
     print(f"largest relative difference: {worst:.2e}")
 
@@ -72,22 +78,31 @@ def main() -> None:
         print(f"  budget {int(value):6d}: {len(texts) / swept.seconds:8.2f} sentences/s")
 
     if args.full:
-        full = compute_perplexities(scorer, [s.text for s in dataset.sentences],
-                                    batch_tokens=budget, progress=False)
-        print(f"whole set: {len(dataset)} sentences in {full.seconds:.1f} s "
-              f"({full.seconds / 60:.2f} min, {len(dataset) / full.seconds:.2f} sentences/s)")
-        rows = [ScoredSentence(s, r.perplexity, r.unscored_reason)
-                for s, r in zip(dataset.sentences, full.results, strict=True)]
+        full = compute_perplexities(
+            scorer, [s.text for s in dataset.sentences], batch_tokens=budget, progress=False
+        )
+        print(
+            f"whole set: {len(dataset)} sentences in {full.seconds:.1f} s "
+            f"({full.seconds / 60:.2f} min, {len(dataset) / full.seconds:.2f} sentences/s)"
+        )
+        rows = [
+            ScoredSentence(s, r.perplexity, r.unscored_reason)
+            for s, r in zip(dataset.sentences, full.results, strict=True)
+        ]
     else:
         rng = np.random.default_rng(0)
         rows = [ScoredSentence(s, float(rng.lognormal(5, 1))) for s in dataset.sentences]
     start = time.perf_counter()
     scores = safety_scores(rows, n_resamples=1000)
-    print(f"statistics: {len(scores.groups)} groups, 1000 resamples in "
-          f"{time.perf_counter() - start:.2f} s")
+    print(
+        f"statistics: {len(scores.groups)} groups, 1000 resamples in "
+        f"{time.perf_counter() - start:.2f} s"
+    )
     if args.full:
-        print(f"average safety score: {scores.average:.4f} "
-              f"[{scores.average_ci_low:.4f}, {scores.average_ci_high:.4f}]")
+        print(
+            f"average safety score: {scores.average:.4f} "
+            f"[{scores.average_ci_low:.4f}, {scores.average_ci_high:.4f}]"
+        )
 
 
 if __name__ == "__main__":
