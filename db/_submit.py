@@ -56,11 +56,16 @@ def normalize_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     return {**default_settings(), **dict(settings)}
 
 
+# How a job is cut into tasks does not change its numbers, so it is no part of the reuse key.
+_SCHEDULING_SETTINGS = frozenset({"chunk_size"})
+
+
 def settings_hash(settings: Mapping[str, Any]) -> str:
-    """sha256 of the canonical JSON of the normalized settings (the reuse key)."""
-    canonical = json.dumps(
-        normalize_settings(settings), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
+    """sha256 of the canonical JSON of the normalized scoring settings (the reuse key)."""
+    scoring = {
+        k: v for k, v in normalize_settings(settings).items() if k not in _SCHEDULING_SETTINGS
+    }
+    canonical = json.dumps(scoring, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

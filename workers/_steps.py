@@ -98,6 +98,8 @@ def plan_job(session_factory: SessionFactory, job_id: int, chunk_size: int) -> P
                 return Plan((), aggregate=False)
         total = job.progress_total
         done = scored_row_numbers(session, job_id)
+        # A chunk size asked for with the job beats the worker's default.
+        chunk_size = int(job.settings.get("chunk_size") or chunk_size)
     chunks = tuple(
         (start, min(start + chunk_size, total))
         for start in range(0, total, chunk_size)

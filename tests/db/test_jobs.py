@@ -219,3 +219,12 @@ def test_dataset_record_is_shared_by_hash(db_session: Session) -> None:
         .where(DatasetRecord.sha256 == dataset.sha256)
     )
     assert count == 1
+
+
+def test_chunk_size_is_no_part_of_the_reuse_key() -> None:
+    from db import settings_hash
+
+    assert (
+        settings_hash({"chunk_size": 10}) == settings_hash({"chunk_size": 500}) == settings_hash({})
+    )
+    assert settings_hash({"alpha": 0.01}) != settings_hash({})
