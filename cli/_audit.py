@@ -91,6 +91,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--output-dir", type=Path, help="default: runs/<name>")
     p.add_argument("--limit", type=_positive, help="score only the first N rows")
     p.add_argument("--batch-tokens", type=_positive, help="token budget per batch (auto by device)")
+    p.add_argument(
+        "--store",
+        action="store_true",
+        help="also record the audit in the results database (TOXAUDIT_DATABASE_URL, "
+        "SQLite by default) so `toxaudit serve` shows it",
+    )
+    p.add_argument("--step", type=int, help="training step of this checkpoint (with --store)")
+    p.add_argument("--tag", action="append", default=[], help="checkpoint tag (with --store)")
     add_statistics_arguments(p)
     from cli._generate import add_run_generation_arguments
 
@@ -208,4 +216,35 @@ def cmd_run(args: argparse.Namespace) -> int:
     if stages_report:
         print(stages_report)
     print(f"wrote {output_dir}/results.json, perplexities.json, safety_scores.json")
+    if args.store:
+        _store(args, result, rows, dataset, options)
     return 0
+
+
+def _store(args: argparse.Namespace, result: Any, rows: Any, dataset: Any, options: Any) -> None:
+    """Record the finished run in the results database, as the service would."""
+    from dataclasses import asdict
+
+    from db import get_database_settings, record_local_run, session_scope, upgrade_database
+
+    url = get_database_settings().database_url
+    upgrade_database(url)
+    settings = {
+        **asdict(options),
+        "device": args.device,
+        "dtype": args.dtype,
+        "trust_remote_code": args.trust_remote_code,
+    }
+    with session_scope() as session:
+        job, reused = record_local_run(
+            session,
+            result=result,
+            rows=rows,
+            dataset=dataset,
+            settings=settings,
+            step=args.step,
+            tags=args.tag,
+        )
+        job_id, original = job.id, job.reused_from_id
+    what = f"identical to stored audit {original}, recorded as" if reused else "stored as"
+    print(f"{what} audit {job_id} in {url}; `toxaudit serve` shows it at http://127.0.0.1:8000/")

@@ -39,6 +39,7 @@ from db._jobs import (
     start_job,
     truncated_count,
 )
+from db._local_runs import record_local_run
 from db._migrate import alembic_config, downgrade_database, upgrade_database
 from db._models import (
     ApiToken,
@@ -139,6 +140,7 @@ __all__ = [
     "normalize_settings",
     "overview_entries",
     "record_chunk",
+    "record_local_run",
     "record_model",
     "scored_row_numbers",
     "scored_rows",

@@ -1,0 +1,58 @@
+"""Recording an audit that ran outside the service (`toxaudit run --store`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from audit.datasets import Dataset
+from audit.results import RunResult
+from audit.scoring import ScoredSentence
+from db._jobs import finalize_job, record_chunk, record_model, start_job
+from db._models import AuditJob
+from db._submit import submit_job
+
+
+def record_local_run(
+    session: Session,
+    *,
+    result: RunResult,
+    rows: Sequence[ScoredSentence],
+    dataset: Dataset,
+    settings: dict[str, Any],
+    step: int | None = None,
+    tags: Sequence[str] = (),
+) -> tuple[AuditJob, bool]:
+    """Store a finished local run as a succeeded job, exactly as a worker would have.
+
+    Goes through the same submit, chunk and finalize steps as the service, so the
+    dashboards and the API cannot tell the two apart. Returns (job, reused): an
+    identical audit already stored is not stored twice.
+    """
+    spec = result.model.get("spec", {})
+    job, reused = submit_job(
+        session,
+        model_reference=str(spec.get("reference", result.name)),
+        revision=spec.get("revision"),
+        label=result.name,
+        step=step,
+        tags=tags,
+        dataset=dataset,
+        settings=settings,
+    )
+    if reused:
+        return job, True
+    start_job(session, job.id, worker="toxaudit run (local)")
+    record_model(
+        session,
+        job.id,
+        model_info=dict(result.model),
+        device=str(result.model.get("device", "")),
+        software=dict(result.software),
+    )
+    record_chunk(session, job.id, 0, rows)
+    finalize_job(session, job.id, result)
+    session.refresh(job)
+    return job, False
