@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 demo: install
-	$(VENV)/bin/toxaudit run --model smollm2-135m --dataset sample --output-dir runs/demo
+	$(VENV)/bin/toxaudit run --model smollm2-135m --dataset sample --name smollm2-135m --output-dir runs/demo --store
 
 lint: install
 	$(VENV)/bin/ruff check .
