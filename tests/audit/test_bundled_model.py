@@ -28,5 +28,7 @@ def test_bundled_model_matches_reference_on_100_real_sentences(shared_toxigen: P
         assert result.perplexity is not None and expected is not None
         worst = max(worst, abs(result.perplexity - expected) / expected)
     assert worst < 1e-3
-    # A real language model: plain sentences are far from uniform over 49k tokens.
-    assert all(r.perplexity is not None and 1 < r.perplexity < 49152 for r in run.results)
+    # A trained model, not a random one: typical sentences are far more likely than under a
+    # uniform guess over its 49,152 tokens (single garbled posts may still be worse).
+    values = sorted(r.perplexity for r in run.results if r.perplexity is not None)
+    assert values[len(values) // 2] < 2000
