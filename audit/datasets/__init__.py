@@ -1,5 +1,6 @@
 """Evaluation sets for the safety score: records, formats, registered sources."""
 
+from audit.datasets._download import DOWNLOAD_ERRORS, download_to
 from audit.datasets._errors import DatasetError
 from audit.datasets._formats import (
     FORMATS,
@@ -25,6 +26,7 @@ from audit.datasets._sources import (
 
 __all__ = [
     "BUILTIN_DATASETS",
+    "DOWNLOAD_ERRORS",
     "FORMATS",
     "LABELS",
     "REMOTE_DATASETS",
@@ -37,6 +39,7 @@ __all__ = [
     "cache_dir",
     "canonical_sha256",
     "detect_format",
+    "download_to",
     "file_sha256",
     "load_dataset",
     "parse_sentence",

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
 
+from audit.datasets._download import DOWNLOAD_ERRORS, download_to
 from audit.datasets._errors import DatasetError
 from audit.datasets._formats import canonical_sha256, file_sha256, read_dataset
 from audit.datasets._records import Dataset
@@ -54,14 +53,9 @@ BUILTIN_DATASETS: dict[str, str] = {
 
 
 def _download(remote: RemoteDataset, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
     try:
-        with urllib.request.urlopen(remote.url, timeout=60) as response, partial.open("wb") as out:
-            while block := response.read(1 << 20):
-                out.write(block)
-    except (urllib.error.URLError, OSError, TimeoutError) as exc:
-        partial.unlink(missing_ok=True)
+        partial = download_to(remote.url, target)
+    except DOWNLOAD_ERRORS as exc:
         raise DatasetError(
             f"could not download the '{remote.name}' set from {remote.url} ({exc}). "
             f"With no network, pass the file itself (--dataset /path/to/{remote.filename}) "

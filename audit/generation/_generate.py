@@ -8,7 +8,6 @@ output is reproducible from (seed, prompt index, sample index).
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ import numpy as np
 
 from audit.models import LoadedModel
 from audit.perplexity import Collator
+from audit.progress import TerminalProgress
 
 if TYPE_CHECKING:
     import torch
@@ -224,25 +224,6 @@ def _generate_batch(
     return [(ids, reason or "length") for ids, reason in zip(generated, reasons, strict=True)]
 
 
-class _TerminalProgress:
-    """A tqdm bar of continuations, shown only when stderr is a terminal."""
-
-    def __init__(self, total: int) -> None:
-        self._bar = None
-        if sys.stderr.isatty():
-            from tqdm import tqdm
-
-            self._bar = tqdm(total=total, unit="cont", desc="generation", dynamic_ncols=True)
-
-    def __call__(self, done: int, total: int) -> None:
-        if self._bar is not None:
-            self._bar.update(done - self._bar.n)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-
-
 def generate_continuations(
     loaded: LoadedModel,
     prompts: Sequence[str],
@@ -271,7 +252,9 @@ def generate_continuations(
     collator = Collator(rows, lambda row: len(encoded[row[0]]) + settings.max_new_tokens)
     eos_ids = _eos_ids(loaded)
     results: dict[int, Continuation] = {}
-    terminal = _TerminalProgress(len(rows)) if progress is True else None
+    terminal = (
+        TerminalProgress(len(rows), desc="generation", unit="cont") if progress is True else None
+    )
     callback = terminal if terminal is not None else (progress if callable(progress) else None)
     batches = new_tokens = 0
     try:

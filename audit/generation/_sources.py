@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import urllib.error
-import urllib.request
 from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
 
-from audit.datasets import DatasetError, cache_dir
+from audit.datasets import DOWNLOAD_ERRORS, DatasetError, cache_dir, download_to
 from audit.generation._prompts import (
     TOXIGEN_FILE_GROUPS,
     PromptSet,
@@ -46,14 +44,10 @@ def download_toxigen_prompts(
         path = target / filename
         if path.exists():
             continue
-        partial = path.with_name(filename + ".part")
         url = base_url + filename
         try:
-            with urllib.request.urlopen(url, timeout=60) as response, partial.open("wb") as out:
-                while block := response.read(1 << 20):
-                    out.write(block)
-        except (urllib.error.URLError, OSError, TimeoutError) as exc:
-            partial.unlink(missing_ok=True)
+            partial = download_to(url, path)
+        except DOWNLOAD_ERRORS as exc:
             raise DatasetError(
                 f"could not download {url} ({exc}). With no network, copy the prompt files "
                 f"(hate_<group>_1k.txt, neutral_<group>_1k.txt) into a directory and pass it "

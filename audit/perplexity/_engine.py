@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from audit.perplexity._collator import Collator
 from audit.perplexity._scorer import OutOfMemoryError, TokenScorer
+from audit.progress import TerminalProgress
 
 ProgressCallback = Callable[[int, int], None]
 """Called with (rows done, rows in all) after each batch."""
@@ -52,25 +52,6 @@ class PerplexityRun:
     """Wall time, tokenization included."""
 
 
-class _TerminalProgress:
-    """A tqdm bar with sentences per second, shown only when stderr is a terminal."""
-
-    def __init__(self, total: int) -> None:
-        self._bar = None
-        if sys.stderr.isatty():
-            from tqdm import tqdm
-
-            self._bar = tqdm(total=total, unit="sent", desc="perplexity", dynamic_ncols=True)
-
-    def __call__(self, done: int, total: int) -> None:
-        if self._bar is not None:
-            self._bar.update(done - self._bar.n)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-
-
 def compute_perplexities(
     scorer: TokenScorer,
     texts: Sequence[str],
@@ -104,7 +85,9 @@ def compute_perplexities(
             scorable.append(index)
             results[index] = PerplexityResult(None, len(ids), truncated, "not yet scored")
 
-    terminal = _TerminalProgress(len(texts)) if progress is True else None
+    terminal = (
+        TerminalProgress(len(texts), desc="perplexity", unit="sent") if progress is True else None
+    )
     callback: ProgressCallback | None = (
         terminal if terminal is not None else (progress if callable(progress) else None)
     )
