@@ -12,6 +12,7 @@ def user_errors() -> tuple[type[BaseException], ...]:
     from audit.classifiers import ClassifierError
     from audit.datasets import DatasetError
     from audit.gate import GateInputError
+    from audit.generation import GenerationOptionsError
     from audit.models import ModelLoadError
     from audit.results import ResultsError
     from cli._gate_service import ServiceError
@@ -25,4 +26,5 @@ def user_errors() -> tuple[type[BaseException], ...]:
         GateInputError,
         ServiceError,
         ClassifierError,
+        GenerationOptionsError,
     )

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from audit.classifiers import ClassifierSpec
-    from audit.generation import GenerationAudit, GenerationSettings, PromptSet
+    from audit.generation import GenerationRequest
     from audit.models import LoadedModel
     from audit.results import RunResult
     from audit.scoring import ScoredSentence
@@ -123,96 +123,47 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.set_defaults(handler=cmd_generate)
 
 
-def _groups(args: argparse.Namespace) -> list[str] | None:
-    if not args.groups:
-        return None
-    groups = [g.strip() for g in args.groups.split(",") if g.strip()]
-    if not groups:
-        raise UsageError("--groups is empty")
-    return groups
-
-
-def load_prompt_selection(args: argparse.Namespace) -> PromptSet:
-    from audit.generation import load_prompts, select_prompts
-
-    groups = _groups(args)
-    prompt_set = load_prompts(args.prompts, groups=groups)
-    return select_prompts(
-        prompt_set, per_group=args.per_group, seed=args.generation_seed or 0, groups=groups
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class GenerationRequest:
-    """What the generation options ask for, checked before any model loads."""
-
-    prompts: PromptSet
-    """The selected prompts."""
-    classifier: ClassifierSpec
-    """The classifier to build."""
-    settings: GenerationSettings
-    """How to generate."""
-    classifier_batch: int
-    """Texts per classifier batch."""
-
-
 def generation_request(args: argparse.Namespace) -> GenerationRequest:
-    """Parse and check the generation options (cheap: no model, no classifier loaded)."""
-    from audit.classifiers import parse_classifier
-    from audit.generation import GenerationSettings
+    """Check the generation options (cheap: no model, no classifier loaded)."""
+    from audit.generation import generation_request as check_options
 
     if not args.prompts or not args.classifier:
         raise UsageError("--generation needs --prompts and --classifier")
-    try:
-        settings = GenerationSettings(
-            max_new_tokens=args.max_new_tokens,
-            samples=args.samples,
-            temperature=args.temperature,
-            top_p=args.top_p,
-            seed=args.generation_seed or 0,
-            batch_tokens=args.generation_batch_tokens,
-        )
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
-    spec = parse_classifier(
-        args.classifier,
-        options={
-            "config": args.classifier_config,
-            "labels": args.classifier_labels,
+    if args.groups is not None and not args.groups.strip(" ,"):
+        raise UsageError("--groups is empty")
+    return check_options(
+        {
+            "prompts": args.prompts,
+            "classifier": args.classifier,
+            "per_group": args.per_group,
+            "groups": args.groups,
+            "samples": args.samples,
+            "temperature": args.temperature,
+            "top_p": args.top_p,
+            "max_new_tokens": args.max_new_tokens,
+            "seed": args.generation_seed or 0,
+            "batch_tokens": args.generation_batch_tokens,
+            "classifier_batch": args.classifier_batch,
+            "classifier_config": args.classifier_config,
+            "classifier_labels": args.classifier_labels,
             "toxic_label": args.toxic_label,
-            "device": args.classifier_device,
-        },
-    )
-    return GenerationRequest(load_prompt_selection(args), spec, settings, args.classifier_batch)
-
-
-def run_generation_request(
-    request: GenerationRequest, loaded: LoadedModel, *, resamples: int
-) -> GenerationAudit:
-    """Load the classifier once and run the generation audit on an already loaded model."""
-    from audit.classifiers import load_classifier
-    from audit.generation import run_generation_audit
-
-    if resamples < 0:
-        raise UsageError(f"--resamples must be >= 0, got {resamples}")
-    return run_generation_audit(
-        loaded,
-        request.prompts,
-        load_classifier(request.classifier),
-        settings=request.settings,
-        classifier_batch=request.classifier_batch,
-        n_resamples=resamples,
+            "classifier_device": args.classifier_device,
+        }
     )
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from audit.generation import format_generation_table, write_generation_records
+    from audit.generation import (
+        format_generation_table,
+        run_generation_request,
+        write_generation_records,
+    )
     from cli._audit import _load
 
     # Options and prompts are checked first, so a typo fails before the model loads.
     request = generation_request(args)
     loaded, _ = _load(args)
-    audit = run_generation_request(request, loaded, resamples=args.resamples)
+    audit = run_generation_request(loaded, request, n_resamples=args.resamples)
     write_generation_records(args.output, audit.records)
     if args.metrics:
         payload: dict[str, Any] = {"model": loaded.info.to_dict(), **audit.to_dict()}

@@ -41,13 +41,7 @@ from db import (
     truncated_count,
     utcnow,
 )
-from workers._generation import (
-    GenerationOptionsError,
-    generation_request,
-    generation_requested,
-    record_generation,
-    run_generation,
-)
+from workers._generation import generation_requested, record_generation
 from workers._model_cache import ModelCache
 
 logger = logging.getLogger(__name__)
@@ -83,6 +77,8 @@ class ChunkOutcome:
 
 def plan_job(session_factory: SessionFactory, job_id: int, chunk_size: int) -> Plan:
     """The chunks of a job that are still missing; a resumed job skips recorded rows."""
+    from audit.generation import GenerationOptionsError, generation_request
+
     with session_factory() as session:
         job = session.get(AuditJob, job_id)
         if job is None or job.status not in ACTIVE_STATUSES:
@@ -93,7 +89,7 @@ def plan_job(session_factory: SessionFactory, job_id: int, chunk_size: int) -> P
             try:
                 generation_request(job.settings["generation"])
             except GenerationOptionsError as exc:
-                fail_job(session, job_id, str(exc))
+                fail_job(session, job_id, f"generation options: {exc}")
                 session.commit()
                 return Plan((), aggregate=False)
         total = job.progress_total
@@ -287,6 +283,11 @@ def _generation_stage(
 ) -> Any:
     """Run the generation audit; None (and the job failed with its cause) if it cannot."""
     from audit.classifiers import ClassifierError
+    from audit.generation import (
+        GenerationOptionsError,
+        generation_request,
+        run_generation_request,
+    )
     from audit.models import ModelLoadError
 
     if models is None:
@@ -294,7 +295,7 @@ def _generation_stage(
     try:
         request = generation_request(options)
         loaded = models.get(spec)
-        return run_generation(loaded, request, n_resamples=audit_options.n_resamples)
+        return run_generation_request(loaded, request, n_resamples=audit_options.n_resamples)
     except ModelLoadError as exc:
         record_failure(session_factory, job_id, f"could not load the model: {exc}")
     except (GenerationOptionsError, ClassifierError) as exc:

@@ -32,6 +32,13 @@ from audit.generation._prompts import (
     read_prompt_jsonl,
     select_prompts,
 )
+from audit.generation._request import (
+    GENERATION_OPTIONS,
+    GenerationOptionsError,
+    GenerationRequest,
+    generation_request,
+    run_generation_request,
+)
 from audit.generation._sample import sample_prompts
 from audit.generation._sources import (
     PROMPT_SOURCES,
@@ -48,6 +55,7 @@ from audit.generation._weighted import (
 )
 
 __all__ = [
+    "GENERATION_OPTIONS",
     "PROMPT_SOURCES",
     "TOXIC_THRESHOLD",
     "TOXIGEN_FILE_GROUPS",
@@ -56,7 +64,9 @@ __all__ = [
     "Estimate",
     "GenerationAudit",
     "GenerationMetrics",
+    "GenerationOptionsError",
     "GenerationRecord",
+    "GenerationRequest",
     "GenerationRun",
     "GenerationSettings",
     "Prompt",
@@ -71,12 +81,14 @@ __all__ = [
     "format_generation_table",
     "generate_continuations",
     "generation_metrics",
+    "generation_request",
     "load_prompts",
     "parse_prompt_line",
     "read_prompt_directory",
     "read_prompt_file",
     "read_prompt_jsonl",
     "run_generation_audit",
+    "run_generation_request",
     "sample_prompts",
     "sampling_seed",
     "select_prompts",
