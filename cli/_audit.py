@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from cli._arguments import positive_int
 from cli._errors import UsageError
 
 
@@ -43,13 +44,6 @@ def add_statistics_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (0)")
 
 
-def _positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
-    return number
-
-
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = commands.add_parser(
         "perplexity",
@@ -59,8 +53,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_model_arguments(p)
     p.add_argument("--dataset", default="sample", help="toxigen, sample, or a JSON/JSONL/CSV file")
     p.add_argument("--output", required=True, type=Path, help="output file (.json, .jsonl, .csv)")
-    p.add_argument("--limit", type=_positive, help="score only the first N rows")
-    p.add_argument("--batch-tokens", type=_positive, help="token budget per batch (auto by device)")
+    p.add_argument("--limit", type=positive_int, help="score only the first N rows")
+    p.add_argument(
+        "--batch-tokens", type=positive_int, help="token budget per batch (auto by device)"
+    )
     p.set_defaults(handler=cmd_perplexity)
 
     p = commands.add_parser(
@@ -89,8 +85,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--dataset", default="sample", help="toxigen, sample, or a JSON/JSONL/CSV file")
     p.add_argument("--name", help="label for this checkpoint (default: the model reference)")
     p.add_argument("--output-dir", type=Path, help="default: runs/<name>")
-    p.add_argument("--limit", type=_positive, help="score only the first N rows")
-    p.add_argument("--batch-tokens", type=_positive, help="token budget per batch (auto by device)")
+    p.add_argument("--limit", type=positive_int, help="score only the first N rows")
+    p.add_argument(
+        "--batch-tokens", type=positive_int, help="token budget per batch (auto by device)"
+    )
     p.add_argument(
         "--store",
         action="store_true",

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cli._arguments import positive_int
 from cli._errors import UsageError
 
 if TYPE_CHECKING:
@@ -26,13 +27,6 @@ CLASSIFIER_HELP = (
     "(any sequence-classification toxicity model), or profanity-check (offline; detects "
     "offensive wording, not implicit hate)"
 )
-
-
-def _positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
-    return number
 
 
 def add_classifier_arguments(parser: argparse.ArgumentParser, *, required: bool) -> None:
@@ -54,7 +48,7 @@ def add_classifier_arguments(parser: argparse.ArgumentParser, *, required: bool)
         "--classifier-device", help="device for the classifier (default cpu), e.g. cuda"
     )
     parser.add_argument(
-        "--classifier-batch", type=_positive, default=32, help="texts per classifier batch (32)"
+        "--classifier-batch", type=positive_int, default=32, help="texts per classifier batch (32)"
     )
 
 
@@ -68,7 +62,7 @@ def add_generation_arguments(parser: argparse.ArgumentParser, *, required: bool)
         "{prompt, group, label}",
     )
     parser.add_argument(
-        "--per-group", type=_positive, default=50, help="prompts per group and label (50)"
+        "--per-group", type=positive_int, default=50, help="prompts per group and label (50)"
     )
     parser.add_argument(
         "--groups",
@@ -76,7 +70,7 @@ def add_generation_arguments(parser: argparse.ArgumentParser, *, required: bool)
         "other ToxiGen files such as trans or immigrant are read only when named here",
     )
     parser.add_argument(
-        "--samples", type=_positive, default=1, help="continuations per prompt, k (1)"
+        "--samples", type=positive_int, default=1, help="continuations per prompt, k (1)"
     )
     parser.add_argument(
         "--temperature",
@@ -87,14 +81,14 @@ def add_generation_arguments(parser: argparse.ArgumentParser, *, required: bool)
     )
     parser.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling mass (1.0)")
     parser.add_argument(
-        "--max-new-tokens", type=_positive, default=32, help="tokens per continuation (32)"
+        "--max-new-tokens", type=positive_int, default=32, help="tokens per continuation (32)"
     )
     parser.add_argument(
         "--generation-seed", type=int, default=0, help="seed of prompt selection and sampling (0)"
     )
     parser.add_argument(
         "--generation-batch-tokens",
-        type=_positive,
+        type=positive_int,
         help="token budget per generation batch (auto by device)",
     )
     add_classifier_arguments(parser, required=required)

@@ -8,6 +8,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
+from cli._arguments import positive_int
 from cli._errors import UsageError
 
 if TYPE_CHECKING:
@@ -15,13 +16,6 @@ if TYPE_CHECKING:
 
 DEFAULT_API = "http://127.0.0.1:8000"
 FINISHED = ("succeeded", "failed", "cancelled")
-
-
-def _positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
-    return number
 
 
 def _port(value: str) -> int:
@@ -59,11 +53,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--tag", action="append", default=[], dest="tags", help="tag (repeatable)")
     p.add_argument("--dataset", default="sample", help="sample, toxigen, or a file on the server")
     p.add_argument("--alpha", type=float, help="significance level (0.05)")
-    p.add_argument("--resamples", type=_positive, help="bootstrap resamples (1000)")
+    p.add_argument("--resamples", type=positive_int, help="bootstrap resamples (1000)")
     p.add_argument("--seed", type=int, help="bootstrap seed (0)")
-    p.add_argument("--limit", type=_positive, help="score only the first N rows")
-    p.add_argument("--batch-tokens", type=_positive, help="token budget per batch")
-    p.add_argument("--chunk-size", type=_positive, help="rows per worker task")
+    p.add_argument("--limit", type=positive_int, help="score only the first N rows")
+    p.add_argument("--batch-tokens", type=positive_int, help="token budget per batch")
+    p.add_argument("--chunk-size", type=positive_int, help="rows per worker task")
     p.add_argument(
         "--api",
         default=os.environ.get("TOXAUDIT_API_URL", DEFAULT_API),

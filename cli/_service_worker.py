@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from cli._arguments import positive_int
 from cli._errors import UsageError
 
 QUEUES = ("gpu", "default")
@@ -17,13 +18,6 @@ def _queues(value: str) -> list[str]:
             f"queues are a comma-separated subset of {', '.join(QUEUES)}; got {value!r}"
         )
     return names
-
-
-def _positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
-    return number
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -43,7 +37,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     p.add_argument(
         "--concurrency",
-        type=_positive,
+        type=positive_int,
         default=1,
         help="worker processes (default 1: one model per GPU)",
     )
