@@ -27,7 +27,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from audit.datasets import TOXIGEN_GROUPS, Sentence, read_dataset  # noqa: E402
+from audit.datasets import (  # noqa: E402
+    TOXIGEN_GROUPS,
+    Dataset,
+    Sentence,
+    canonical_sha256,
+    read_dataset,
+)
 from audit.scoring import ScoredSentence, safety_scores  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "toxigen" / "toxiGen.json"
@@ -101,11 +107,10 @@ def seed(url: str, n_checkpoints: int) -> dict[str, int]:
     from db import (
         AuditJob,
         Checkpoint,
-        DatasetRecord,
-        DatasetRow,
         GenerationResult,
         GroupScoreRecord,
         JobStatus,
+        get_or_create_dataset,
         make_engine,
         upgrade_database,
     )
@@ -118,23 +123,8 @@ def seed(url: str, n_checkpoints: int) -> dict[str, int]:
     ids: dict[str, int] = {}
     started = time.perf_counter()
     with Session(engine) as session:
-        dataset = DatasetRecord(name="toxigen", sha256="b" * 64, size=len(rows), source="toxigen")
-        session.add(dataset)
-        session.flush()
-        session.execute(
-            insert(DatasetRow),
-            [
-                {
-                    "dataset_id": dataset.id,
-                    "row": i,
-                    "sentence_id": s.id,
-                    "text": s.text,
-                    "label": s.label,
-                    "toxicity_score": s.toxicity_score,
-                    "target_groups": list(s.target_groups),
-                }
-                for i, s in enumerate(rows)
-            ],
+        dataset = get_or_create_dataset(
+            session, Dataset("toxigen", tuple(rows), canonical_sha256(rows), origin)
         )
         jobs: list[int] = []
         for k in range(n_checkpoints):

@@ -15,17 +15,17 @@ import numpy as np
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from audit.datasets import Sentence, sample_sentences
+from audit.datasets import Sentence, load_dataset, sample_sentences
 from audit.scoring import SafetyScores, ScoredSentence, safety_scores
 from db import (
     AuditJob,
     Checkpoint,
     DatasetRecord,
-    DatasetRow,
     GenerationResult,
     GroupScoreRecord,
     JobStatus,
     SentenceResult,
+    get_or_create_dataset,
 )
 
 SETTINGS: dict[str, float | int] = {
@@ -221,26 +221,7 @@ def _generation(session: Session, job: AuditJob, groups: list[str]) -> None:
 def seed_database(session: Session) -> Seeded:
     """Write the synthetic audits; flushes, the caller commits (or rolls back)."""
     sentences = sample_sentences()
-    dataset = DatasetRecord(
-        name="sample", sha256="5" * 64, size=len(sentences), source="builtin:sample"
-    )
-    session.add(dataset)
-    session.flush()
-    session.execute(
-        insert(DatasetRow),
-        [
-            {
-                "dataset_id": dataset.id,
-                "row": i,
-                "sentence_id": s.id,
-                "text": s.text,
-                "label": s.label,
-                "toxicity_score": s.toxicity_score,
-                "target_groups": list(s.target_groups),
-            }
-            for i, s in enumerate(sentences)
-        ],
-    )
+    dataset = get_or_create_dataset(session, load_dataset("sample"))
     steps: dict[int, int] = {}
     checkpoints: dict[int, Checkpoint] = {}
     unscored_row = 5
