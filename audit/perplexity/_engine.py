@@ -73,7 +73,6 @@ def compute_perplexities(
     results: dict[int, PerplexityResult] = {}
     scorable: list[int] = []
     for index, ids in enumerate(token_ids):
-        truncated = len(ids) >= scorer.max_length
         if len(ids) < 2:
             results[index] = PerplexityResult(
                 perplexity=None,
@@ -82,8 +81,8 @@ def compute_perplexities(
                 unscored_reason=f"fewer than 2 tokens ({len(ids)}): no next-token prediction",
             )
         else:
+            # Only scored rows enter `results`, so Collator.restore catches any row lost.
             scorable.append(index)
-            results[index] = PerplexityResult(None, len(ids), truncated, "not yet scored")
 
     terminal = (
         TerminalProgress(len(texts), desc="perplexity", unit="sent") if progress is True else None
@@ -110,8 +109,10 @@ def compute_perplexities(
                 pending.extend([batch[half:], batch[:half]])
                 continue
             for index, nll in zip(batch, nlls, strict=True):
-                old = results[index]
-                results[index] = PerplexityResult(math.exp(nll), old.n_tokens, old.truncated)
+                n_tokens = len(token_ids[index])
+                results[index] = PerplexityResult(
+                    math.exp(nll), n_tokens, truncated=n_tokens >= scorer.max_length
+                )
             if on_batch is not None:
                 on_batch(batch, [results[i] for i in batch])
             done += len(batch)
