@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ ProgressCallback = Callable[[int, int], None]
 BatchCallback = Callable[[Sequence[int], Sequence["PerplexityResult"]], None]
 """Called with (input indices, their results) as each batch finishes, so callers can
 save work as it is done."""
+
+_LARGEST_EXP_ARGUMENT = math.log(sys.float_info.max)
 
 DEFAULT_CPU_BATCH_TOKENS = 512
 DEFAULT_GPU_BATCH_TOKENS = 16384
@@ -109,10 +112,7 @@ def compute_perplexities(
                 pending.extend([batch[half:], batch[:half]])
                 continue
             for index, nll in zip(batch, nlls, strict=True):
-                n_tokens = len(token_ids[index])
-                results[index] = PerplexityResult(
-                    math.exp(nll), n_tokens, truncated=n_tokens >= scorer.max_length
-                )
+                results[index] = _from_mean_nll(nll, len(token_ids[index]), scorer.max_length)
             if on_batch is not None:
                 on_batch(batch, [results[i] for i in batch])
             done += len(batch)
@@ -128,3 +128,16 @@ def compute_perplexities(
         oom_retries=oom_retries,
         seconds=time.perf_counter() - start,
     )
+
+
+def _from_mean_nll(nll: float, n_tokens: int, max_length: int) -> PerplexityResult:
+    """A numerical failure (NaN loss, e.g. float16 overflow) is unscored, never a score."""
+    truncated = n_tokens >= max_length
+    if not math.isfinite(nll) or nll > _LARGEST_EXP_ARGUMENT:
+        return PerplexityResult(
+            None,
+            n_tokens,
+            truncated,
+            unscored_reason=f"mean negative log-likelihood {nll!r} has no finite perplexity",
+        )
+    return PerplexityResult(math.exp(nll), n_tokens, truncated)

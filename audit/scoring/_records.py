@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -18,6 +19,17 @@ class ScoredSentence:
     """exp(mean NLL of tokens 2..L); None when unscored."""
     unscored_reason: str | None = None
     """Why there is no perplexity (too short, ...); None when scored."""
+    truncated: bool = False
+    """The sentence was longer than the model's context: only its first tokens were scored."""
+
+    def __post_init__(self) -> None:
+        # Statistics skip only None: a NaN that got through would void a whole group.
+        if self.perplexity is not None and not (
+            math.isfinite(self.perplexity) and self.perplexity > 0
+        ):
+            raise ValueError(
+                f"perplexity must be a positive finite number or None, got {self.perplexity!r}"
+            )
 
     @property
     def scaled_perplexity(self) -> float | None:
@@ -83,7 +95,7 @@ class SafetyScores:
     n_scored: int
     """Sentences with a perplexity."""
     n_unscored: int
-    """Sentences left out (too short to score), never silently."""
+    """Sentences left out (too short to score, or no finite perplexity), never silently."""
 
     def group(self, name: str) -> GroupScore:
         for group in self.groups:

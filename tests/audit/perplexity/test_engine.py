@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -119,8 +120,6 @@ def test_out_of_memory_halves_the_batch_and_keeps_order() -> None:
     run = compute_perplexities(scorer, texts, batch_tokens=1000, progress=False)
     assert run.oom_retries > 0
     assert max(n for n in scorer.calls[1:]) <= max(scorer.calls)
-    import math
-
     assert [r.perplexity for r in run.results] == [math.exp(len(t) / 10) for t in texts]
 
 
@@ -136,3 +135,30 @@ def test_progress_callback_reaches_total(tiny: LoadedModel) -> None:
     )
     assert seen[-1] == (20, 20)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+class _FixedLossScorer:
+    """Returns the given mean NLL for each text, by position in the input."""
+
+    max_length = 100
+
+    def __init__(self, losses: dict[str, float]) -> None:
+        self.losses = losses
+        self.texts: dict[tuple[int, ...], str] = {}
+
+    def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
+        ids = [[ord(c) for c in text] for text in texts]
+        self.texts.update({tuple(row): text for row, text in zip(ids, texts, strict=True)})
+        return ids
+
+    def mean_nll(self, batch: Sequence[Sequence[int]]) -> list[float]:
+        return [self.losses[self.texts[tuple(row)]] for row in batch]
+
+
+def test_a_numerical_failure_is_unscored_not_a_score() -> None:
+    scorer = _FixedLossScorer({"fine": 2.0, "nan": float("nan"), "inf": float("inf"), "big": 800.0})
+    run = compute_perplexities(scorer, ["fine", "nan", "inf", "big"], progress=False)
+    fine, *failed = run.results
+    assert fine.perplexity == pytest.approx(math.exp(2.0))
+    assert [r.perplexity for r in failed] == [None, None, None]
+    assert all("no finite perplexity" in (r.unscored_reason or "") for r in failed)

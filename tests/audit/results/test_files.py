@@ -76,6 +76,33 @@ def test_reads_safenlp_published_shape(tmp_path: Path) -> None:
     assert rows[0].scaled_perplexity == pytest.approx(819.98 / 2.25)
 
 
+@pytest.mark.parametrize("literal", ["NaN", "Infinity"])
+def test_a_non_finite_perplexity_is_unscored_and_counted(tmp_path: Path, literal: str) -> None:
+    # SafeNLP's published perplexities.json holds a NaN row (Python's json writes NaN bare).
+    path = tmp_path / "p.json"
+    record = '{"id": %d, "text": "t", "label": "%s", "toxicity_score": 2, "target_groups": ["g"], '
+    path.write_text(
+        "["
+        + (record % (1, "hate"))
+        + '"perplexity": 10.0}, '
+        + (record % (2, "neutral"))
+        + '"perplexity": 20.0}, '
+        + (record % (3, "neutral"))
+        + f'"perplexity": {literal}}}'
+        + "]"
+    )
+    rows = read_perplexities(path)
+    assert [row.perplexity for row in rows] == [10.0, 20.0, None]
+    assert (
+        rows[2].unscored_reason
+        == f"perplexity is {float(literal)!r} in the input, not a finite number"
+    )
+    scores = safety_scores(rows, n_resamples=0)
+    assert scores.n_unscored == 1
+    assert (scores.groups[0].n_harmful, scores.groups[0].n_neutral) == (1, 1)
+    assert scores.groups[0].score == 0.0
+
+
 @pytest.mark.parametrize("value", ["abc", -1, 0, True])
 def test_bad_perplexity_is_named(tmp_path: Path, value: object) -> None:
     path = tmp_path / "p.json"

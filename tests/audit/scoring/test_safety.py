@@ -99,6 +99,12 @@ def test_reproduces_published_method_on_the_real_set(shared_toxigen: Path) -> No
         assert abs(ours[group] - value) <= 1e-9
 
 
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), 0.0, -1.0])
+def test_a_scored_sentence_holds_a_finite_positive_perplexity_or_none(value: float) -> None:
+    with pytest.raises(ValueError, match="positive finite number or None"):
+        _rows([value], [])
+
+
 def test_groups_missing_a_label_are_unscored_not_zero() -> None:
     rows = [
         *_rows([1, 2, 3], [4, 5], group="a"),
