@@ -108,8 +108,6 @@ def record_chunk(
     job_id: int,
     start: int,
     rows: Sequence[ScoredSentence],
-    *,
-    truncated: Sequence[bool] | None = None,
 ) -> ChunkWrite:
     """Upsert rows start, start+1, ... of a job and update its progress.
 
@@ -122,7 +120,6 @@ def record_chunk(
     total = session.scalars(select(AuditJob.progress_total).where(AuditJob.id == job_id)).one()
     written = 0
     if status in ACTIVE_STATUSES and rows:
-        flags = list(truncated) if truncated is not None else [False] * len(rows)
         values = [
             {
                 "job_id": job_id,
@@ -130,9 +127,9 @@ def record_chunk(
                 "perplexity": row.perplexity,
                 "scaled_perplexity": row.scaled_perplexity,
                 "unscored_reason": row.unscored_reason,
-                "truncated": flag,
+                "truncated": row.truncated,
             }
-            for offset, (row, flag) in enumerate(zip(rows, flags, strict=True))
+            for offset, row in enumerate(rows)
         ]
         statement = (
             _upsert_insert(session, SentenceResult)

@@ -157,7 +157,6 @@ def score_chunk(
             return ChunkOutcome(0, complete=False, skipped="bad data set")
 
     rows: list[Any] = []
-    truncated: list[bool] = []
     if not done.issuperset(range(start, start + len(sentences))):
         try:
             loaded = models.get(spec)
@@ -176,11 +175,10 @@ def score_chunk(
         with session_factory() as session:
             if job_status(session, job_id) not in ACTIVE_STATUSES:
                 return ChunkOutcome(0, complete=False, skipped="the job has ended")
-        rows, run = score_sentences(loaded, sentences, batch_tokens=batch_tokens, progress=False)
-        truncated = [result.truncated for result in run.results]
+        rows, _ = score_sentences(loaded, sentences, batch_tokens=batch_tokens, progress=False)
 
     with session_factory() as session, session.begin():
-        write = record_chunk(session, job_id, start, rows, truncated=truncated)
+        write = record_chunk(session, job_id, start, rows)
     logger.info(
         "audit job %s rows %d-%d: %d written, %d/%d done",
         job_id,

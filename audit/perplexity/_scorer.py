@@ -79,6 +79,9 @@ class HFTokenScorer:
         self.project_at_scored_positions = project_at_scored_positions
 
     def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
+        if not texts:
+            # Fast tokenizers fail on an empty batch; a resumed run can have nothing left.
+            return []
         encoded = self._loaded.tokenizer(
             list(texts), add_special_tokens=True, truncation=True, max_length=self.max_length
         )

@@ -1,11 +1,12 @@
 """The audit pipeline: what the CLI runs and what workers run in chunks."""
 
-from audit.pipeline._journal import PerplexityJournal
+from audit.pipeline._journal import JournalEntry, PerplexityJournal
 from audit.pipeline._run import AuditOptions, build_result, limit_dataset, run_audit
 from audit.pipeline._score_sentences import default_batch_tokens, score_sentences
 
 __all__ = [
     "AuditOptions",
+    "JournalEntry",
     "PerplexityJournal",
     "build_result",
     "default_batch_tokens",

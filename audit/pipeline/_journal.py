@@ -5,9 +5,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from audit.scoring import ScoredSentence
+
+
+class JournalEntry(NamedTuple):
+    """What the journal holds for one row."""
+
+    perplexity: float | None
+    unscored_reason: str | None
+    truncated: bool
 
 
 class PerplexityJournal:
@@ -21,8 +29,8 @@ class PerplexityJournal:
         self.path = path
         self.identity = identity
 
-    def load(self) -> dict[int, tuple[float | None, str | None]]:
-        """Rows already scored: {row: (perplexity, unscored_reason)}."""
+    def load(self) -> dict[int, JournalEntry]:
+        """Rows already scored, by row number."""
         if not self.path.exists():
             return {}
         lines = self.path.read_text(encoding="utf-8").splitlines()
@@ -33,13 +41,15 @@ class PerplexityJournal:
         if header != {"journal": self.identity}:
             self.path.replace(self.path.with_name(self.path.name + ".stale"))
             return {}
-        done: dict[int, tuple[float | None, str | None]] = {}
+        done: dict[int, JournalEntry] = {}
         for line in lines[1:]:
             try:
                 entry = json.loads(line)
             except json.JSONDecodeError:
                 break  # a line cut short by the interruption: everything before it is good
-            done[int(entry["row"])] = (entry["perplexity"], entry.get("unscored_reason"))
+            done[int(entry["row"])] = JournalEntry(
+                entry["perplexity"], entry.get("unscored_reason"), entry.get("truncated", False)
+            )
         return done
 
     def append(self, rows: Iterable[tuple[int, ScoredSentence]]) -> None:
@@ -52,6 +62,8 @@ class PerplexityJournal:
                 entry: dict[str, Any] = {"row": row, "perplexity": scored.perplexity}
                 if scored.unscored_reason:
                     entry["unscored_reason"] = scored.unscored_reason
+                if scored.truncated:
+                    entry["truncated"] = True
                 handle.write(json.dumps(entry) + "\n")
             handle.flush()
 

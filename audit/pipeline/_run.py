@@ -125,6 +125,6 @@ def run_audit(
             "perplexity_seconds": run.seconds,
             "sentences_per_second": len(run.results) / run.seconds if run.seconds > 0 else 0.0,
         },
-        truncated=sum(1 for r in run.results if r.truncated),
+        truncated=sum(1 for row in rows if row.truncated),
     )
     return result, rows

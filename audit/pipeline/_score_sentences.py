@@ -44,7 +44,7 @@ def score_sentences(
     def save(indices: Sequence[int], results: Sequence[PerplexityResult]) -> None:
         if journal is not None:
             journal.append(
-                (todo[i], ScoredSentence(sentences[todo[i]], r.perplexity, r.unscored_reason))
+                (todo[i], _scored(sentences[todo[i]], r))
                 for i, r in zip(indices, results, strict=True)
             )
 
@@ -66,9 +66,14 @@ def score_sentences(
     rows = []
     for index, sentence in enumerate(sentences):
         if index in fresh:
-            result = fresh[index]
-            rows.append(ScoredSentence(sentence, result.perplexity, result.unscored_reason))
+            rows.append(_scored(sentence, fresh[index]))
         else:
-            perplexity, reason = done[index]
-            rows.append(ScoredSentence(sentence, perplexity, reason))
+            entry = done[index]
+            rows.append(
+                ScoredSentence(sentence, entry.perplexity, entry.unscored_reason, entry.truncated)
+            )
     return rows, run
+
+
+def _scored(sentence: Sentence, result: PerplexityResult) -> ScoredSentence:
+    return ScoredSentence(sentence, result.perplexity, result.unscored_reason, result.truncated)

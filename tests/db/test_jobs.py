@@ -30,6 +30,7 @@ from db import (
     settings_hash,
     start_job,
     submit_job,
+    truncated_count,
 )
 
 
@@ -125,6 +126,16 @@ def test_redelivered_chunk_writes_nothing_twice(db_session: Session) -> None:
     assert last.complete and last.done == len(dataset)
     db_session.refresh(job)
     assert job.progress_done == len(dataset)
+
+
+def test_truncated_rows_are_counted(db_session: Session) -> None:
+    dataset = _dataset()
+    job, _ = _submit(db_session, dataset)
+    start_job(db_session, job.id, worker="w1")
+    scored = _fake_scores(dataset)[:10]
+    scored[5] = replace(scored[5], truncated=True)
+    record_chunk(db_session, job.id, 0, scored)
+    assert truncated_count(db_session, job.id) == 1
 
 
 def test_finalize_then_identical_submission_is_reused(db_session: Session) -> None:

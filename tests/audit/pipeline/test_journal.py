@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from audit.datasets import sample_sentences
 from audit.models import ModelSpec, load_model
 from audit.perplexity import PerplexityResult
-from audit.pipeline import PerplexityJournal, score_sentences
+from audit.pipeline import JournalEntry, PerplexityJournal, score_sentences
 from audit.pipeline import _score_sentences as module
 
 
@@ -58,6 +59,22 @@ def test_resume_after_interruption_scores_only_the_rest(
         assert a.perplexity == pytest.approx(b.perplexity, rel=1e-5)
 
 
+def test_truncation_survives_a_resume(tiny_llama_dir: Path, tmp_path: Path) -> None:
+    loaded = load_model(ModelSpec(str(tiny_llama_dir)))
+    short = sample_sentences()[:6]
+    # Longer than the tiny model's 128-token context.
+    long = dataclasses.replace(short[0], id=10_000, text=" ".join(["word"] * 400))
+    sentences = [*short, long]
+    journal = PerplexityJournal(tmp_path / "j.jsonl", {"model": str(tiny_llama_dir)})
+    first, _ = score_sentences(loaded, sentences, batch_tokens=256, progress=False, journal=journal)
+    resumed, run = score_sentences(
+        loaded, sentences, batch_tokens=256, progress=False, journal=journal
+    )
+    assert run.results == ()
+    assert [row.truncated for row in first] == [False] * 6 + [True]
+    assert [row.truncated for row in resumed] == [row.truncated for row in first]
+
+
 def test_a_journal_of_another_run_is_set_aside(tmp_path: Path) -> None:
     path = tmp_path / "j.jsonl"
     PerplexityJournal(path, {"model": "a"}).append([])
@@ -69,4 +86,4 @@ def test_a_journal_of_another_run_is_set_aside(tmp_path: Path) -> None:
 def test_a_torn_last_line_is_ignored(tmp_path: Path) -> None:
     path = tmp_path / "j.jsonl"
     path.write_text('{"journal": {"m": 1}}\n{"row": 0, "perplexity": 5.0}\n{"row": 1, "perp')
-    assert PerplexityJournal(path, {"m": 1}).load() == {0: (5.0, None)}
+    assert PerplexityJournal(path, {"m": 1}).load() == {0: JournalEntry(5.0, None, False)}
