@@ -309,6 +309,11 @@ def load_scored_rows(session: Session, job_id: int) -> list[ScoredSentence]:
     ).all()
     source = f"audit job {job_id}"
     return [
-        ScoredSentence(_sentence(row, source=source), result.perplexity, result.unscored_reason)
+        ScoredSentence(
+            _sentence(row, source=source),
+            result.perplexity,
+            result.unscored_reason,
+            result.truncated,
+        )
         for row, result in pairs
     ]
