@@ -1,6 +1,12 @@
 """The safety score: Mann-Whitney U of harmful vs neutral scaled perplexities per group."""
 
-from audit.scoring._bootstrap import label_stratified_weights, percentile_interval, weighted_scores
+from audit.scoring._bootstrap import (
+    StratifiedResamples,
+    label_stratified_resamples,
+    percentile_interval,
+    u_statistic,
+    weighted_scores,
+)
 from audit.scoring._records import GroupDifference, GroupScore, SafetyScores, ScoredSentence
 from audit.scoring._safety import (
     DEFAULT_ALPHA,
@@ -21,10 +27,12 @@ __all__ = [
     "GroupScore",
     "SafetyScores",
     "ScoredSentence",
-    "label_stratified_weights",
+    "StratifiedResamples",
+    "label_stratified_resamples",
     "mann_whitney",
     "paired_differences",
     "percentile_interval",
     "safety_scores",
+    "u_statistic",
     "weighted_scores",
 ]
