@@ -1,4 +1,4 @@
-"""`toxaudit worker` (a Celery worker) and `toxaudit db upgrade` (the migrations)."""
+"""`toxaudit worker` (a Celery worker), `toxaudit watchdog` and `toxaudit db upgrade`."""
 
 from __future__ import annotations
 
@@ -50,6 +50,17 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--hostname", help="node name, e.g. gpu1@%%h (default: celery@host)")
     p.set_defaults(handler=cmd_worker)
 
+    p = commands.add_parser(
+        "watchdog",
+        help="send again the jobs whose broker messages were lost (needs TOXAUDIT_BROKER_URL)",
+        description="Every TOXAUDIT_STALL_CHECK_INTERVAL seconds, find active jobs that have "
+        "not moved for TOXAUDIT_STALL_TIMEOUT seconds and have no task queued or running in "
+        "the broker (lost with a Redis that kept no data, or purged), and send them to the "
+        "workers again; they resume where they stopped. Run one per deployment.",
+    )
+    p.add_argument("--once", action="store_true", help="check once and exit")
+    p.set_defaults(handler=cmd_watchdog)
+
     p = commands.add_parser("db", help="the results database")
     db_commands = p.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     u = db_commands.add_parser(
@@ -88,6 +99,23 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if args.hostname:
         argv.append(f"--hostname={args.hostname}")
     app.worker_main(argv)
+    return 0
+
+
+def cmd_watchdog(args: argparse.Namespace) -> int:
+    import logging
+
+    from workers import get_worker_settings, watch
+
+    settings = get_worker_settings()
+    if settings.embedded:
+        raise UsageError(
+            "no broker is configured: set TOXAUDIT_BROKER_URL; the embedded worker of "
+            "`toxaudit serve` resumes its jobs itself when it starts"
+        )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    sent = watch(settings=settings, once=args.once)
+    print(f"sent again: {', '.join(map(str, sent)) or 'none'}")
     return 0
 
 

@@ -7,8 +7,9 @@ keyed so that repeating a step (a redelivered task) changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -82,6 +83,7 @@ def start_job(session: Session, job_id: int, *, worker: str) -> AuditJob | None:
         job.status = JobStatus.running
         job.started_at = utcnow()
         job.worker = worker
+    job.progressed_at = utcnow()
     session.flush()
     return job
 
@@ -144,10 +146,39 @@ def record_chunk(
     session.execute(
         update(AuditJob)
         .where(AuditJob.id == job_id)
-        .values(progress_done=done)
+        .values(progress_done=done, progressed_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     return ChunkWrite(written=written, done=done, total=total, status=status)
+
+
+def claim_stalled_jobs(
+    session: Session, *, idle_before: datetime, pending: Collection[int]
+) -> list[int]:
+    """Active jobs that have not moved since `idle_before` and have no task `pending`
+    in the broker, marked as moved now so that the caller alone sends them again.
+
+    Rows are locked and skipped when locked (PostgreSQL), so two watchdogs never claim
+    the same job.
+    """
+    last_moved = func.coalesce(AuditJob.progressed_at, AuditJob.started_at, AuditJob.created_at)
+    query = (
+        select(AuditJob.id)
+        .where(AuditJob.status.in_(ACTIVE_STATUSES), last_moved < idle_before)
+        .order_by(AuditJob.id)
+        .with_for_update(skip_locked=True)
+    )
+    if pending:
+        query = query.where(AuditJob.id.not_in(list(pending)))
+    claimed = list(session.scalars(query))
+    if claimed:
+        session.execute(
+            update(AuditJob)
+            .where(AuditJob.id.in_(claimed))
+            .values(progressed_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    return claimed
 
 
 def scored_row_numbers(session: Session, job_id: int) -> set[int]:

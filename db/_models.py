@@ -121,6 +121,8 @@ class AuditJob(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    progressed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """Last time the job moved (started, rows recorded, sent again); the watchdog's clock."""
     worker: Mapped[str | None] = mapped_column(String(200))
     device: Mapped[str | None] = mapped_column(String(200))
     software: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -54,14 +54,15 @@ def test_every_toxaudit_command_parses_with_the_real_cli(
             pytest.fail(f"service {name}: `{' '.join(command)}` is rejected by the CLI ({exc})")
         assert callable(args.handler)
         checked.append(name)
-    assert sorted(checked) == ["api", "migrate", "worker-default", "worker-gpu"]
+    assert sorted(checked) == ["api", "migrate", "watchdog", "worker-default", "worker-gpu"]
 
 
 def test_services_and_their_order(services: dict[str, dict[str, Any]]) -> None:
-    assert {"postgres", "redis", "migrate", "api", "worker-gpu", "worker-default"} <= set(services)
+    expected = {"postgres", "redis", "migrate", "api", "worker-gpu", "worker-default", "watchdog"}
+    assert expected <= set(services)
     assert _command(services["migrate"])[1:] == ["db", "upgrade"]
     assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
-    for name in ("api", "worker-gpu", "worker-default"):
+    for name in ("api", "worker-gpu", "worker-default", "watchdog"):
         depends = services[name]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully", name
         assert depends["redis"]["condition"] == "service_healthy", name
@@ -91,7 +92,7 @@ def test_gpu_worker_reserves_nvidia_devices_and_caches_models(
 
 def test_service_containers_share_database_and_broker(services: dict[str, dict[str, Any]]) -> None:
     urls = set()
-    for name in ("migrate", "api", "worker-gpu", "worker-default"):
+    for name in ("migrate", "api", "worker-gpu", "worker-default", "watchdog"):
         environment = services[name]["environment"]
         assert environment["TOXAUDIT_DATABASE_URL"].startswith("postgresql+psycopg://"), name
         assert "@postgres:5432/" in environment["TOXAUDIT_DATABASE_URL"]

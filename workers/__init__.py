@@ -23,6 +23,7 @@ from workers._tasks import (
     plan_job_task,
     score_chunk_task,
 )
+from workers._watchdog import pending_job_ids, recover_stalled_jobs, watch
 
 __all__ = [
     "AGGREGATE_TASK",
@@ -48,8 +49,11 @@ __all__ = [
     "get_embedded_worker",
     "get_worker_settings",
     "job_task",
+    "pending_job_ids",
     "plan_job",
     "plan_job_task",
+    "recover_stalled_jobs",
     "score_chunk",
     "score_chunk_task",
+    "watch",
 ]

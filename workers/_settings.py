@@ -39,6 +39,11 @@ class WorkerSettings(BaseSettings):
     """Models each worker process keeps loaded between chunks (GPU memory bounds it)."""
     torch_threads: int | None = Field(default=None, ge=1)
     """CPU threads per worker process for torch; None keeps torch's default."""
+    stall_timeout: int = Field(default=600, ge=1)
+    """Seconds an active job may go without moving, with no task of it in the broker,
+    before the watchdog sends it again (TOXAUDIT_STALL_TIMEOUT)."""
+    stall_check_interval: int = Field(default=60, ge=1)
+    """Seconds between the watchdog's checks."""
 
     @model_validator(mode="after")
     def _visibility_above_limits(self) -> WorkerSettings:

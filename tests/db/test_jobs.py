@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -21,6 +22,7 @@ from db import (
     JobStatus,
     SentenceResult,
     cancel_job,
+    claim_stalled_jobs,
     fail_job,
     finalize_job,
     load_job_dataset,
@@ -239,3 +241,40 @@ def test_chunk_size_is_no_part_of_the_reuse_key() -> None:
         settings_hash({"chunk_size": 10}) == settings_hash({"chunk_size": 500}) == settings_hash({})
     )
     assert settings_hash({"alpha": 0.01}) != settings_hash({})
+
+
+def test_stalled_jobs_are_claimed_once_and_only_without_a_pending_task(
+    db_session: Session,
+) -> None:
+    dataset = _dataset()
+    old = datetime.now(UTC) - timedelta(hours=2)
+    stalled, _ = _submit(db_session, dataset, seed=1)
+    in_flight, _ = _submit(db_session, dataset, seed=2)
+    fresh, _ = _submit(db_session, dataset, seed=3)
+    ended, _ = _submit(db_session, dataset, seed=4)
+    for job in (stalled, in_flight, ended):
+        job.created_at = old
+    cancel_job(db_session, ended.id)
+    db_session.flush()
+    idle_before = datetime.now(UTC) - timedelta(minutes=10)
+    mine = {stalled.id, in_flight.id, fresh.id, ended.id}
+
+    claimed = claim_stalled_jobs(db_session, idle_before=idle_before, pending={in_flight.id})
+    assert set(claimed) & mine == {stalled.id}
+    # Claiming marks the job as moved: the next check leaves it alone.
+    again = claim_stalled_jobs(db_session, idle_before=idle_before, pending={in_flight.id})
+    assert not set(again) & mine
+
+
+def test_a_job_that_records_rows_is_not_stalled(db_session: Session) -> None:
+    dataset = _dataset()
+    job, _ = _submit(db_session, dataset)
+    job.created_at = datetime.now(UTC) - timedelta(hours=2)
+    db_session.flush()
+    start_job(db_session, job.id, worker="w1")
+    record_chunk(db_session, job.id, 0, _fake_scores(dataset)[:10])
+    idle_before = datetime.now(UTC) - timedelta(minutes=10)
+    assert job.id not in claim_stalled_jobs(db_session, idle_before=idle_before, pending=set())
+    assert job.id in claim_stalled_jobs(
+        db_session, idle_before=datetime.now(UTC) + timedelta(seconds=1), pending=set()
+    )

@@ -1,0 +1,112 @@
+"""The watchdog sends again only jobs whose broker messages were lost."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy.orm import Session, sessionmaker
+
+from audit.datasets import Dataset
+from db import AuditJob, JobStatus
+from tests.workers.cluster import TOXAUDIT, Cluster
+from tests.workers.conftest import sessions_for, submit, wait_for
+from workers import CHUNK_TASK, PLAN_TASK, TASK_ROUTES, pending_job_ids
+
+pytestmark = pytest.mark.services
+
+QUEUES = sorted({route["queue"] for route in TASK_ROUTES.values()})
+
+
+@pytest.fixture()
+def client(redis_url: str) -> Iterator[redis.Redis]:
+    connection = redis.Redis.from_url(redis_url)
+    yield connection
+    connection.close()
+
+
+def _purge(client: redis.Redis, prefix: str) -> None:
+    keys = list(client.scan_iter(f"{prefix}*"))
+    if keys:
+        client.delete(*keys)
+
+
+def test_pending_jobs_are_read_from_queues_and_unacked_tasks(
+    redis_url: str, redis_namespace: str, client: redis.Redis, tmp_path: Path
+) -> None:
+    prefix = f"{redis_namespace}:"
+    cluster = Cluster(database_url="sqlite://", broker_url=redis_url, prefix=prefix, logs=tmp_path)
+    try:
+        cluster.producer.send_task(PLAN_TASK, (11,))
+        cluster.producer.send_task(CHUNK_TASK, (12, 0, 20))
+        # A delivered, unacknowledged task as kombu keeps it: [message, exchange, key].
+        body = base64.b64encode(json.dumps([[13, 20, 40], {}, {}]).encode()).decode()
+        message = {"body": body, "headers": {"task": CHUNK_TASK}, "properties": {}}
+        client.hset(f"{prefix}unacked", "tag-1", json.dumps([message, "", "gpu"]))
+        client.rpush(f"{prefix}gpu", json.dumps({"body": "???", "headers": {"task": "other"}}))
+        assert pending_job_ids(client, prefix, QUEUES) == {11, 12, 13}
+    finally:
+        cluster.close()
+        _purge(client, prefix)
+
+
+def _watchdog(cluster: Cluster) -> str:
+    env = {**cluster.env, "TOXAUDIT_STALL_TIMEOUT": "1"}
+    done = subprocess.run(
+        [str(TOXAUDIT), "watchdog", "--once"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_a_job_whose_messages_were_lost_is_sent_again_and_finishes(
+    workers_postgres_url: str,
+    redis_url: str,
+    redis_namespace: str,
+    client: redis.Redis,
+    tiny_llama_dir: Path,
+    sample_dataset: Dataset,
+    tmp_path: Path,
+) -> None:
+    sessions: sessionmaker[Session] = sessions_for(workers_postgres_url)
+    prefix = f"{redis_namespace}:"
+    cluster = Cluster(
+        database_url=workers_postgres_url, broker_url=redis_url, prefix=prefix, logs=tmp_path
+    )
+    try:
+        cluster.start_worker("doomed")
+        job_id = submit(sessions, tiny_llama_dir, sample_dataset, limit=80)
+        cluster.send_plan(job_id)
+        wait_for(sessions, job_id, lambda j: j.progress_done >= 20, timeout=120)
+        cluster.kill("doomed")
+        time.sleep(1.5)
+        # The killed worker's chunk is still unacknowledged: Celery will redeliver it,
+        # so the watchdog must leave the job alone.
+        assert job_id in pending_job_ids(client, prefix, QUEUES)
+        assert _watchdog(cluster) == "sent again: none"
+
+        # A Redis that kept no data: every message of the job is gone.
+        _purge(client, prefix)
+        assert _watchdog(cluster) == f"sent again: {job_id}"
+        assert job_id in pending_job_ids(client, prefix, QUEUES)
+
+        cluster.start_worker("rescuer")
+        job = wait_for(sessions, job_id, lambda j: j.status.finished, timeout=150)
+        assert job.status is JobStatus.succeeded, job.error
+        assert job.progress_done == 80
+        with sessions() as session:
+            stored = session.get(AuditJob, job_id)
+            assert stored is not None and stored.results is not None
+    finally:
+        cluster.close()
+        _purge(client, prefix)
