@@ -8,10 +8,13 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cli._arguments import positive_int
 from cli._errors import UsageError
+
+if TYPE_CHECKING:
+    from audit.generation import GenerationAudit
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
@@ -203,7 +206,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     # Perplexities are saved before the optional stages run, so a failing stage loses nothing.
     write_perplexities(output_dir / "perplexities.json", rows)
     journal.remove()
-    result, stages_report = apply_run_stages(stages, args, loaded, result, rows, output_dir)
+    outcome = apply_run_stages(stages, args, loaded, result, rows, output_dir)
+    result = outcome.result
     (output_dir / "safety_scores.json").write_text(json.dumps(result.scores.safenlp()) + "\n")
     write_results(output_dir / "results.json", result)
     print(
@@ -211,15 +215,23 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"{result.timings['sentences_per_second']:.1f} sentences/s)"
     )
     print(format_scores_table(result.scores))
-    if stages_report:
-        print(stages_report)
+    if outcome.report:
+        print(outcome.report)
     print(f"wrote {output_dir}/results.json, perplexities.json, safety_scores.json")
     if args.store:
-        _store(args, result, rows, dataset, options)
+        _store(args, result, rows, dataset, options, generation=outcome.generation)
     return 0
 
 
-def _store(args: argparse.Namespace, result: Any, rows: Any, dataset: Any, options: Any) -> None:
+def _store(
+    args: argparse.Namespace,
+    result: Any,
+    rows: Any,
+    dataset: Any,
+    options: Any,
+    *,
+    generation: GenerationAudit | None = None,
+) -> None:
     """Record the finished run in the results database, as the service would."""
     from dataclasses import asdict
 
@@ -242,6 +254,7 @@ def _store(args: argparse.Namespace, result: Any, rows: Any, dataset: Any, optio
             settings=settings,
             step=args.step,
             tags=args.tag,
+            generation=generation,
         )
         job_id, original = job.id, job.reused_from_id
     what = f"identical to stored audit {original}, recorded as" if reused else "stored as"

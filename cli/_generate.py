@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from audit.classifiers import ClassifierSpec
-    from audit.generation import GenerationRequest
+    from audit.generation import GenerationAudit, GenerationRequest
     from audit.models import LoadedModel
     from audit.results import RunResult
     from audit.scoring import ScoredSentence
@@ -226,6 +226,18 @@ def run_stages(args: argparse.Namespace) -> RunStages:
     return RunStages(None, None)
 
 
+@dataclass(frozen=True, slots=True)
+class RunStagesOutcome:
+    """What the stages of `toxaudit run` produced."""
+
+    result: RunResult
+    """The run's result with the stages' sections added."""
+    report: str
+    """The text to print; empty when no stage ran."""
+    generation: GenerationAudit | None
+    """The generation audit, for `--store`; None without --generation."""
+
+
 def apply_run_stages(
     stages: RunStages,
     args: argparse.Namespace,
@@ -233,8 +245,8 @@ def apply_run_stages(
     result: RunResult,
     rows: Sequence[ScoredSentence],
     output_dir: Path,
-) -> tuple[RunResult, str]:
-    """Run the requested stages; the result with their sections, and the text to print."""
+) -> RunStagesOutcome:
+    """Run the requested stages."""
     import dataclasses
 
     from audit.classifiers import load_classifier, score_texts
@@ -247,8 +259,9 @@ def apply_run_stages(
     from audit.results import format_scores_table
 
     if stages.classifier is None:
-        return result, ""
+        return RunStagesOutcome(result, "", None)
     classifier = load_classifier(stages.classifier)
+    audit = None
     extra = dict(result.extra)
     printed: list[str] = []
     if stages.generation is not None:
@@ -293,4 +306,4 @@ def apply_run_stages(
             f"classifier-weighted safety score (toxicity_score = 1 + 4 * p({classifier.info.headline}))",
             format_scores_table(weighted),
         ]
-    return dataclasses.replace(result, extra=extra), "\n".join(printed)
+    return RunStagesOutcome(dataclasses.replace(result, extra=extra), "\n".join(printed), audit)

@@ -21,6 +21,7 @@ from db._dashboard_reads import (
     sentence_texts,
     succeeded_audits,
 )
+from db._generation import GENERATION_METRIC_NAMES, record_generation
 from db._jobs import (
     ACTIVE_STATUSES,
     SAFETY_METRIC,
@@ -81,6 +82,7 @@ from db._tokens import create_api_token, hash_token, verify_api_token
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "GENERATION_METRIC_NAMES",
     "SAFETY_METRIC",
     "ApiToken",
     "AuditBrief",
@@ -142,6 +144,7 @@ __all__ = [
     "normalize_settings",
     "overview_entries",
     "record_chunk",
+    "record_generation",
     "record_local_run",
     "record_model",
     "scored_row_numbers",

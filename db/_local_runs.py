@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from audit.datasets import Dataset
 from audit.results import RunResult
 from audit.scoring import ScoredSentence
+from db._generation import record_generation
 from db._jobs import finalize_job, record_chunk, record_model, start_job
 from db._models import AuditJob
 from db._submit import submit_job
+
+if TYPE_CHECKING:
+    from audit.generation import GenerationAudit
 
 
 def record_local_run(
@@ -24,8 +28,10 @@ def record_local_run(
     settings: dict[str, Any],
     step: int | None = None,
     tags: Sequence[str] = (),
+    generation: GenerationAudit | None = None,
 ) -> tuple[AuditJob, bool]:
-    """Store a finished local run as a succeeded job, exactly as a worker would have.
+    """Store a finished local run as a succeeded job, exactly as a worker would have,
+    with its generation audit's continuations and metrics when it ran one.
 
     Goes through the same submit, chunk and finalize steps as the service, so the
     dashboards and the API cannot tell the two apart. Returns (job, reused): an
@@ -53,6 +59,8 @@ def record_local_run(
         software=dict(result.software),
     )
     record_chunk(session, job.id, 0, rows)
+    if generation is not None:
+        record_generation(session, job.id, generation)
     finalize_job(session, job.id, result)
     session.refresh(job)
     return job, False

@@ -35,13 +35,14 @@ from db import (
     lock_job,
     normalize_settings,
     record_chunk,
+    record_generation,
     record_model,
     scored_row_numbers,
     start_job,
     truncated_count,
     utcnow,
 )
-from workers._generation import generation_requested, record_generation
+from workers._generation import generation_requested
 from workers._model_cache import ModelCache
 
 logger = logging.getLogger(__name__)

@@ -171,7 +171,7 @@ def test_run_store_records_a_finished_job_once(
     tiny_llama_dir: Path,
     small_set: Path,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    local_database: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     from sqlalchemy import func, select
@@ -181,51 +181,39 @@ def test_run_store_records_a_finished_job_once(
         GroupScoreRecord,
         JobStatus,
         SentenceResult,
-        get_database_settings,
-        get_engine,
         get_sessionmaker,
     )
 
-    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
-    monkeypatch.setenv("TOXAUDIT_DATABASE_URL", url)
-    for cached in (get_database_settings, get_engine, get_sessionmaker):
-        cached.cache_clear()
-    try:
-        args = [
-            "run",
-            "--model",
-            str(tiny_llama_dir),
-            "--dataset",
-            str(small_set),
-            "--name",
-            "tiny",
-            "--output-dir",
-            str(tmp_path / "r"),
-            "--resamples",
-            "50",
-            "--store",
-            "--step",
-            "100",
-            "--tag",
-            "nightly",
-        ]
-        assert main(args) == 0
-        assert "stored as audit 1" in capsys.readouterr().out
-        assert main(args) == 0
-        assert "identical to stored audit 1, recorded as audit 2" in capsys.readouterr().out
-        with get_sessionmaker()() as session:
-            job = session.get(AuditJob, 1)
-            assert job is not None and job.status is JobStatus.succeeded
-            assert job.checkpoint.step == 100 and job.checkpoint.tags == ["nightly"]
-            assert job.results is not None and job.results["name"] == "tiny"
-            count = (
-                select(func.count()).select_from(SentenceResult).where(SentenceResult.job_id == 1)
-            )
-            assert session.scalar(count) == 48
-            groups = session.scalars(
-                select(GroupScoreRecord.group).where(GroupScoreRecord.job_id == 1)
-            ).all()
-            assert sorted(groups) == ["asian", "women"]
-    finally:
-        for cached in (get_database_settings, get_engine, get_sessionmaker):
-            cached.cache_clear()
+    args = [
+        "run",
+        "--model",
+        str(tiny_llama_dir),
+        "--dataset",
+        str(small_set),
+        "--name",
+        "tiny",
+        "--output-dir",
+        str(tmp_path / "r"),
+        "--resamples",
+        "50",
+        "--store",
+        "--step",
+        "100",
+        "--tag",
+        "nightly",
+    ]
+    assert main(args) == 0
+    assert "stored as audit 1" in capsys.readouterr().out
+    assert main(args) == 0
+    assert "identical to stored audit 1, recorded as audit 2" in capsys.readouterr().out
+    with get_sessionmaker()() as session:
+        job = session.get(AuditJob, 1)
+        assert job is not None and job.status is JobStatus.succeeded
+        assert job.checkpoint.step == 100 and job.checkpoint.tags == ["nightly"]
+        assert job.results is not None and job.results["name"] == "tiny"
+        count = select(func.count()).select_from(SentenceResult).where(SentenceResult.job_id == 1)
+        assert session.scalar(count) == 48
+        groups = session.scalars(
+            select(GroupScoreRecord.group).where(GroupScoreRecord.job_id == 1)
+        ).all()
+        assert sorted(groups) == ["asian", "women"]

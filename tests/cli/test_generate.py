@@ -178,6 +178,43 @@ def test_run_with_generation_adds_sections_to_results(
     assert "generation audit" in stdout and "classifier-weighted safety score" in stdout
 
 
+def test_run_store_keeps_the_generation_audit(
+    tiny_llama_dir: Path, tmp_path: Path, local_database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sqlalchemy import select
+
+    from db import GenerationResult, GroupScoreRecord, get_sessionmaker
+
+    dataset = tmp_path / "small.jsonl"
+    sentences = [s for s in sample_sentences() if s.target_groups[0] in ("asian", "women")]
+    write_records(dataset, [sentence_record(s) for s in sentences])
+    code = main(
+        [
+            "run", "--model", str(tiny_llama_dir), "--dataset", str(dataset),
+            "--output-dir", str(tmp_path / "run"), "--resamples", "50", "--store",
+            "--generation", "--prompts", "sample", "--groups", "asian,women",
+            "--per-group", "2", "--max-new-tokens", "3", "--classifier", "profanity-check",
+        ]
+    )  # fmt: skip
+    assert code == 0
+    assert "stored as audit 1" in capsys.readouterr().out
+    written = [
+        json.loads(line)
+        for line in (tmp_path / "run" / "generations.jsonl").read_text().splitlines()
+    ]
+    with get_sessionmaker()() as session:
+        stored = session.scalars(select(GenerationResult).where(GenerationResult.job_id == 1)).all()
+        metrics = session.scalars(
+            select(GroupScoreRecord.metric).where(
+                GroupScoreRecord.job_id == 1, GroupScoreRecord.metric != "safety"
+            )
+        ).all()
+    assert sorted(r.continuation for r in stored) == sorted(r["continuation"] for r in written)
+    assert {r.group for r in stored} == {"asian", "women"}
+    # Four metrics for each of 2 groups x 2 labels.
+    assert len(metrics) == 16
+
+
 def test_generation_flags_need_prompts_and_classifier(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -1,0 +1,83 @@
+"""The generation audit of a job in the database: continuations and metric rows.
+
+Continuations are upserted keyed on job, group, label, prompt and sample; metrics
+replace the job's earlier generation rows; so recording the same audit again (a
+redelivered stage) writes nothing twice.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from db._jobs import SAFETY_METRIC
+from db._models import GenerationResult, GroupScoreRecord
+from db._submit import _upsert_insert
+
+if TYPE_CHECKING:
+    from audit.generation import GenerationAudit
+
+GENERATION_METRIC_NAMES: tuple[str, ...] = (
+    "mean_toxicity",
+    "toxic_fraction",
+    "expected_max_toxicity",
+    "toxicity_probability",
+)
+
+
+def record_generation(session: Session, job_id: int, audit: GenerationAudit) -> dict[str, Any]:
+    """Upsert the continuations and replace the generation metrics; the results section."""
+    rows = [
+        {
+            "job_id": job_id,
+            "group": r.group,
+            "label": r.label,
+            "prompt_index": r.prompt_index,
+            "sample_index": r.sample_index,
+            "prompt": r.prompt,
+            "continuation": r.continuation,
+            "scores": dict(r.scores) if r.scores is not None else {},
+            "toxicity": r.toxicity,
+            "unscored_reason": r.unscored_reason,
+        }
+        for r in audit.records
+    ]
+    if rows:
+        session.execute(
+            _upsert_insert(session, GenerationResult)
+            .values(rows)
+            .on_conflict_do_nothing(
+                index_elements=["job_id", "group", "label", "prompt_index", "sample_index"]
+            )
+        )
+    session.execute(
+        delete(GroupScoreRecord).where(
+            GroupScoreRecord.job_id == job_id, GroupScoreRecord.metric != SAFETY_METRIC
+        )
+    )
+    metrics = []
+    for cell in audit.metrics:
+        for name in GENERATION_METRIC_NAMES:
+            estimate = getattr(cell, name)
+            metrics.append(
+                {
+                    "job_id": job_id,
+                    "metric": name,
+                    "group": cell.group,
+                    "label": cell.label,
+                    "value": None if estimate is None else estimate.value,
+                    "ci_low": None if estimate is None else estimate.ci_low,
+                    "ci_high": None if estimate is None else estimate.ci_high,
+                    "p_value": None,
+                    # Scored continuations, counted under the prompt's label.
+                    "n_harmful": cell.n_scored if cell.label == "hate" else 0,
+                    "n_neutral": cell.n_scored if cell.label == "neutral" else 0,
+                    "significant": False,
+                    "unscored_reason": cell.unscored_reason,
+                }
+            )
+    if metrics:
+        session.execute(_upsert_insert(session, GroupScoreRecord), metrics)
+    return audit.to_dict()
