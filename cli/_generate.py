@@ -188,7 +188,8 @@ def add_run_generation_arguments(parser: argparse.ArgumentParser) -> None:
         "--classifier-weighted",
         action="store_true",
         help="also compute the safety score with toxicity_score = 1 + 4 * p_toxic from "
-        "--classifier instead of the annotations (for sentence sets without them)",
+        "--classifier in place of the annotated toxicity (the data set still needs its "
+        "toxicity_score field)",
     )
     add_generation_arguments(parser, required=False)
 
