@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from fastapi import Depends, FastAPI
 
-from api._deps import get_session, read_access
+from api._deps import get_session, page_read_access
 from api._limits import BodySizeLimit
-from api._routes import api_router
+from api._routes import api_router, login_router
 from api._settings import ApiSettings, get_api_settings
 from dashboards import mount_dashboards
 
 DESCRIPTION = """Audit language-model checkpoints for safety and toxicity.
 
 Writes (`POST`, `DELETE`) need `Authorization: Bearer <token>`; create a token with
-`toxaudit token create`. Reads are open unless `TOXAUDIT_READ_REQUIRES_TOKEN=1`.
+`toxaudit token create`. Reads are open unless `TOXAUDIT_READ_REQUIRES_TOKEN=1`; then
+they need the token too, as a bearer token or, in a browser, by signing in at `/login`.
 """
 
 
@@ -36,9 +37,10 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         app.dependency_overrides[get_api_settings] = lambda: pinned
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(api_router)
+    app.include_router(login_router)
     # The pages read through the API's session and access check, so overrides and
     # TOXAUDIT_READ_REQUIRES_TOKEN apply to them as to the JSON API.
-    mount_dashboards(app, session_dependency=get_session, dependencies=[Depends(read_access)])
+    mount_dashboards(app, session_dependency=get_session, dependencies=[Depends(page_read_access)])
     return app
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import Depends, HTTPException, status
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from api._settings import ApiSettings, get_api_settings
@@ -26,6 +27,14 @@ _bearer = HTTPBearer(
     description="A token printed by `toxaudit token create`.",
 )
 CredentialsDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+TOKEN_COOKIE = "toxaudit_token"
+_cookie = APIKeyCookie(
+    name=TOKEN_COOKIE,
+    auto_error=False,
+    description="Set by signing in at /login; grants reads only, never writes.",
+)
+CookieTokenDep = Annotated[str | None, Depends(_cookie)]
 
 
 def _check_token(session: Session, credentials: HTTPAuthorizationCredentials | None) -> ApiToken:
@@ -53,12 +62,40 @@ def require_token(session: SessionDep, credentials: CredentialsDep) -> ApiToken:
 
 
 def read_access(
-    session: SessionDep, settings: SettingsDep, credentials: CredentialsDep
+    session: SessionDep,
+    settings: SettingsDep,
+    credentials: CredentialsDep,
+    cookie_token: CookieTokenDep,
 ) -> ApiToken | None:
-    """Reads are open unless TOXAUDIT_READ_REQUIRES_TOKEN is set."""
+    """Reads are open unless TOXAUDIT_READ_REQUIRES_TOKEN is set; then a bearer token,
+    or the cookie a browser got by signing in, is needed."""
     if not settings.read_requires_token:
         return None
+    if credentials is None and cookie_token:
+        # The cookie is only ever read here: a write needs the Authorization header, so
+        # a page on another site cannot make a signed-in browser change anything.
+        credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=cookie_token)
     return _check_token(session, credentials)
+
+
+def page_read_access(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    credentials: CredentialsDep,
+    cookie_token: CookieTokenDep,
+) -> ApiToken | None:
+    """read_access for the dashboards: a browser that is not signed in is sent to /login."""
+    try:
+        return read_access(session, settings, credentials, cookie_token)
+    except HTTPException as exc:
+        wants_page = "text/html" in request.headers.get("accept", "")
+        if exc.status_code != status.HTTP_401_UNAUTHORIZED or not wants_page:
+            raise
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise HTTPException(
+            status.HTTP_303_SEE_OTHER, headers={"Location": f"/login?next={quote(target)}"}
+        ) from exc
 
 
 TokenDep = Annotated[ApiToken, Depends(require_token)]

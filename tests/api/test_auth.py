@@ -65,3 +65,38 @@ def test_revoked_token_is_refused(
         token.revoked = True
     db_session.commit()
     assert client.post("/api/audits", json={"model": "org/m"}, headers=auth).status_code == 401
+
+
+def test_a_browser_signs_in_to_read_the_dashboards(
+    client: TestClient, api_settings: ApiSettings, auth: dict[str, str], db_session: Session
+) -> None:
+    api_settings.read_requires_token = True
+    make_job(db_session)
+    page = {"accept": "text/html"}
+    sent = client.get("/compare?job=1", headers=page, follow_redirects=False)
+    assert sent.status_code == 303
+    assert sent.headers["location"] == "/login?next=/compare%3Fjob%3D1"
+    # A script's request gets the plain 401, not a login page.
+    assert client.get("/", follow_redirects=False).status_code == 401
+
+    form = client.get("/login?next=/trend")
+    assert form.status_code == 200 and 'name="token"' in form.text
+    wrong = client.post("/login", data={"token": "nope", "next": "/trend"})
+    assert wrong.status_code == 401 and "unknown or revoked" in wrong.text
+    token = auth["Authorization"].removeprefix("Bearer ")
+    signed = client.post(
+        "/login",
+        data={"token": token, "next": "https://elsewhere.example/"},
+        follow_redirects=False,
+    )
+    assert signed.status_code == 303 and signed.headers["location"] == "/"
+    cookie = signed.headers["set-cookie"]
+    assert "toxaudit_token=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
+
+    assert client.get("/", headers=page).status_code == 200
+    assert client.get("/api/audits").status_code == 200
+    # The cookie grants reads only: writes still need the Authorization header.
+    assert client.post("/api/audits", json={"model": "org/m"}).status_code == 401
+
+    client.post("/logout")
+    assert client.get("/api/audits").status_code == 401
