@@ -1,12 +1,14 @@
 """Batched perplexity engine vs the one-sentence reference loop, side by side.
 
     python benchmarks/perplexity.py [--model smollm2-135m] [--n 300] [--batch-tokens 512]
-                                    [--full] [--sweep 256,512,1024]
+                                    [--full] [--sweep 256,512,1024] [--plain]
 
 Both run in this process on the same model and the same N real ToxiGen sentences
 (read from ../shared/toxigen/toxiGen.json or --dataset). Prints both rates, the
 ratio and the largest relative difference; --full also times the engine on the
-whole set; --sweep times the engine at several token budgets.
+whole set; --sweep times the engine at several token budgets; --plain times a plain
+padded batch (16 rows in input order, logits over the whole vocabulary at every
+position), which tells how far batching alone goes on this machine.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="also score the whole data set")
     parser.add_argument("--sweep", default="", help="comma-separated token budgets to time")
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--plain", action="store_true", help="also time a plain padded batch")
     args = parser.parse_args()
 
     dataset = read_dataset(args.dataset)
@@ -72,6 +75,18 @@ def main() -> None:
     )
     print(f"ratio:          {reference_seconds / run.seconds:8.2f}x")
     print(f"largest relative difference: {worst:.2e}")
+
+    if args.plain:
+        full_vocabulary = HFTokenScorer(loaded, project_at_scored_positions=False)
+        token_ids = full_vocabulary.tokenize(texts)
+        start = time.perf_counter()
+        for i in range(0, len(token_ids), 16):
+            full_vocabulary.mean_nll(token_ids[i : i + 16])
+        plain_seconds = time.perf_counter() - start
+        print(
+            f"plain padded batch of 16: {len(texts) / plain_seconds:8.2f} sentences/s "
+            f"({reference_seconds / plain_seconds:.2f}x the reference loop)"
+        )
 
     for value in filter(None, args.sweep.split(",")):
         swept = compute_perplexities(scorer, texts, batch_tokens=int(value), progress=False)
