@@ -39,7 +39,6 @@ from db._jobs import (
     record_model,
     scored_row_numbers,
     start_job,
-    truncated_count,
 )
 from db._local_runs import record_local_run
 from db._migrate import alembic_config, downgrade_database, upgrade_database
@@ -155,7 +154,6 @@ __all__ = [
     "start_job",
     "submit_job",
     "succeeded_audits",
-    "truncated_count",
     "upgrade_database",
     "utcnow",
     "verify_api_token",

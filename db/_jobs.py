@@ -186,14 +186,6 @@ def scored_row_numbers(session: Session, job_id: int) -> set[int]:
     return set(session.scalars(select(SentenceResult.row).where(SentenceResult.job_id == job_id)))
 
 
-def truncated_count(session: Session, job_id: int) -> int:
-    return session.scalars(
-        select(func.count())
-        .select_from(SentenceResult)
-        .where(SentenceResult.job_id == job_id, SentenceResult.truncated.is_(True))
-    ).one()
-
-
 def finalize_job(session: Session, job_id: int, result: RunResult) -> bool:
     """Write the scores of a job whose rows are all in; False if it had already ended.
 

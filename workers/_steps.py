@@ -39,7 +39,6 @@ from db import (
     record_model,
     scored_row_numbers,
     start_job,
-    truncated_count,
     utcnow,
 )
 from workers._generation import generation_requested
@@ -251,7 +250,7 @@ def aggregate_job(
                 "perplexity_seconds": scoring,
                 "sentences_per_second": len(rows) / scoring if scoring > 0 else 0.0,
             },
-            truncated=truncated_count(session, job_id),
+            truncated=sum(1 for row in rows if row.truncated),
         )
         generation = settings.get("generation") if generation_requested(settings) else None
         spec = _model_spec(job)

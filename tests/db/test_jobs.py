@@ -32,7 +32,6 @@ from db import (
     settings_hash,
     start_job,
     submit_job,
-    truncated_count,
 )
 
 
@@ -137,7 +136,7 @@ def test_truncated_rows_are_counted(db_session: Session) -> None:
     scored = _fake_scores(dataset)[:10]
     scored[5] = replace(scored[5], truncated=True)
     record_chunk(db_session, job.id, 0, scored)
-    assert truncated_count(db_session, job.id) == 1
+    assert sum(row.truncated for row in load_scored_rows(db_session, job.id)) == 1
 
 
 def test_finalize_then_identical_submission_is_reused(db_session: Session) -> None:
