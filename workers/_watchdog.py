@@ -84,7 +84,8 @@ def watch(
     session_factory: SessionFactory | None = None,
     once: bool = False,
 ) -> list[int]:
-    """Check every `stall_check_interval` seconds (once with `once`); the ids sent."""
+    """Check every `stall_check_interval` seconds; with `once`, check once and return
+    the ids sent (a long-running watchdog logs them instead of keeping them)."""
     import redis
 
     from db import get_sessionmaker
@@ -96,11 +97,10 @@ def watch(
     sessions = session_factory or get_sessionmaker()
     queues = sorted({route["queue"] for route in TASK_ROUTES.values()})
     client = redis.Redis.from_url(str(settings.broker_url))
-    sent: list[int] = []
     try:
         while True:
             pending = pending_job_ids(client, settings.broker_key_prefix, queues)
-            sent += recover_stalled_jobs(
+            sent = recover_stalled_jobs(
                 sessions,
                 pending=pending,
                 stalled_after=timedelta(seconds=settings.stall_timeout),

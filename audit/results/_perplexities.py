@@ -56,7 +56,7 @@ def parse_perplexities(raw: list[dict[str, Any]], *, source: str) -> list[Scored
             raise DatasetError(
                 f"expected a number, found {value!r}", source=source, row=number, field="perplexity"
             ) from exc
-        if not isinstance(value, bool) and (math.isnan(perplexity) or math.isinf(perplexity)):
+        if not isinstance(value, bool) and not math.isfinite(perplexity):
             # SafeNLP's own published file has a NaN row; its published score leaves it out.
             reason = f"perplexity is {value!r} in the input, not a finite number"
             rows.append(ScoredSentence(sentence, None, reason))
