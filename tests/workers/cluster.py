@@ -61,16 +61,23 @@ class Cluster:
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
 
     def start_worker(self, name: str, *, concurrency: int = 1) -> subprocess.Popen[bytes]:
+        arguments = [f"--concurrency={concurrency}", f"--hostname={name}@%h", "--loglevel=INFO"]
+        return self._start(name, ["worker", *arguments], self.env)
+
+    def start_watchdog(self, *, stall_timeout: int, interval: int) -> subprocess.Popen[bytes]:
+        """`toxaudit watchdog` as a deployment runs it, with short clocks."""
+        env = {
+            **self.env,
+            "TOXAUDIT_STALL_TIMEOUT": str(stall_timeout),
+            "TOXAUDIT_STALL_CHECK_INTERVAL": str(interval),
+        }
+        return self._start("watchdog", ["watchdog"], env)
+
+    def _start(self, name: str, command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
         log = (self.logs / f"{name}.log").open("ab")
         process = subprocess.Popen(
-            [
-                str(TOXAUDIT),
-                "worker",
-                f"--concurrency={concurrency}",
-                f"--hostname={name}@%h",
-                "--loglevel=INFO",
-            ],
-            env=self.env,
+            [str(TOXAUDIT), *command],
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             # Its own process group, so a SIGKILL takes the pool processes too.

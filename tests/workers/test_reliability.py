@@ -184,6 +184,10 @@ def test_redis_restart_mid_job(
             wait_for(pg_sessions, job_id, lambda j: j.progress_done >= 20, timeout=120)
             server.kill()
             server.start()
+            # kombu pops a message from its queue and records it as unacknowledged in two
+            # steps: one popped at the instant Redis dies is gone, and the job would wait
+            # forever. The watchdog, which a deployment runs, is what sends it again.
+            cluster.start_watchdog(stall_timeout=10, interval=2)
             job = wait_for(pg_sessions, job_id, _finished, timeout=150)
             assert job.status is JobStatus.succeeded, job.error
             _assert_one_row_per_sentence(pg_sessions, job_id, ROWS)
