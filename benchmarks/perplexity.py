@@ -1,11 +1,13 @@
 """Batched perplexity engine vs the one-sentence reference loop, side by side.
 
     python benchmarks/perplexity.py [--model smollm2-135m] [--n 300] [--batch-tokens 512]
-                                    [--full] [--sweep 256,512,1024] [--plain]
+                                    [--full] [--sweep 256,512,1024] [--plain] [--rounds 3]
 
 Both run in this process on the same model and the same N real ToxiGen sentences
 (read from ../shared/toxigen/toxiGen.json or --dataset). Prints both rates, the
-ratio and the largest relative difference; --full also times the engine on the
+ratio and the largest relative difference, over --rounds rounds that alternate which
+side runs first (a shared machine's speed drifts by tens of percent within minutes,
+and alternating puts the drift on both sides); --full also times the engine on the
 whole set; --sweep times the engine at several token budgets; --plain times a plain
 padded batch (16 rows in input order, logits over the whole vocabulary at every
 position), which tells how far batching alone goes on this machine.
@@ -40,6 +42,12 @@ def main() -> None:
     parser.add_argument("--sweep", default="", help="comma-separated token budgets to time")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--plain", action="store_true", help="also time a plain padded batch")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="reference/engine rounds, alternating which goes first",
+    )
     args = parser.parse_args()
 
     dataset = read_dataset(args.dataset)
@@ -56,25 +64,53 @@ def main() -> None:
     )
 
     compute_perplexities(scorer, texts[:16], batch_tokens=budget, progress=False)  # warm-up
-    start = time.perf_counter()
-    reference = [reference_perplexity(loaded, text) for text in texts]
-    reference_seconds = time.perf_counter() - start
-    run = compute_perplexities(scorer, texts, batch_tokens=budget, progress=False)
-    worst = max(
-        abs(r.perplexity - e) / e
-        for r, e in zip(run.results, reference, strict=True)
-        if r.perplexity is not None and e is not None
+    # Rounds alternate which side runs first, so a slow spell of a shared machine
+    # falls on both sides rather than on one; the ratio is of the summed times.
+    reference_seconds = engine_seconds = 0.0
+    round_ratios: list[float] = []
+    worst = 0.0
+    batches = 0
+    for round_number in range(args.rounds):
+        sides = ["reference", "engine"] if round_number % 2 == 0 else ["engine", "reference"]
+        seconds: dict[str, float] = {}
+        for side in sides:
+            start = time.perf_counter()
+            if side == "reference":
+                reference = [reference_perplexity(loaded, text) for text in texts]
+            else:
+                run = compute_perplexities(scorer, texts, batch_tokens=budget, progress=False)
+                batches = run.batches
+            seconds[side] = time.perf_counter() - start
+        reference_seconds += seconds["reference"]
+        engine_seconds += seconds["engine"]
+        round_ratios.append(seconds["reference"] / seconds["engine"])
+        worst = max(
+            worst,
+            *(
+                abs(r.perplexity - e) / e
+                for r, e in zip(run.results, reference, strict=True)
+                if r.perplexity is not None and e is not None
+            ),
+        )
+        print(
+            f"round {round_number + 1}: reference {len(texts) / seconds['reference']:.2f}, "
+            f"engine {len(texts) / seconds['engine']:.2f} sentences/s: {round_ratios[-1]:.2f}x"
+        )
+    rounds_done = len(texts) * args.rounds
+    print(
+        f"reference loop: {rounds_done / reference_seconds:8.2f} sentences/s "
+        f"({reference_seconds:.1f} s over {args.rounds} rounds)"
     )
     print(
-        f"reference loop: {len(texts) / reference_seconds:8.2f} sentences/s "
-        f"({reference_seconds:.1f} s)"
+        f"engine:         {rounds_done / engine_seconds:8.2f} sentences/s "
+        f"({engine_seconds:.1f} s, {batches} batches a round)"
     )
     print(
-        f"engine:         {len(texts) / run.seconds:8.2f} sentences/s ({run.seconds:.1f} s, "
-        f"{run.batches} batches)"
+        f"ratio:          {reference_seconds / engine_seconds:8.2f}x "
+        f"(rounds {min(round_ratios):.2f}x to {max(round_ratios):.2f}x)"
     )
-    print(f"ratio:          {reference_seconds / run.seconds:8.2f}x")
     print(f"largest relative difference: {worst:.2e}")
+    reference_seconds /= args.rounds
 
     if args.plain:
         full_vocabulary = HFTokenScorer(loaded, project_at_scored_positions=False)

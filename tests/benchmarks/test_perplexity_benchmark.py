@@ -1,0 +1,44 @@
+"""The perplexity benchmark runs end to end and prints the figures the README quotes."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks import perplexity
+
+
+def test_benchmark_prints_rates_ratio_and_agreement(
+    tiny_llama_dir: Path,
+    shared_toxigen: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(
+        sys,
+        "argv",
+        [
+            "perplexity.py",
+            "--model", str(tiny_llama_dir),
+            "--dataset", str(shared_toxigen),
+            "--n", "12",
+            "--rounds", "2",
+            "--sweep", "64",
+            "--plain",
+        ],
+    )  # fmt: skip
+    perplexity.main()
+    out = capsys.readouterr().out
+
+    assert (
+        len(re.findall(r"^round \d: reference [\d.]+, engine [\d.]+ sentences/s", out, re.M)) == 2
+    )
+    assert re.search(r"^ratio: +[\d.]+x \(rounds [\d.]+x to [\d.]+x\)$", out, re.M)
+    difference = re.search(r"^largest relative difference: (\S+)$", out, re.M)
+    assert difference is not None and float(difference.group(1)) < 1e-5
+    assert re.search(r"^plain padded batch of 16: +[\d.]+ sentences/s", out, re.M)
+    assert re.search(r"^  budget +64: +[\d.]+ sentences/s$", out, re.M)
+    assert re.search(r"^statistics: 13 groups, 1000 resamples", out, re.M)
