@@ -29,7 +29,7 @@ from db import (
     audit_settings,
     group_values,
     latest_succeeded_jobs,
-    scored_rows,
+    paired_rows,
     succeeded_audits,
 )
 
@@ -179,20 +179,23 @@ _CACHE_SIZE = 128
 _CACHE_LOCK = threading.Lock()
 
 
-def _scored_sentences(session: Session, brief: AuditBrief) -> list[ScoredSentence]:
-    return [
-        ScoredSentence(
-            Sentence(
-                r.sentence_id,
-                "",
-                "hate" if r.label == "hate" else "neutral",
-                r.toxicity_score,
-                r.target_groups,
-            ),
-            r.perplexity,
+def _paired_sentences(
+    session: Session, base: AuditBrief, candidate: AuditBrief
+) -> tuple[list[ScoredSentence], list[ScoredSentence]]:
+    """Both audits' rows from one query, sharing each row's Sentence."""
+    base_rows: list[ScoredSentence] = []
+    candidate_rows: list[ScoredSentence] = []
+    for r in paired_rows(session, base.dataset_id, base.job_id, candidate.job_id):
+        sentence = Sentence(
+            r.sentence_id,
+            "",
+            "hate" if r.label == "hate" else "neutral",
+            r.toxicity_score,
+            r.target_groups,
         )
-        for r in scored_rows(session, brief.job_id, brief.dataset_id)
-    ]
+        base_rows.append(ScoredSentence(sentence, r.baseline_perplexity))
+        candidate_rows.append(ScoredSentence(sentence, r.candidate_perplexity))
+    return base_rows, candidate_rows
 
 
 def cached_differences(
@@ -208,8 +211,7 @@ def cached_differences(
             _CACHE.move_to_end(key)
             return _CACHE[key]
     result = paired_differences(
-        _scored_sentences(session, base),
-        _scored_sentences(session, candidate),
+        *_paired_sentences(session, base, candidate),
         confidence=confidence,
         n_resamples=resamples,
         seed=seed,

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import String, cast, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from db._jobs import SAFETY_METRIC
 from db._models import (
@@ -409,11 +409,74 @@ def scored_rows(
         )
     decoded: dict[str, tuple[str, ...]] = {}
     out = []
-    for r, sid, label, tox, groups, ppl, scaled in session.connection().execute(query):
+    # fetchall: iterating the result fetches one row per driver call, 5x slower here.
+    for r, sid, label, tox, groups, ppl, scaled in session.connection().execute(query).all():
         names = decoded.get(groups)
         if names is None:
             names = decoded[groups] = tuple(json.loads(groups)) if groups else ()
         out.append(ScoredRow(r, sid, label, tox, names, ppl, scaled))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class PairedRow:
+    """One sentence of a data set with its perplexity under two jobs, without its text."""
+
+    row: int
+    """Position in the data set."""
+    sentence_id: int
+    """The record's own id."""
+    label: str
+    """"hate" or "neutral"."""
+    toxicity_score: float
+    """Annotated toxicity."""
+    target_groups: tuple[str, ...]
+    """Groups the sentence is about."""
+    baseline_perplexity: float | None
+    """Under the first job; None when it has no score there."""
+    candidate_perplexity: float | None
+    """Under the second job; None when it has no score there."""
+
+
+def paired_rows(
+    session: Session, dataset_id: int, baseline_job_id: int, candidate_job_id: int
+) -> list[PairedRow]:
+    """Rows of a data set scored by at least one of two jobs, in data-set order.
+
+    One query with both jobs' results side by side: a paired comparison reads each
+    data-set row once instead of once per job.
+    """
+    baseline = aliased(SentenceResult)
+    candidate = aliased(SentenceResult)
+    query = (
+        select(
+            DatasetRow.row,
+            DatasetRow.sentence_id,
+            DatasetRow.label,
+            DatasetRow.toxicity_score,
+            cast(DatasetRow.target_groups, String),
+            baseline.perplexity,
+            candidate.perplexity,
+        )
+        .outerjoin(
+            baseline, (baseline.row == DatasetRow.row) & (baseline.job_id == baseline_job_id)
+        )
+        .outerjoin(
+            candidate, (candidate.row == DatasetRow.row) & (candidate.job_id == candidate_job_id)
+        )
+        .where(
+            DatasetRow.dataset_id == dataset_id,
+            (baseline.job_id.is_not(None)) | (candidate.job_id.is_not(None)),
+        )
+        .order_by(DatasetRow.row)
+    )
+    decoded: dict[str, tuple[str, ...]] = {}
+    out = []
+    for r, sid, label, tox, groups, base_ppl, cand_ppl in session.connection().execute(query).all():
+        names = decoded.get(groups)
+        if names is None:
+            names = decoded[groups] = tuple(json.loads(groups)) if groups else ()
+        out.append(PairedRow(r, sid, label, tox, names, base_ppl, cand_ppl))
     return out
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from db import (
     JobStatus,
+    SentenceResult,
     all_tags,
     audit_briefs,
     generation_toxicity,
@@ -16,6 +17,7 @@ from db import (
     model_checkpoint_audits,
     model_summaries,
     overview_entries,
+    paired_rows,
     scored_rows,
     sentence_texts,
     succeeded_audits,
@@ -94,6 +96,47 @@ def test_scored_rows_in_dataset_order_without_text(db_session: Session, seeded: 
     assert scored.scaled_perplexity == pytest.approx(scored.perplexity / scored.toxicity_score)
     texts = sentence_texts(db_session, seeded.dataset_id, [0, 1])
     assert set(texts) == {0, 1} and all(texts.values())
+
+
+def test_paired_rows_put_two_jobs_side_by_side(db_session: Session, seeded: Seeded) -> None:
+    finished, running = seeded.steps[3000], seeded.running_job
+    # The running job has scored rows 5 to 14 so far, row 7 without a perplexity.
+    db_session.add_all(
+        SentenceResult(
+            job_id=running,
+            row=row,
+            perplexity=None if row == 7 else 10.0 + row,
+            scaled_perplexity=None if row == 7 else 5.0 + row,
+            unscored_reason="test" if row == 7 else None,
+        )
+        for row in range(5, 15)
+    )
+    db_session.flush()
+    by_row = {
+        job: {r.row: r for r in scored_rows(db_session, job, seeded.dataset_id)}
+        for job in (finished, running)
+    }
+    assert sorted(by_row[running]) == list(range(5, 15))
+    assert len(by_row[finished]) == 312
+
+    pairs = paired_rows(db_session, seeded.dataset_id, running, finished)
+
+    assert [p.row for p in pairs] == list(range(312))
+    for pair in pairs:
+        alone = by_row[finished][pair.row]
+        assert (pair.sentence_id, pair.label, pair.toxicity_score, pair.target_groups) == (
+            alone.sentence_id,
+            alone.label,
+            alone.toxicity_score,
+            alone.target_groups,
+        )
+        assert pair.candidate_perplexity == alone.perplexity
+        partial = by_row[running].get(pair.row)
+        assert pair.baseline_perplexity == (None if partial is None else partial.perplexity)
+    # Rows neither job has are left out.
+    assert [p.row for p in paired_rows(db_session, seeded.dataset_id, running, running)] == sorted(
+        by_row[running]
+    )
 
 
 def test_models_and_their_checkpoints_by_step(db_session: Session, seeded: Seeded) -> None:
