@@ -57,8 +57,15 @@ def _check_token(session: Session, credentials: HTTPAuthorizationCredentials | N
 
 
 def require_token(session: SessionDep, credentials: CredentialsDep) -> ApiToken:
-    """Writes always need a valid token."""
-    return _check_token(session, credentials)
+    """Writes always need a valid token that was not made read-only."""
+    token = _check_token(session, credentials)
+    if token.read_only:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"token {token.name!r} is read-only: submitting and cancelling audits need a "
+            "token made without --read-only",
+        )
+    return token
 
 
 def read_access(

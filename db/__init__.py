@@ -79,7 +79,13 @@ from db._submit import (
     settings_hash,
     submit_job,
 )
-from db._tokens import create_api_token, hash_token, verify_api_token
+from db._tokens import (
+    create_api_token,
+    hash_token,
+    list_api_tokens,
+    revoke_api_token,
+    verify_api_token,
+)
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -132,6 +138,7 @@ __all__ = [
     "job_progress",
     "job_status",
     "latest_succeeded_jobs",
+    "list_api_tokens",
     "list_audits",
     "list_checkpoints",
     "list_generations",
@@ -150,6 +157,7 @@ __all__ = [
     "record_generation",
     "record_local_run",
     "record_model",
+    "revoke_api_token",
     "scored_row_numbers",
     "scored_rows",
     "sentence_texts",

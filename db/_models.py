@@ -206,7 +206,7 @@ class GroupScoreRecord(Base):
 
 
 class ApiToken(Base):
-    """A bearer token for writes; only its SHA-256 is stored."""
+    """A bearer token for the API; only its SHA-256 is stored."""
 
     __tablename__ = "api_tokens"
 
@@ -216,3 +216,5 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    read_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Grants reads only: a token for a CI gate or a dashboard viewer cannot submit or cancel."""

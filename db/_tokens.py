@@ -18,11 +18,25 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_api_token(session: Session, name: str) -> str:
+def create_api_token(session: Session, name: str, *, read_only: bool = False) -> str:
     """Store a new token's hash and return the token itself, which is never stored."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(name=name, token_hash=hash_token(token)))
+    session.add(ApiToken(name=name, token_hash=hash_token(token), read_only=read_only))
     session.flush()
+    return token
+
+
+def list_api_tokens(session: Session) -> list[ApiToken]:
+    """Every token ever created, revoked ones included, oldest first."""
+    return list(session.scalars(select(ApiToken).order_by(ApiToken.id)))
+
+
+def revoke_api_token(session: Session, token_id: int) -> ApiToken | None:
+    """Revoke a token by its id (as `toxaudit token list` shows it); None if there is none."""
+    token = session.get(ApiToken, token_id)
+    if token is not None:
+        token.revoked = True
+        session.flush()
     return token
 
 

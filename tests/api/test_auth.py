@@ -100,3 +100,23 @@ def test_a_browser_signs_in_to_read_the_dashboards(
 
     client.post("/logout")
     assert client.get("/api/audits").status_code == 401
+
+
+def test_a_read_only_token_reads_but_never_writes(
+    client: TestClient, api_settings: ApiSettings, dispatched: list[int], db_session: Session
+) -> None:
+    from db import create_api_token
+
+    api_settings.read_requires_token = True
+    job = make_job(db_session, status=JobStatus.running)
+    viewer = {"Authorization": f"Bearer {create_api_token(db_session, 'ci-gate', read_only=True)}"}
+    db_session.commit()
+
+    assert client.get(f"/api/audits/{job.id}", headers=viewer).status_code == 200
+    submitted = client.post("/api/audits", json={"model": "org/m"}, headers=viewer)
+    assert submitted.status_code == 403
+    assert "'ci-gate' is read-only" in submitted.json()["detail"]
+    assert client.delete(f"/api/audits/{job.id}", headers=viewer).status_code == 403
+    assert dispatched == []
+    db_session.refresh(job)
+    assert job.status is JobStatus.running
