@@ -375,6 +375,16 @@ def generation_metric_names(session: Session, job_id: int) -> list[str]:
     )
 
 
+# A data-set row without its text; the group list as JSON text, for _GroupLists.
+_ROW_FIELDS = (
+    DatasetRow.row,
+    DatasetRow.sentence_id,
+    DatasetRow.label,
+    DatasetRow.toxicity_score,
+    cast(DatasetRow.target_groups, String),
+)
+
+
 def scored_rows(
     session: Session, job_id: int, dataset_id: int, *, group: str | None = None
 ) -> list[ScoredRow]:
@@ -383,16 +393,9 @@ def scored_rows(
     Only rows naming `group` when given; rows the job has no result for are left out;
     texts are not loaded.
     """
-    # The group lists come back as JSON text and are decoded once per distinct list:
-    # a data set has a few dozen distinct lists, and decoding 6,514 JSON values per
-    # audit was most of the time of a paired comparison.
     query = (
         select(
-            DatasetRow.row,
-            DatasetRow.sentence_id,
-            DatasetRow.label,
-            DatasetRow.toxicity_score,
-            cast(DatasetRow.target_groups, String),
+            *_ROW_FIELDS,
             SentenceResult.perplexity,
             SentenceResult.scaled_perplexity,
         )
@@ -407,15 +410,12 @@ def scored_rows(
         query = query.where(
             cast(DatasetRow.target_groups, String).contains(json.dumps(group), autoescape=True)
         )
-    decoded: dict[str, tuple[str, ...]] = {}
-    out = []
-    # fetchall: iterating the result fetches one row per driver call, 5x slower here.
-    for r, sid, label, tox, groups, ppl, scaled in session.connection().execute(query).all():
-        names = decoded.get(groups)
-        if names is None:
-            names = decoded[groups] = tuple(json.loads(groups)) if groups else ()
-        out.append(ScoredRow(r, sid, label, tox, names, ppl, scaled))
-    return out
+    group_names = _GroupLists()
+    return [
+        ScoredRow(r, sid, label, tox, group_names(groups), ppl, scaled)
+        # .all(): iterating a result fetches one row per driver call, 5x slower here.
+        for r, sid, label, tox, groups, ppl, scaled in session.connection().execute(query).all()
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -450,11 +450,7 @@ def paired_rows(
     candidate = aliased(SentenceResult)
     query = (
         select(
-            DatasetRow.row,
-            DatasetRow.sentence_id,
-            DatasetRow.label,
-            DatasetRow.toxicity_score,
-            cast(DatasetRow.target_groups, String),
+            *_ROW_FIELDS,
             baseline.perplexity,
             candidate.perplexity,
         )
@@ -470,14 +466,30 @@ def paired_rows(
         )
         .order_by(DatasetRow.row)
     )
-    decoded: dict[str, tuple[str, ...]] = {}
-    out = []
-    for r, sid, label, tox, groups, base_ppl, cand_ppl in session.connection().execute(query).all():
-        names = decoded.get(groups)
+    group_names = _GroupLists()
+    return [
+        PairedRow(r, sid, label, tox, group_names(groups), base_ppl, cand_ppl)
+        for r, sid, label, tox, groups, base_ppl, cand_ppl in session.connection()
+        .execute(query)
+        .all()
+    ]
+
+
+class _GroupLists:
+    """Target-group lists, which come back as JSON text, decoded once per distinct list.
+
+    A data set has a few dozen distinct lists; decoding 6,514 JSON values per audit was
+    most of the time of a paired comparison.
+    """
+
+    def __init__(self) -> None:
+        self._decoded: dict[str | None, tuple[str, ...]] = {}
+
+    def __call__(self, text: str | None) -> tuple[str, ...]:
+        names = self._decoded.get(text)
         if names is None:
-            names = decoded[groups] = tuple(json.loads(groups)) if groups else ()
-        out.append(PairedRow(r, sid, label, tox, names, base_ppl, cand_ppl))
-    return out
+            names = self._decoded[text] = tuple(json.loads(text)) if text else ()
+        return names
 
 
 def sentence_texts(session: Session, dataset_id: int, rows: Iterable[int]) -> dict[int, str]:
