@@ -10,14 +10,12 @@ from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
-from audit.datasets import Sentence
 from audit.scoring import (
     DEFAULT_ALPHA,
     DEFAULT_CONFIDENCE,
     DEFAULT_RESAMPLES,
     DEFAULT_SEED,
     GroupDifference,
-    ScoredSentence,
     paired_differences,
 )
 from dashboards._charts import group_bars
@@ -29,7 +27,7 @@ from db import (
     audit_settings,
     group_values,
     latest_succeeded_jobs,
-    paired_rows,
+    paired_scored_sentences,
     succeeded_audits,
 )
 
@@ -179,25 +177,6 @@ _CACHE_SIZE = 128
 _CACHE_LOCK = threading.Lock()
 
 
-def _paired_sentences(
-    session: Session, base: AuditBrief, candidate: AuditBrief
-) -> tuple[list[ScoredSentence], list[ScoredSentence]]:
-    """Both audits' rows from one query, sharing each row's Sentence."""
-    base_rows: list[ScoredSentence] = []
-    candidate_rows: list[ScoredSentence] = []
-    for r in paired_rows(session, base.dataset_id, base.job_id, candidate.job_id):
-        sentence = Sentence(
-            r.sentence_id,
-            "",
-            "hate" if r.label == "hate" else "neutral",
-            r.toxicity_score,
-            r.target_groups,
-        )
-        base_rows.append(ScoredSentence(sentence, r.baseline_perplexity))
-        candidate_rows.append(ScoredSentence(sentence, r.candidate_perplexity))
-    return base_rows, candidate_rows
-
-
 def cached_differences(
     session: Session, base: AuditBrief, candidate: AuditBrief, settings: dict[str, Any]
 ) -> list[GroupDifference]:
@@ -211,7 +190,7 @@ def cached_differences(
             _CACHE.move_to_end(key)
             return _CACHE[key]
     result = paired_differences(
-        *_paired_sentences(session, base, candidate),
+        *paired_scored_sentences(session, base.dataset_id, base.job_id, candidate.job_id),
         confidence=confidence,
         n_resamples=resamples,
         seed=seed,

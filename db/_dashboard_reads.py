@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
+from audit.datasets import Sentence
+from audit.scoring import ScoredSentence
 from db._jobs import SAFETY_METRIC
 from db._models import (
     AuditJob,
@@ -473,6 +475,26 @@ def paired_rows(
         .execute(query)
         .all()
     ]
+
+
+def paired_scored_sentences(
+    session: Session, dataset_id: int, baseline_job_id: int, candidate_job_id: int
+) -> tuple[list[ScoredSentence], list[ScoredSentence]]:
+    """Two jobs' scored sentences of one data set (without texts), row for row, from one
+    query; a row one job has no result for is unscored in that job's list."""
+    baseline: list[ScoredSentence] = []
+    candidate: list[ScoredSentence] = []
+    for r in paired_rows(session, dataset_id, baseline_job_id, candidate_job_id):
+        sentence = Sentence(
+            r.sentence_id,
+            "",
+            "hate" if r.label == "hate" else "neutral",
+            r.toxicity_score,
+            r.target_groups,
+        )
+        baseline.append(ScoredSentence(sentence, r.baseline_perplexity))
+        candidate.append(ScoredSentence(sentence, r.candidate_perplexity))
+    return baseline, candidate
 
 
 class _GroupLists:

@@ -15,7 +15,7 @@ from api._schemas import (
     CompareScore,
     DifferencePublic,
 )
-from db import AuditJob, JobStatus, get_audit, load_scored_rows
+from db import AuditJob, JobStatus, get_audit, load_scored_rows, paired_scored_sentences
 
 router = APIRouter(tags=["compare"])
 
@@ -109,12 +109,15 @@ def compare(
     confidence = float(
         (baseline.results or {}).get("scores", {}).get("confidence") or DEFAULT_CONFIDENCE
     )
-    baseline_rows = load_scored_rows(session, baseline.id)
     pairs = []
     for candidate in jobs[1:]:
+        if candidate.dataset_id == baseline.dataset_id:
+            rows = paired_scored_sentences(session, baseline.dataset_id, baseline.id, candidate.id)
+        else:
+            # Different data sets still pair the sentences whose ids they share.
+            rows = load_scored_rows(session, baseline.id), load_scored_rows(session, candidate.id)
         differences = paired_differences(
-            baseline_rows,
-            load_scored_rows(session, candidate.id),
+            *rows,
             confidence=confidence,
             n_resamples=resamples,
             seed=seed,

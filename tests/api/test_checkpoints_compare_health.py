@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from db import JobStatus
-from tests.api.factories import make_job
+from audit.datasets import load_dataset
+from audit.scoring import paired_differences
+from db import JobStatus, load_scored_rows
+from tests.api.factories import make_job, stored_dataset
 
 
 def test_checkpoints_listing(client: TestClient, db_session: Session) -> None:
@@ -42,6 +46,30 @@ def test_compare_side_by_side_with_paired_differences(
     average = pair["differences"][-1]
     assert average["group"] == "average" and average["n_shared"] == 311
     assert average["ci_low"] <= average["difference"] <= average["ci_high"]
+
+
+def test_compare_differences_equal_the_scored_rows_paired_by_id(
+    client: TestClient, db_session: Session
+) -> None:
+    base = make_job(db_session, reference="org/m", revision="a")
+    cand = make_job(db_session, reference="org/m", revision="b", seed=7)
+    expected = [
+        d.to_dict()
+        for d in paired_differences(
+            load_scored_rows(db_session, base.id),
+            load_scored_rows(db_session, cand.id),
+            n_resamples=50,
+        )
+    ]
+    params = {"audits": f"{base.id},{cand.id}", "resamples": 50}
+    same_set = client.get("/api/compare", params=params).json()["pairs"][0]["differences"]
+    # The same sentences stored as another data set: paired by sentence id instead.
+    copy = stored_dataset(db_session, replace(load_dataset("sample"), name="copy", sha256="c" * 64))
+    cand.dataset_id = copy.id
+    db_session.flush()
+    other_set = client.get("/api/compare", params=params).json()["pairs"][0]["differences"]
+
+    assert same_set == other_set == expected
 
 
 def test_compare_rejects_bad_requests(client: TestClient, db_session: Session) -> None:
