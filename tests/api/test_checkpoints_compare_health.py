@@ -61,7 +61,7 @@ def test_compare_differences_equal_the_scored_rows_paired_by_id(
             n_resamples=50,
         )
     ]
-    params = {"audits": f"{base.id},{cand.id}", "resamples": 50}
+    params: dict[str, str | int] = {"audits": f"{base.id},{cand.id}", "resamples": 50}
     same_set = client.get("/api/compare", params=params).json()["pairs"][0]["differences"]
     # The same sentences stored as another data set: paired by sentence id instead.
     copy = stored_dataset(db_session, replace(load_dataset("sample"), name="copy", sha256="c" * 64))
