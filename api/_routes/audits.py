@@ -64,7 +64,11 @@ def _job_settings(body: AuditCreate) -> dict[str, Any]:
     "",
     status_code=http_status.HTTP_202_ACCEPTED,
     summary="Submit an audit",
-    responses={401: {"description": "missing or invalid token"}, 413: {"description": "too big"}},
+    responses={
+        401: {"description": "missing or invalid token"},
+        403: {"description": "a read-only token"},
+        413: {"description": "too big"},
+    },
 )
 def create_audit(
     body: AuditCreate,
@@ -210,7 +214,15 @@ def read_perplexities(session: SessionDep, job: AuditDep) -> list[dict[str, Any]
     return perplexity_records(load_scored_rows(session, job.id))
 
 
-@router.delete("/{audit_id}", summary="Cancel an audit")
+@router.delete(
+    "/{audit_id}",
+    summary="Cancel an audit",
+    responses={
+        401: {"description": "missing or invalid token"},
+        403: {"description": "a read-only token"},
+        409: {"description": "the audit has already finished"},
+    },
+)
 def delete_audit(session: SessionDep, job: AuditDep, _token: TokenDep) -> AuditDetail:
     """Stops a queued or running audit; its remaining chunks are skipped."""
     if job.status.finished:
