@@ -7,12 +7,18 @@ import kombu.exceptions
 import redis.exceptions
 import sqlalchemy.exc
 
+
+class FollowUpNotSentError(Exception):
+    """The next task of a job could not be handed to the broker (its work is recorded)."""
+
+
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     sqlalchemy.exc.OperationalError,  # database restarting, SQLite busy
     sqlalchemy.exc.InterfaceError,  # connection dropped mid-statement
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
     kombu.exceptions.OperationalError,  # broker unreachable while enqueueing
+    FollowUpNotSentError,  # a retry re-runs the step, which finds its work done and sends again
 )
 """The same call may succeed in a moment. Anything else (a bad model, a malformed data
 set, a bug) fails the job at once with its cause: a retry would fail the same way."""

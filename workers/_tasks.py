@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -18,7 +19,13 @@ from celery.signals import worker_process_init
 
 from workers._app import AGGREGATE_TASK, CHUNK_TASK, GENERATION_TASK, PLAN_TASK, app
 from workers._model_cache import ModelCache
-from workers._policy import MAX_RETRIES, RETRY_BACKOFF_MAX, TRANSIENT_ERRORS, describe_failure
+from workers._policy import (
+    MAX_RETRIES,
+    RETRY_BACKOFF_MAX,
+    TRANSIENT_ERRORS,
+    FollowUpNotSentError,
+    describe_failure,
+)
 from workers._settings import get_worker_settings
 from workers._steps import SessionFactory, aggregate_job, plan_job, record_failure, score_chunk
 
@@ -109,9 +116,9 @@ def plan_job_task(self: Task, job_id: int) -> None:
     """Fan a job out into its missing chunks (or straight to aggregation)."""
     plan = plan_job(_session_factory(), job_id, get_worker_settings().chunk_size)
     for start, stop in plan.chunks:
-        score_chunk_task.apply_async((job_id, start, stop))
+        send_follow_up(score_chunk_task, job_id, start, stop)
     if plan.aggregate:
-        _finisher(plan.generation).apply_async((job_id,))
+        send_follow_up(_finisher(plan.generation), job_id)
 
 
 @job_task(name=CHUNK_TASK, limit_setting="chunk_time_limit")
@@ -125,7 +132,7 @@ def score_chunk_task(self: Task, job_id: int, start: int, stop: int) -> None:
             "audit job %s rows %d-%d: skipped, %s", job_id, start, stop - 1, outcome.skipped
         )
     if outcome.complete:
-        _finisher(outcome.generation).apply_async((job_id,))
+        send_follow_up(_finisher(outcome.generation), job_id)
 
 
 @job_task(name=AGGREGATE_TASK, limit_setting="aggregate_time_limit")
@@ -138,6 +145,43 @@ def aggregate_job_task(self: Task, job_id: int) -> None:
 def aggregate_job_with_generation_task(self: Task, job_id: int) -> None:
     """Safety scores plus the generation audit (model work, so on the gpu queue)."""
     aggregate_job(_session_factory(), job_id, models=_model_cache())
+
+
+SEND_ATTEMPTS = 4
+"""Tries to hand a follow-up task to the broker before the current task retries."""
+
+
+def send_follow_up(task: Any, job_id: int, *args: int) -> None:
+    """Enqueue `task(job_id, *args)`, opening fresh broker connections after a failure.
+
+    A publish on a connection that a restarting Redis has just dropped can fail inside
+    kombu with errors that are not its connection errors (an AttributeError on a closed
+    channel was seen), and the pooled connection stays broken. So every failure closes
+    the pooled connections and tries again; after the last try FollowUpNotSentError makes the
+    current task retry (it finds its work recorded and sends again), never fail the job.
+    """
+    last: Exception | None = None
+    for attempt in range(SEND_ATTEMPTS):
+        try:
+            task.apply_async((job_id, *args))
+            return
+        except Exception as exc:  # see the docstring: not only kombu's own errors
+            last = exc
+            logger.warning(
+                "audit job %s: sending %s failed (%s: %s), try %d of %d",
+                job_id,
+                task.name,
+                type(exc).__name__,
+                exc,
+                attempt + 1,
+                SEND_ATTEMPTS,
+            )
+            app.pool.force_close_all()
+            app.amqp.producer_pool.force_close_all()
+            time.sleep(0.5 * 2**attempt)
+    raise FollowUpNotSentError(
+        f"could not send {task.name} for audit job {job_id}: {last}"
+    ) from last
 
 
 def _finisher(generation: bool) -> Any:

@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from audit.datasets import Dataset, canonical_sha256
@@ -113,6 +114,19 @@ def _unacked(cluster: Cluster, redis_url: str) -> int:
         client.close()
 
 
+def _wait_for_a_lock_wait(session: Session, *, timeout: float) -> None:
+    """Until another connection to this database waits on a lock."""
+    deadline = time.monotonic() + timeout
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+    )
+    while not session.execute(query).scalar_one():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no connection waited on a lock within {timeout} s")
+        time.sleep(0.1)
+
+
 def test_sigkilled_worker_mid_job_loses_nothing(
     cluster: Cluster,
     pg_sessions: sessionmaker[Session],
@@ -122,12 +136,20 @@ def test_sigkilled_worker_mid_job_loses_nothing(
 ) -> None:
     cluster.start_worker("doomed")
     job_id = submit(pg_sessions, tiny_llama_dir, sample_dataset, limit=ROWS)
-    cluster.send_plan(job_id)
-    wait_for(pg_sessions, job_id, lambda j: j.progress_done >= 20, timeout=120)
-    cluster.kill("doomed")
+    # Chunks of the tiny model take milliseconds, so "kill it mid-job" needs a handle:
+    # an uncommitted row 20 makes the worker's write of rows 20-39 wait for this
+    # transaction, and the worker is killed while it waits, its message unacknowledged.
+    with pg_sessions() as blocker:
+        blocker.add(SentenceResult(job_id=job_id, row=20, perplexity=1.0, scaled_perplexity=1.0))
+        blocker.flush()
+        cluster.send_plan(job_id)
+        wait_for(pg_sessions, job_id, lambda j: j.progress_done >= 20, timeout=120)
+        _wait_for_a_lock_wait(blocker, timeout=60)
+        cluster.kill("doomed")
+        blocker.rollback()
     killed_at = wait_for(pg_sessions, job_id, lambda j: True, timeout=1)
-    assert killed_at.status is JobStatus.running and killed_at.progress_done < ROWS
-    # The chunk it was scoring is still unacknowledged in Redis: it will be redelivered.
+    assert killed_at.status is JobStatus.running and killed_at.progress_done == 20
+    # The chunk it was writing is still unacknowledged in Redis: it will be redelivered.
     assert _unacked(cluster, redis_url) >= 1
 
     cluster.start_worker("rescuer")
