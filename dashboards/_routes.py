@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -43,6 +44,7 @@ def _plotly_file() -> Path:
     return Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 
 
+@cache
 def _templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(PACKAGE / "templates"))
     templates.env.filters["cell"] = format_cell
@@ -51,6 +53,18 @@ def _templates() -> Jinja2Templates:
     templates.env.globals["static"] = STATIC_PREFIX
     templates.env.globals["plotly_js"] = PLOTLY_PATH
     return templates
+
+
+def login_page(
+    request: Request, *, target: str, error: str | None = None, status_code: int = 200
+) -> HTMLResponse:
+    """The sign-in form, in the dashboards' layout (the API owns tokens and serves it)."""
+    return _templates().TemplateResponse(
+        request,
+        "login.html",
+        {"title": "Sign in", "target": target, "error": error},
+        status_code=status_code,
+    )
 
 
 def _download(table: Table, fmt: str) -> Response:

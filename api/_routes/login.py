@@ -6,13 +6,13 @@ writes never look at it.
 
 from __future__ import annotations
 
-from html import escape
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api._deps import TOKEN_COOKIE, SessionDep
+from dashboards import login_page
 from db import verify_api_token
 
 router = APIRouter(tags=["login"], include_in_schema=False)
@@ -27,38 +27,9 @@ def _safe_next(target: str) -> str:
     return "/"
 
 
-def _page(target: str, error: str | None = None) -> str:
-    message = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>Sign in · toxaudit</title>
-  <link rel="stylesheet" href="/dashboards/static/style.css">
-</head>
-<body>
-<header class="top"><a class="brand" href="/">toxaudit</a></header>
-<main>
-  <h1>Sign in</h1>
-  <p>This service asks for a token to read audits. Create one with
-  <code>toxaudit token create</code>.</p>
-  {message}
-  <form method="post" action="/login">
-    <input type="hidden" name="next" value="{escape(target)}">
-    <label>Token <input type="password" name="token" autocomplete="current-password"
-      required autofocus></label>
-    <button type="submit">Sign in</button>
-  </form>
-</main>
-</body>
-</html>
-"""
-
-
 @router.get("/login", response_class=HTMLResponse)
-def login_form(next: str = "/") -> HTMLResponse:
-    return HTMLResponse(_page(_safe_next(next)))
+def login_form(request: Request, next: str = "/") -> HTMLResponse:
+    return login_page(request, target=_safe_next(next))
 
 
 @router.post("/login", response_model=None)
@@ -70,8 +41,10 @@ def login(
 ) -> HTMLResponse | RedirectResponse:
     target = _safe_next(next)
     if verify_api_token(session, token) is None:
-        return HTMLResponse(
-            _page(target, "That token is unknown or revoked."),
+        return login_page(
+            request,
+            target=target,
+            error="That token is unknown or revoked.",
             status_code=status.HTTP_401_UNAUTHORIZED,
         )
     session.commit()
