@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from cli._arguments import positive_int
 from cli._errors import UsageError
+
+if TYPE_CHECKING:
+    from workers import WorkerSettings
 
 QUEUES = ("gpu", "default")
 
@@ -74,15 +78,23 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     u.set_defaults(handler=cmd_db_upgrade)
 
 
-def cmd_worker(args: argparse.Namespace) -> int:
-    from workers import app, get_worker_settings
+def _broker_settings(without_broker: str) -> WorkerSettings:
+    """The worker settings, which must name a broker; `without_broker` says what to do else."""
+    from workers import get_worker_settings
 
     settings = get_worker_settings()
     if settings.embedded:
         raise UsageError(
             "no broker is configured: set TOXAUDIT_BROKER_URL (e.g. redis://127.0.0.1:6379/0); "
-            "without one, `toxaudit serve` runs jobs in-process"
+            + without_broker
         )
+    return settings
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from workers import app
+
+    _broker_settings("without one, `toxaudit serve` runs jobs in-process")
     argv = [
         "worker",
         f"--queues={','.join(args.queues)}",
@@ -105,14 +117,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_watchdog(args: argparse.Namespace) -> int:
     import logging
 
-    from workers import get_worker_settings, watch
+    from workers import watch
 
-    settings = get_worker_settings()
-    if settings.embedded:
-        raise UsageError(
-            "no broker is configured: set TOXAUDIT_BROKER_URL; the embedded worker of "
-            "`toxaudit serve` resumes its jobs itself when it starts"
-        )
+    settings = _broker_settings(
+        "the embedded worker of `toxaudit serve` resumes its jobs itself when it starts"
+    )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     sent = watch(settings=settings, once=args.once)
     print(f"sent again: {', '.join(map(str, sent)) or 'none'}")
