@@ -134,7 +134,25 @@ def score_chunk(
     models: ModelCache,
 ) -> ChunkOutcome:
     """Score rows [start, stop) of a job and record them; a bad model or data set fails
-    the job with its cause (no retry: it would fail the same way)."""
+    the job with its cause (no retry: it would fail the same way). Every outcome is
+    logged: rows written, or why the chunk did nothing."""
+    outcome = _score_chunk(session_factory, job_id, start, stop, worker=worker, models=models)
+    if outcome.skipped is not None:
+        logger.info(
+            "audit job %s rows %d-%d: skipped, %s", job_id, start, stop - 1, outcome.skipped
+        )
+    return outcome
+
+
+def _score_chunk(
+    session_factory: SessionFactory,
+    job_id: int,
+    start: int,
+    stop: int,
+    *,
+    worker: str,
+    models: ModelCache,
+) -> ChunkOutcome:
     from audit.datasets import DatasetError
     from audit.models import ModelLoadError
     from audit.pipeline import score_sentences

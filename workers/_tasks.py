@@ -127,10 +127,6 @@ def score_chunk_task(self: Task, job_id: int, start: int, stop: int) -> None:
     outcome = score_chunk(
         _session_factory(), job_id, start, stop, worker=_worker_name(self), models=_model_cache()
     )
-    if outcome.skipped is not None:
-        logger.info(
-            "audit job %s rows %d-%d: skipped, %s", job_id, start, stop - 1, outcome.skipped
-        )
     if outcome.complete:
         send_follow_up(_finisher(outcome.generation), job_id)
 
