@@ -25,6 +25,7 @@ import numpy as np
 from audit.datasets import read_dataset
 from audit.models import ModelSpec, load_model
 from audit.perplexity import HFTokenScorer, compute_perplexities, reference_perplexity
+from audit.pipeline import default_batch_tokens
 from audit.results import machine_description
 from audit.scoring import ScoredSentence, safety_scores
 
@@ -49,13 +50,15 @@ def main() -> None:
         help="reference/engine rounds, alternating which goes first",
     )
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error(f"--rounds must be at least 1, got {args.rounds}")
 
     dataset = read_dataset(args.dataset)
     sentences = list(dataset.sentences)
     random.Random(args.seed).shuffle(sentences)
     texts = [s.text for s in sentences[: args.n]]
     loaded = load_model(ModelSpec(args.model, device=args.device))
-    budget = args.batch_tokens or (16384 if loaded.device.type == "cuda" else 512)
+    budget = args.batch_tokens or default_batch_tokens(loaded)
     scorer = HFTokenScorer(loaded)
     print(f"machine: {machine_description()}")
     print(
@@ -110,7 +113,6 @@ def main() -> None:
         f"(rounds {min(round_ratios):.2f}x to {max(round_ratios):.2f}x)"
     )
     print(f"largest relative difference: {worst:.2e}")
-    reference_seconds /= args.rounds
 
     if args.plain:
         full_vocabulary = HFTokenScorer(loaded, project_at_scored_positions=False)
@@ -121,7 +123,7 @@ def main() -> None:
         plain_seconds = time.perf_counter() - start
         print(
             f"plain padded batch of 16: {len(texts) / plain_seconds:8.2f} sentences/s "
-            f"({reference_seconds / plain_seconds:.2f}x the reference loop)"
+            f"({reference_seconds / args.rounds / plain_seconds:.2f}x the reference loop)"
         )
 
     for value in filter(None, args.sweep.split(",")):
