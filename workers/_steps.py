@@ -136,23 +136,6 @@ def score_chunk(
     """Score rows [start, stop) of a job and record them; a bad model or data set fails
     the job with its cause (no retry: it would fail the same way). Every outcome is
     logged: rows written, or why the chunk did nothing."""
-    outcome = _score_chunk(session_factory, job_id, start, stop, worker=worker, models=models)
-    if outcome.skipped is not None:
-        logger.info(
-            "audit job %s rows %d-%d: skipped, %s", job_id, start, stop - 1, outcome.skipped
-        )
-    return outcome
-
-
-def _score_chunk(
-    session_factory: SessionFactory,
-    job_id: int,
-    start: int,
-    stop: int,
-    *,
-    worker: str,
-    models: ModelCache,
-) -> ChunkOutcome:
     from audit.datasets import DatasetError
     from audit.models import ModelLoadError
     from audit.pipeline import score_sentences
@@ -163,7 +146,7 @@ def _score_chunk(
     with session_factory() as session, session.begin():
         job = start_job(session, job_id, worker=worker)
         if job is None:
-            return ChunkOutcome(0, complete=False, skipped="the job has ended")
+            return _skipped(job_id, start, stop, "the job has ended")
         spec = _model_spec(job)
         batch_tokens = job.settings.get("batch_tokens")
         generation = generation_requested(job.settings)
@@ -172,7 +155,7 @@ def _score_chunk(
             sentences = load_job_sentences(session, job, start, stop)
         except DatasetError as exc:
             fail_job(session, job_id, f"bad data set: {exc}")
-            return ChunkOutcome(0, complete=False, skipped="bad data set")
+            return _skipped(job_id, start, stop, "bad data set")
 
     rows: list[Any] = []
     if not done.issuperset(range(start, start + len(sentences))):
@@ -180,7 +163,7 @@ def _score_chunk(
             loaded = models.get(spec)
         except ModelLoadError as exc:
             record_failure(session_factory, job_id, f"could not load the model: {exc}")
-            return ChunkOutcome(0, complete=False, skipped="model load failed")
+            return _skipped(job_id, start, stop, "model load failed")
         with session_factory() as session, session.begin():
             record_model(
                 session,
@@ -192,7 +175,7 @@ def _score_chunk(
         # A job cancelled while the model loaded stops here, before the forward passes.
         with session_factory() as session:
             if job_status(session, job_id) not in ACTIVE_STATUSES:
-                return ChunkOutcome(0, complete=False, skipped="the job has ended")
+                return _skipped(job_id, start, stop, "the job has ended")
         rows, _ = score_sentences(loaded, sentences, batch_tokens=batch_tokens, progress=False)
 
     with session_factory() as session, session.begin():
@@ -207,6 +190,11 @@ def _score_chunk(
         write.total,
     )
     return ChunkOutcome(write.written, complete=write.complete, generation=generation)
+
+
+def _skipped(job_id: int, start: int, stop: int, reason: str) -> ChunkOutcome:
+    logger.info("audit job %s rows %d-%d: skipped, %s", job_id, start, stop - 1, reason)
+    return ChunkOutcome(0, complete=False, skipped=reason)
 
 
 def _seconds(later: datetime | None, earlier: datetime | None) -> float:
