@@ -135,9 +135,7 @@ def _parse_groups(value: Any, *, source: str, row: int) -> tuple[str, ...]:
 
 def _parse_number(value: Any, *, source: str, row: int, field: str) -> float:
     if isinstance(value, bool):
-        raise DatasetError(
-            "expected a number", source=source, row=row, field=field, found=value
-        )
+        raise DatasetError("expected a number", source=source, row=row, field=field, found=value)
     if isinstance(value, str):
         try:
             value = float(value)
@@ -154,9 +152,7 @@ def _parse_number(value: Any, *, source: str, row: int, field: str) -> float:
 
 def _parse_id(value: Any, *, source: str, row: int) -> int:
     if isinstance(value, bool):
-        raise DatasetError(
-            "expected an integer", source=source, row=row, field="id", found=value
-        )
+        raise DatasetError("expected an integer", source=source, row=row, field="id", found=value)
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():

@@ -22,6 +22,7 @@ from audit.generation._metrics import (
     PromptScores,
     generation_metrics,
 )
+from audit.generation._options import GenerationOptions, GenerationOptionsError
 from audit.generation._prompts import (
     TOXIGEN_FILE_GROUPS,
     Prompt,
@@ -32,7 +33,6 @@ from audit.generation._prompts import (
     read_prompt_jsonl,
     select_prompts,
 )
-from audit.generation._options import GenerationOptions, GenerationOptionsError
 from audit.generation._request import (
     CLASSIFIER_OPTIONS,
     GENERATION_OPTIONS,
