@@ -54,7 +54,7 @@ def test_the_static_check_names_the_globals_without_running_them(tmp_path: Path)
     marker = tmp_path / "created-by-unpickling"
     raw, archive = evil_checkpoints(tmp_path / "ckpts", marker)
     assert "pathlib.Path" in unsafe_checkpoint_globals(archive)
-    with pytest.raises(ClassifierError, match="not a torch.save checkpoint"):
+    with pytest.raises(ClassifierError, match=r"not a torch\.save checkpoint"):
         unsafe_checkpoint_globals(raw)
     assert not marker.exists()
 
@@ -80,7 +80,7 @@ def test_a_checkpoint_config_cannot_name_other_classes_or_paths(
 ) -> None:
     import torch
 
-    checkpoint, config = tiny_detoxify
+    checkpoint, _config = tiny_detoxify
     loaded = torch.load(checkpoint, weights_only=True)
     for name, value in (
         ("tokenizer_name", "RagRetriever"),
