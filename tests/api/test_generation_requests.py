@@ -19,8 +19,7 @@ from fastapi.testclient import TestClient
 
 from api import ApiSettings
 from audit.classifiers import CLASSIFIERS, RegisteredClassifier, register_classifier
-from audit.generation import GenerationOptions
-from tests.audit.classifiers.test_safety import evil_checkpoints
+from tests.audit.classifiers.pickles import evil_checkpoints
 
 SECRET = "SECRET-7f3a9c-do-not-echo"
 
@@ -337,6 +336,8 @@ def test_jobs_store_the_checked_options_the_workers_rebuild(
         client, auth, _generation(groups=["asian", "women"], per_group=2, max_new_tokens=6)
     )
     assert status == 202, text
+    from audit.generation import GenerationOptions
+
     stored = json.loads(text)["settings"]["generation"]
     options = GenerationOptions.from_mapping(stored)
     assert options == GenerationOptions(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cli import main
-from tests.audit.classifiers.test_safety import evil_checkpoints
+from tests.audit.classifiers.pickles import evil_checkpoints
 
 
 def test_a_pickle_checkpoint_is_refused_unless_the_flag_allows_it(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pathlib
-import pickle
 from pathlib import Path
 
 import pytest
@@ -15,29 +13,7 @@ from audit.classifiers import (
     parse_classifier,
     unsafe_checkpoint_globals,
 )
-
-
-class Touch:
-    """Unpickling this calls Path.touch on `target`: code run by a load."""
-
-    def __init__(self, target: Path) -> None:
-        self.target = target
-
-    def __reduce__(self) -> tuple[object, tuple[Path]]:
-        return (pathlib.Path.touch, (self.target,))
-
-
-def evil_checkpoints(directory: Path, marker: Path) -> list[Path]:
-    """A raw pickle and a torch.save archive, each creating `marker` when unpickled."""
-    import torch
-
-    directory.mkdir(parents=True, exist_ok=True)
-    raw = directory / "raw.ckpt"
-    raw.write_bytes(pickle.dumps({"config": Touch(marker), "state_dict": {}}))
-    archive = directory / "archive.ckpt"
-    torch.save({"config": Touch(marker), "state_dict": {}}, archive)
-    assert not marker.exists()
-    return [raw, archive]
+from tests.audit.classifiers.pickles import evil_checkpoints
 
 
 def test_a_pickle_that_runs_code_is_refused_by_the_detoxify_loader(tmp_path: Path) -> None:
