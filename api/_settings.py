@@ -37,6 +37,9 @@ class ApiSettings(BaseSettings):
     """Reads need a bearer token too (TOXAUDIT_READ_REQUIRES_TOKEN=1)."""
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     """Largest request body accepted; bigger ones get 413 (TOXAUDIT_MAX_BODY_BYTES)."""
+    max_compared_audits: int = Field(default=10, ge=2, le=100)
+    """Most audits one comparison (/api/compare, the compare page) may hold; more get 422
+    (TOXAUDIT_MAX_COMPARED_AUDITS)."""
 
     @field_validator("model_roots", "dataset_roots", mode="before")
     @classmethod
