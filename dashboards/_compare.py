@@ -22,6 +22,7 @@ from db import (
 )
 from db.compare import (
     DEFAULT_MAX_COMPARED_AUDITS,
+    SIGNIFICANCE_PROCEDURE,
     ComparedAudit,
     Comparison,
     ComparisonError,
@@ -180,6 +181,7 @@ def compare_view(
         "charts": {"compare": group_bars(names, series, alpha=alpha)} if jobs else {},
         "tables": {"scores": scores},
         "n_groups": len(names),
+        "significance": SIGNIFICANCE_PROCEDURE,
         "differences_query": urlencode(
             [("job", j) for j in jobs] + ([("baseline", baseline)] if baseline else [])
         ),

@@ -145,7 +145,7 @@ def test_a_reader_cannot_ask_for_more_resamples_than_the_baseline_audit_had(
 ) -> None:
     base = make_job(db_session, reference="org/m", revision="a")  # scored with 50 resamples
     cand = make_job(db_session, reference="org/m", revision="b", seed=7)
-    params = {"audits": f"{base.id},{cand.id}", "resamples": 51}
+    params: dict[str, str | int] = {"audits": f"{base.id},{cand.id}", "resamples": 51}
     response = client.get("/api/compare", params=params)
     assert response.status_code == 422
     (error,) = response.json()["detail"]

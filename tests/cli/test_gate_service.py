@@ -74,17 +74,16 @@ class FakeService:
         baseline, candidate = AUDITS[baseline_id], AUDITS[candidate_id]
         own = baseline["results"]["settings"]
         params = request.url.params
-        settings = {
-            "resamples": int(params.get("resamples", own["n_resamples"])),
-            "seed": int(params.get("seed", own["seed"])),
-            "confidence": float(params.get("confidence", own["confidence"])),
-        }
+        resamples = int(params.get("resamples", own["n_resamples"]))
+        seed = int(params.get("seed", own["seed"]))
+        confidence = float(params.get("confidence", own["confidence"]))
+        settings = {"resamples": resamples, "seed": seed, "confidence": confidence}
         differences = paired_differences(
             parse_perplexities(baseline["perplexities"], source="baseline"),
             parse_perplexities(candidate["perplexities"], source="candidate"),
-            confidence=settings["confidence"],
-            n_resamples=settings["resamples"],
-            seed=settings["seed"],
+            confidence=confidence,
+            n_resamples=resamples,
+            seed=seed,
         )
         return httpx.Response(
             200,
