@@ -87,33 +87,36 @@ def main() -> int:
                 ids.append(job.id)
             session.commit()
 
-            def timed() -> tuple[float, float]:
-                tracemalloc.start()
+            def timed() -> float:
                 started = time.perf_counter()
                 compare_audits(session, ids)
-                elapsed = time.perf_counter() - started
+                return time.perf_counter() - started
+
+            def peak_mib() -> float:
+                # Traced apart from the timings: tracing slows every allocation.
+                tracemalloc.start()
+                compare_audits(session, ids)
                 peak = tracemalloc.get_traced_memory()[1]
                 tracemalloc.stop()
-                return elapsed, peak / 2**20
+                return peak / 2**20
+
+            def forget() -> None:
+                session.execute(delete(PairedDifferenceRecord))
+                session.commit()
 
             first, later = [], []
             for _ in range(args.repeat):
-                session.execute(delete(PairedDifferenceRecord))
-                session.commit()
+                forget()
                 first.append(timed())
                 later.append(timed())
+            forget()
+            first_peak = peak_mib()
+            later_peak = peak_mib()
         engine.dispose()
-    cold = statistics.median(t for t, _ in first)
-    warm = statistics.median(t for t, _ in later)
+    cold, warm = statistics.median(first), statistics.median(later)
     print(f"{len(rows)} sentences ({origin}), {args.resamples} resamples, {args.repeat} rounds")
-    print(
-        f"first request (bootstrap, stored):  {cold * 1000:8.1f} ms, "
-        f"peak {max(m for _, m in first):7.1f} MiB"
-    )
-    print(
-        f"later request (stored differences): {warm * 1000:8.1f} ms, "
-        f"peak {max(m for _, m in later):7.1f} MiB"
-    )
+    print(f"first request (bootstrap, stored):  {cold * 1000:8.1f} ms, peak {first_peak:8.2f} MiB")
+    print(f"later request (stored differences): {warm * 1000:8.1f} ms, peak {later_peak:8.2f} MiB")
     print(f"ratio first / later: {cold / warm:.1f}x")
     return 0
 
