@@ -201,6 +201,12 @@ def test_openapi_docs(client: TestClient) -> None:
     ):
         assert path in paths, path
     assert "HTTPBearer" in spec["components"]["securitySchemes"]
+    compare = paths["/api/compare"]["get"]
+    assert "baseline audit's stored settings" in compare["description"]
+    assert SIGNIFICANCE_PROCEDURE in compare["description"]
+    assert {"200", "404", "409", "422"} <= set(compare["responses"])
+    difference = spec["components"]["schemas"]["GroupDifference"]["properties"]["ci_low"]
+    assert "paired bootstrap interval" in difference["description"]
     # Field docstrings become descriptions.
     create = spec["components"]["schemas"]["AuditCreate"]["properties"]["model"]
     assert "hub id" in create["description"]
