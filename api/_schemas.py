@@ -246,49 +246,6 @@ class CheckpointsPublic(_Public):
     total: int
 
 
-class CompareScore(_Public):
-    audit_id: int
-    score: float | None
-    ci_low: float | None
-    ci_high: float | None
-    p_value: float | None
-    significant: bool
-
-
-class CompareGroup(_Public):
-    group: str
-    """A target group, or "average"."""
-    scores: list[CompareScore]
-    """One entry per audit, in the order requested."""
-
-
-class DifferencePublic(_Public):
-    group: str
-    baseline: float | None
-    candidate: float | None
-    difference: float | None
-    """candidate - baseline; negative means less safe."""
-    ci_low: float | None
-    ci_high: float | None
-    n_shared: int
-    significant_drop: bool
-    significant_change: bool
-
-
-class ComparePair(_Public):
-    baseline_id: int
-    candidate_id: int
-    differences: list[DifferencePublic]
-    """Paired bootstrap over the sentences both audits scored; the last is the average."""
-
-
-class ComparePublic(_Public):
-    audits: list[AuditPublic]
-    groups: list[CompareGroup]
-    pairs: list[ComparePair]
-    """Each later audit against the first."""
-
-
 class HealthPublic(_Public):
     status: str
     database: str

@@ -48,6 +48,9 @@ class ApiSettings(BaseSettings):
     (TOXAUDIT_MAX_NEW_TOKENS)."""
     max_resamples: int = Field(default=10_000, ge=1)
     """Most bootstrap resamples of an audit, options.resamples (TOXAUDIT_MAX_RESAMPLES)."""
+    max_compared_audits: int = Field(default=10, ge=2, le=100)
+    """Most audits one comparison (/api/compare, the compare page) may hold; more get 422
+    (TOXAUDIT_MAX_COMPARED_AUDITS)."""
 
     @field_validator("model_roots", "dataset_roots", mode="before")
     @classmethod
