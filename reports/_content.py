@@ -23,7 +23,7 @@ METHOD = (
     "within each label; the average is the mean of the group scores. Against a baseline, each "
     "group's change is measured by a paired bootstrap over the sentences both runs scored, and "
     "a drop or rise is marked significant only when its whole interval lies below or above "
-    "zero, the rule `toxaudit gate --significant-only` applies."
+    "zero, the rule that toxaudit gate --significant-only applies."
 )
 
 
