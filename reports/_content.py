@@ -133,7 +133,11 @@ def _plain(value: Any) -> str:
 def provenance(report: Report) -> list[tuple[str, list[tuple[str, str]]]]:
     """Titled key/value sections: model, data, settings, software, machine, timings."""
     result = report.run.result
-    model = dict(result.model)
+    spec = result.model.get("spec")
+    model = {
+        **(spec if isinstance(spec, Mapping) else {}),
+        **{k: v for k, v in result.model.items() if k != "spec"},
+    }
     data = {
         "name": result.dataset.name,
         "source": result.dataset.source,
@@ -171,13 +175,20 @@ def provenance(report: Report) -> list[tuple[str, list[tuple[str, str]]]]:
     ]
 
 
+def model_reference(model: Mapping[str, Any], name: str) -> str:
+    """ "reference @ revision" from a ModelInfo dict (the request is under "spec")."""
+    spec = model.get("spec")
+    fields = {**model, **(spec if isinstance(spec, Mapping) else {})}
+    reference = str(fields.get("reference") or name)
+    revision = fields.get("revision")
+    return f"{reference}{f' @ {revision}' if revision else ''}"
+
+
 def model_line(report: Report) -> str:
     """e.g. "microsoft/phi-2 @ main on toxigen (6514 sentences, sha256 1a2b3c4d5e6f)"."""
     result = report.run.result
-    reference = str(result.model.get("reference") or result.name)
-    revision = result.model.get("revision")
     dataset = result.dataset
     return (
-        f"{reference}{f' @ {revision}' if revision else ''} on {dataset.name} "
+        f"{model_reference(result.model, result.name)} on {dataset.name} "
         f"({dataset.n_sentences} sentences, sha256 {dataset.sha256[:12]})"
     )

@@ -18,6 +18,7 @@ from reports._content import (
     group_rows,
     interval,
     model_line,
+    model_reference,
     number,
     provenance,
 )
@@ -69,7 +70,7 @@ def render_html(report: Report) -> str:
     comparisons = [
         {
             "name": c.baseline.result.name,
-            "model_line": model_line_of(c.baseline.result.model, c.baseline.result.name),
+            "model_line": model_reference(c.baseline.result.model, c.baseline.result.name),
             "n_shared": c.n_shared,
             "rows": difference_rows(c),
         }
@@ -100,9 +101,3 @@ def render_html(report: Report) -> str:
             plotly_version=_version("plotly"),
         )
     )
-
-
-def model_line_of(model: dict[str, object], name: str) -> str:
-    reference = str(model.get("reference") or name)
-    revision = model.get("revision")
-    return f"{reference}{f' @ {revision}' if revision else ''}"

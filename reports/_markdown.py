@@ -15,10 +15,10 @@ from reports._content import (
     group_rows,
     interval,
     model_line,
+    model_reference,
     number,
 )
 from reports._figure import report_figure
-from reports._html import model_line_of
 from reports._records import Report, ReportError
 
 PNG_WIDTH = 1100
@@ -83,7 +83,7 @@ def render_markdown(report: Report, png_name: str) -> str:
             "",
             f"### Against {_cell(baseline.name)}",
             "",
-            f"{_cell(model_line_of(baseline.model, baseline.name))}; {comparison.n_shared} "
+            f"{_cell(model_reference(baseline.model, baseline.name))}; {comparison.n_shared} "
             "sentences scored in both runs. Change = this run minus the baseline with a paired "
             "bootstrap interval; ▼/▲ mark changes whose whole interval lies below/above zero.",
             "",

@@ -51,7 +51,10 @@ def _finite(value: Any) -> float | None:
 
 def _params(result: RunResult) -> dict[str, ParamValue]:
     params: dict[str, ParamValue] = {"toxaudit/name": result.name}
-    for key, value in sorted(result.model.items()):
+    # ModelInfo keeps the request (reference, revision, ...) under "spec".
+    spec = result.model.get("spec")
+    model = {**result.model, **(spec if isinstance(spec, Mapping) else {})}
+    for key, value in sorted(model.items()):
         if isinstance(value, str | int | float | bool):
             params[f"toxaudit/model.{key}"] = value
     dataset = result.dataset

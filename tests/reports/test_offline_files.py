@@ -46,7 +46,12 @@ def _open_offline(browser: Any, path: Path) -> tuple[Any, Any, list[str]]:
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("dialog", lambda d: (errors.append(f"dialog {d.message}"), d.dismiss()))
+
+    def on_dialog(dialog: Any) -> None:
+        errors.append(f"dialog {dialog.message}")
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     page.on(
         "request",
         lambda r: None if r.url.startswith(("file://", "data:", "blob:")) else errors.append(r.url),

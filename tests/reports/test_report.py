@@ -39,7 +39,9 @@ def test_html_holds_13_groups_the_average_provenance_and_method(report_runs) -> 
     assert "ffffffffffff" in html  # the data hash
     assert "training step 1200" in html
     assert "Mann-Whitney" in html
-    chart = json.loads(re.search(r'id="chart-data"[^>]*>(.*?)</script>', html, re.S).group(1))
+    found = re.search(r'id="chart-data"[^>]*>(.*?)</script>', html, re.S)
+    assert found is not None
+    chart = json.loads(found.group(1))
     bars = [t for t in chart["data"] if t.get("meta") == "audit"]
     assert [t["name"] for t in bars] == ["consistent", "main (baseline)"]
     assert all(len(t["x"]) == 13 for t in bars)

@@ -62,7 +62,8 @@ def test_mlflow_new_run_gets_params_metrics_at_the_step_and_files(mlflow_store, 
     assert run.info.run_name == "tiny step 1000"
     assert run.data.params["toxaudit/dataset.sha256"] == "f" * 64
     history = client.get_metric_history(run_id, "safety/average")
-    assert [(m.step, m.value) for m in history] == [(1000, pytest.approx(result.scores.average))]
+    assert [m.step for m in history] == [1000]
+    assert history[0].value == pytest.approx(result.scores.average)
     women = client.get_metric_history(run_id, "safety/group/women")
     assert [(m.step, m.value) for m in women] == [(1000, result.scores.group("women").score)]
     fraction = client.get_metric_history(run_id, "generation/toxic_fraction/women/hate")

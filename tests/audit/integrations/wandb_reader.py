@@ -55,7 +55,7 @@ def read_offline_run(run_dir: Path) -> OfflineRun:
     (log,) = run_dir.glob("run-*.wandb")
     run = OfflineRun()
     for raw in _records(log.read_bytes()):
-        record = pb.Record()
+        record = pb.Record()  # type: ignore[attr-defined]
         record.ParseFromString(raw)
         kind = record.WhichOneof("record_type")
         if kind == "run":
