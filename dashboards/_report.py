@@ -14,7 +14,7 @@ from reports import Report, ReportError, ReportRun, build_report
 _SETTINGS = set(RunSettings.__dataclass_fields__)
 
 
-class ReportUnavailable(LookupError):
+class ReportUnavailableError(LookupError):
     """No report can be made; `status` is the HTTP status that says why."""
 
     def __init__(self, status: int, message: str) -> None:
@@ -56,15 +56,17 @@ def stored_result(job: AuditJob) -> RunResult:
     try:
         return RunResult.from_dict(data, source=f"audit {job.id}")
     except ResultsError as exc:
-        raise ReportUnavailable(409, f"audit {job.id}: stored results unreadable: {exc}") from exc
+        raise ReportUnavailableError(
+            409, f"audit {job.id}: stored results unreadable: {exc}"
+        ) from exc
 
 
 def _succeeded(session: Session, job_id: int, what: str) -> AuditJob:
     job = get_audit(session, job_id)
     if job is None:
-        raise ReportUnavailable(404, f"no {what} audit {job_id}")
+        raise ReportUnavailableError(404, f"no {what} audit {job_id}")
     if job.status is not JobStatus.succeeded or job.results is None:
-        raise ReportUnavailable(
+        raise ReportUnavailableError(
             409, f"{what} audit {job_id} is {job.status.value}; a report needs a succeeded audit"
         )
     return job
@@ -83,4 +85,4 @@ def audit_report(session: Session, job_id: int, baselines: Sequence[int] = ()) -
     try:
         return build_report(run, [_run(session, b, with_rows=True) for b in others])
     except ReportError as exc:
-        raise ReportUnavailable(409, str(exc)) from exc
+        raise ReportUnavailableError(409, str(exc)) from exc

@@ -207,12 +207,12 @@ def build_router(
         baseline: Annotated[list[int], Query()] = [],  # noqa: B006
     ) -> Response:
         # The same self-contained file as `toxaudit report` writes, as a download.
-        from dashboards._report import ReportUnavailable, audit_report
+        from dashboards._report import ReportUnavailableError, audit_report
         from reports import render_html
 
         try:
             html = render_html(audit_report(db, job_id, baseline[:8]))
-        except ReportUnavailable as exc:
+        except ReportUnavailableError as exc:
             raise HTTPException(exc.status, exc.message) from exc
         suffix = "".join(f"-vs-{b}" for b in baseline[:8])
         return HTMLResponse(
