@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from cli._errors import UsageError
-from cli._trackers import add_tracker_arguments, log_to_trackers
+from cli._trackers import add_tracker_arguments, check_trackers, log_to_trackers
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -51,6 +51,7 @@ def write_report(output: Path, html: str) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     from reports import load_report, render_html, write_markdown
 
+    check_trackers(args)
     if args.output.is_dir():
         raise UsageError(f"--output {args.output} is a directory; name the file to write")
     report = load_report(args.results, args.baseline, step=args.step)
