@@ -12,9 +12,12 @@ from markupsafe import Markup
 
 from reports._content import (
     DIFFERENCE_HEADERS,
+    GENERATION_HEADERS,
     GROUP_HEADERS,
     METHOD,
     difference_rows,
+    generation_note,
+    generation_rows,
     group_rows,
     interval,
     model_line,
@@ -93,6 +96,9 @@ def render_html(report: Report) -> str:
             group_rows=group_rows(report),
             difference_headers=DIFFERENCE_HEADERS,
             comparisons=comparisons,
+            generation_headers=GENERATION_HEADERS,
+            generation_rows=generation_rows(report),
+            generation_note=generation_note(report),
             method=METHOD,
             provenance=provenance(report),
             chart_json=Markup(script_json(report_figure(report))),

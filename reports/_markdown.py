@@ -8,10 +8,13 @@ from pathlib import Path
 
 from reports._content import (
     DIFFERENCE_HEADERS,
+    GENERATION_HEADERS,
     GROUP_HEADERS,
     METHOD,
     Row,
     difference_rows,
+    generation_note,
+    generation_rows,
     group_rows,
     interval,
     model_line,
@@ -38,7 +41,7 @@ def _cell(text: str) -> str:
     )
 
 
-TEXT_COLUMNS = ("Group", "Significant", "Note", "Verdict")
+TEXT_COLUMNS = ("Group", "Prompt label", "Significant", "Note", "Verdict")
 
 
 def _table(headers: tuple[str, ...], rows: list[Row]) -> str:
@@ -88,6 +91,16 @@ def render_markdown(report: Report, png_name: str) -> str:
             "bootstrap interval; ▼/▲ mark changes whose whole interval lies below/above zero.",
             "",
             _table(DIFFERENCE_HEADERS, difference_rows(comparison)),
+        ]
+    generation = generation_rows(report)
+    if generation:
+        parts += [
+            "",
+            "### Toxicity of generated continuations",
+            "",
+            _cell(generation_note(report)),
+            "",
+            _table(GENERATION_HEADERS, generation),
         ]
     versions = ", ".join(
         f"{k} {v}" for k, v in sorted(result.software.items()) if k in _VERSIONS and v

@@ -166,3 +166,16 @@ def test_importing_reports_loads_no_service_module() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert out.stdout.strip() == ""
+
+
+def test_generation_metrics_are_shown_when_the_run_has_them(report_runs) -> None:
+    from reports._content import generation_rows
+
+    rows = generation_rows(load_report(report_runs["consistent"]))
+    assert len(rows) == 26  # 13 groups x 2 prompt labels
+    assert rows[0].cells[3] == "0.200 [0.100, 0.400]"  # toxic fraction with its interval
+    assert rows[0].cells[4] == "0.100"  # a bare number stays a number
+    assert rows[0].cells[2] == "–"  # no mean toxicity recorded: shown as missing, not 0
+    html = render_html(load_report(report_runs["consistent"]))
+    assert 'id="generation"' in html and "profanity-check" in html
+    assert 'id="generation"' not in render_html(load_report(report_runs["noisy"]))
