@@ -23,9 +23,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument(
         "--baseline",
         type=Path,
-        action="append",
+        nargs="+",
+        action="extend",
         default=[],
-        help="results.json or run directory to compare with (repeatable); both runs' "
+        metavar="RESULTS",
+        help="results.json files or run directories to compare with; both runs' "
         "perplexities.json are needed",
     )
     p.add_argument("--output", type=Path, required=True, help="report.html, or card.md")

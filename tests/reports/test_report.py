@@ -146,13 +146,18 @@ def test_cli_errors_name_the_file(capsys, report_runs, tmp_path) -> None:
     assert not out.exists()
 
 
-def test_cli_writes_the_html_report(capsys, report_runs, tmp_path) -> None:
+def test_cli_writes_the_html_report_against_two_baselines(capsys, report_runs, tmp_path) -> None:
     out = tmp_path / "deep" / "report.html"
     outcome = report_cli(
-        capsys, str(report_runs["consistent"] / "results.json"), "--output", str(out)
+        capsys,
+        str(report_runs["consistent"] / "results.json"),
+        *("--baseline", str(report_runs["main"]), str(report_runs["noisy"])),
+        *("--output", str(out)),
     )
     assert outcome.code == 0, outcome.err
-    assert out.read_text(encoding="utf-8").count('data-group="') == 13
+    html = out.read_text(encoding="utf-8")
+    assert html.count('data-group="') == 13
+    assert "<h3>Against main</h3>" in html and "<h3>Against noisy</h3>" in html
 
 
 def test_importing_reports_loads_no_service_module() -> None:
