@@ -230,6 +230,28 @@ def build_router(
             raise HTTPException(404, f"no audit {job_id}")
         return render(request, "audit.html", context, started, download, format)
 
+    @router.get("/audits/{job_id}/report.html")
+    def report(
+        job_id: int,
+        db: Session = Depends(session),
+        baseline: Annotated[list[int], Query()] = [],  # noqa: B006
+    ) -> Response:
+        # The same self-contained file as `toxaudit report` writes, as a download.
+        from dashboards._report import ReportUnavailableError, audit_report
+        from reports import render_html
+
+        try:
+            html = render_html(audit_report(db, job_id, baseline[:8]))
+        except ReportUnavailableError as exc:
+            raise HTTPException(exc.status, exc.message) from exc
+        suffix = "".join(f"-vs-{b}" for b in baseline[:8])
+        return HTMLResponse(
+            html,
+            headers={
+                "Content-Disposition": f'attachment; filename="toxaudit-audit-{job_id}{suffix}.html"'
+            },
+        )
+
     @router.get("/dashboards/progress.json")
     def progress(
         db: Session = Depends(session),
