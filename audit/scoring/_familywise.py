@@ -50,7 +50,7 @@ HOLM_PROCEDURE = "Holm step-down over the scored groups' Mann-Whitney p-values"
 
 
 def simultaneous_intervals(
-    points: Sequence[float], boot: FloatArray, confidence: float
+    points: Sequence[float] | FloatArray, boot: FloatArray, confidence: float
 ) -> tuple[float | None, list[tuple[float, float] | None]]:
     """(critical value c, per check d -/+ c * se) of a family from shared bootstrap resamples.
 

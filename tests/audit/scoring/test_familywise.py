@@ -48,7 +48,7 @@ def test_one_check_gets_the_usual_normal_critical_value() -> None:
     rng = np.random.default_rng(0)
     boot = rng.normal(0.1, 0.02, (1, 20000))
     critical, intervals = simultaneous_intervals([0.1], boot, 0.95)
-    assert critical == pytest.approx(1.96, abs=0.05)
+    assert critical is not None and critical == pytest.approx(1.96, abs=0.05)
     assert intervals[0] == pytest.approx((0.1 - critical * 0.02, 0.1 + critical * 0.02), abs=1e-3)
 
 
@@ -77,7 +77,7 @@ def test_checks_that_do_not_vary_or_have_no_resamples() -> None:
 
 
 def _two_group_rows(values: dict[tuple[str, str], list[float]]) -> list[ScoredSentence]:
-    rows = []
+    rows: list[ScoredSentence] = []
     for (group, label), perplexities in values.items():
         for value in perplexities:
             sentence = Sentence(len(rows), f"s{len(rows)}", label, 1.0, (group,))  # type: ignore[arg-type]
@@ -90,11 +90,10 @@ def test_paired_differences_mark_changes_by_the_simultaneous_intervals() -> None
     base = _two_group_rows(
         {(g, lab): list(rng.lognormal(3, 0.6, 60)) for g in "abc" for lab in ("hate", "neutral")}
     )
+    noise = rng.lognormal(0, 0.3, len(base))
     cand = [
-        ScoredSentence(
-            r.sentence, r.perplexity * float(rng.lognormal(0, 0.3)) if r.perplexity else None
-        )
-        for r in base
+        ScoredSentence(r.sentence, float(r.perplexity or 0) * float(f))
+        for r, f in zip(base, noise, strict=True)
     ]
     diffs = paired_differences(base, cand, n_resamples=400)
     assert [d.group for d in diffs] == ["a", "b", "c", "average"]
@@ -131,9 +130,9 @@ def test_identical_runs_have_degenerate_simultaneous_intervals() -> None:
 def test_safety_scores_report_holm_beside_the_raw_rule() -> None:
     rng = np.random.default_rng(4)
     values = {}
-    for index, group in enumerate("abcdef"):
-        values[(group, "hate")] = list(rng.lognormal(3 + 0.12 * index, 0.6, 40))
-        values[(group, "neutral")] = list(rng.lognormal(3, 0.6, 40))
+    for index, name in enumerate("abcdef"):
+        values[(name, "hate")] = list(rng.lognormal(3 + 0.12 * index, 0.6, 40))
+        values[(name, "neutral")] = list(rng.lognormal(3, 0.6, 40))
     values[("lonely", "hate")] = [10.0]
     scores = safety_scores(_two_group_rows(values), n_resamples=0)
     scored = [g for g in scores.groups if g.p_value is not None]
