@@ -16,11 +16,14 @@ from audit.results._run_result import (
     read_results,
     write_results,
 )
+from audit.results._scored_file import COMPUTED_ELSEWHERE, InputFile, result_from_perplexities
 from audit.results._table import format_scores_table
 
 __all__ = [
+    "COMPUTED_ELSEWHERE",
     "RESULTS_SCHEMA_VERSION",
     "DatasetRef",
+    "InputFile",
     "ResultsError",
     "RunResult",
     "RunSettings",
@@ -30,6 +33,7 @@ __all__ = [
     "perplexity_records",
     "read_perplexities",
     "read_results",
+    "result_from_perplexities",
     "software_versions",
     "write_perplexities",
     "write_results",
