@@ -145,7 +145,7 @@ def _significant_check(diff: GroupDifference, max_drop: float, confidence: float
         )
     alone = (
         " (its own interval alone lies below zero, as one of "
-        f"{diff.family_size} checks will by chance)"
+        f"{diff.family_size} checks often will by chance)"
         if diff.ci_high is not None and diff.ci_high < 0
         else ""
     )
