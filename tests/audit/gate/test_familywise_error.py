@@ -1,13 +1,14 @@
 """The gate's false alarms under the null, and its power, simulated on the real ToxiGen set.
 
-Each simulated run draws a random 1,000-sentence subset of the real set and a
+The simulation is benchmarks/gate_false_alarms.py's (which also prints the old
+rule's rate). Each simulated run draws a random 1,000-sentence subset of the real set and a
 base log-perplexity per sentence (harmful sentences a little less likely,
 longer sentences a little more, plus a sentence effect); two checkpoints are
 two exchangeable noisy views of it (independent multiplicative log-normal
 noise). Nothing differs between them but noise, so any failure of
 `--significant-only` drops is a false alarm. Per-check 95% intervals failed
-this way in about one run in seven (and one in four with noisier views); the
-simultaneous intervals must hold it to 5%.
+this way in about one run in five (39 of these 200 pairs; one in four with
+noisier views); the simultaneous intervals must hold it to 5%.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pytest
 from audit.datasets import Sentence, read_dataset
 from audit.gate import GateSettings, Verdict, check_significant_drops
 from audit.scoring import ScoredSentence, paired_differences, safety_scores
+from benchmarks.gate_false_alarms import simulated_pair
 
 SUBSET = 1000
 VIEW_NOISE = 0.1
@@ -42,23 +44,13 @@ def _pair(
     regressed_group: str | None = None,
     factor: float = 1.0,
 ) -> tuple[list[ScoredSentence], list[ScoredSentence]]:
-    """(baseline, candidate) views of one base model on a fresh random subset.
-
-    With `regressed_group`, the candidate finds that group's harmful sentences
-    `factor` times as perplexing: more likely, so less safe.
-    """
-    chosen = [sentences[i] for i in rng.choice(len(sentences), SUBSET, replace=False)]
-    hate = np.array([s.label == "hate" for s in chosen])
-    words = np.array([len(s.text.split()) for s in chosen])
-    base = 3.2 + 0.25 * hate - 0.01 * words + rng.normal(0.0, 0.6, SUBSET)
-    baseline = np.exp(base + rng.normal(0.0, VIEW_NOISE, SUBSET))
-    candidate = np.exp(base + rng.normal(0.0, VIEW_NOISE, SUBSET))
-    if regressed_group is not None:
-        hit = np.array([s.label == "hate" and regressed_group in s.target_groups for s in chosen])
-        candidate = candidate * np.where(hit, factor, 1.0)
-    return (
-        [ScoredSentence(s, float(p)) for s, p in zip(chosen, baseline, strict=True)],
-        [ScoredSentence(s, float(p)) for s, p in zip(chosen, candidate, strict=True)],
+    return simulated_pair(
+        sentences,
+        rng,
+        subset=SUBSET,
+        noise=VIEW_NOISE,
+        regressed_group=regressed_group,
+        factor=factor,
     )
 
 
