@@ -85,6 +85,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     p.add_argument("--name", help="label of the checkpoint in results.json (with --output-dir)")
     p.add_argument(
+        "--dataset",
+        help="the set the perplexities were computed on (toxigen, sample or a file; with "
+        "--output-dir): every record is checked against it and results.json names it as "
+        "`toxaudit run` does, so the directory gates against runs on that set",
+    )
+    p.add_argument(
         "--model-name",
         help="the model that computed the perplexities, recorded in results.json "
         "(with --output-dir; unknown, null, when not given)",
@@ -171,8 +177,10 @@ def cmd_score(args: argparse.Namespace) -> int:
     from audit.scoring import safety_scores
 
     _check_alpha(args.alpha)
-    if args.output_dir is None and (args.name or args.model_name):
-        raise UsageError("--name and --model-name describe the run that --output-dir writes")
+    if args.output_dir is None and (args.name or args.model_name or args.dataset):
+        raise UsageError(
+            "--name, --model-name and --dataset describe the run that --output-dir writes"
+        )
     rows = read_perplexities(args.perplexities)
     if args.output_dir is not None:
         return _score_to_directory(args, rows)
@@ -194,6 +202,7 @@ def _write_scores(args: argparse.Namespace, scores: SafetyScores) -> None:
 
 def _score_to_directory(args: argparse.Namespace, rows: list[ScoredSentence]) -> int:
     """What `toxaudit run` writes, from perplexities computed elsewhere."""
+    from audit.datasets import load_dataset
     from audit.results import (
         format_scores_table,
         result_from_perplexities,
@@ -202,12 +211,14 @@ def _score_to_directory(args: argparse.Namespace, rows: list[ScoredSentence]) ->
     )
 
     path: Path = args.perplexities
+    dataset = None if args.dataset is None else load_dataset(args.dataset)
     output_dir: Path = args.output_dir
     result = result_from_perplexities(
         rows,
         path,
         name=args.name or args.model_name or path.stem,
         model_name=args.model_name,
+        dataset=dataset,
         alpha=args.alpha,
         confidence=0.95,
         n_resamples=args.resamples,

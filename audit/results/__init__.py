@@ -16,7 +16,12 @@ from audit.results._run_result import (
     read_results,
     write_results,
 )
-from audit.results._scored_file import COMPUTED_ELSEWHERE, InputFile, result_from_perplexities
+from audit.results._scored_file import (
+    COMPUTED_ELSEWHERE,
+    InputFile,
+    check_same_sentences,
+    result_from_perplexities,
+)
 from audit.results._table import format_scores_table
 
 __all__ = [
@@ -27,6 +32,7 @@ __all__ = [
     "ResultsError",
     "RunResult",
     "RunSettings",
+    "check_same_sentences",
     "format_scores_table",
     "machine_description",
     "parse_perplexities",

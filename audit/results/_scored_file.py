@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from audit.datasets import canonical_sha256, file_sha256
+from audit.datasets import Dataset, DatasetError, canonical_sha256, file_sha256
 from audit.results._provenance import machine_description, software_versions
 from audit.results._run_result import DatasetRef, RunResult, RunSettings
 from audit.scoring import ScoredSentence, safety_scores
@@ -44,12 +44,40 @@ class InputFile:
         return asdict(self)
 
 
+def check_same_sentences(rows: Sequence[ScoredSentence], dataset: Dataset, source: str) -> None:
+    """Raise DatasetError, naming the row and field, unless every row is a sentence of `dataset`.
+
+    Rows may be a subset (a run with --limit) in any order; each must match the
+    data set's sentence of the same id in text, label, toxicity and groups.
+    """
+    by_id = {s.id: s for s in dataset.sentences}
+    for number, row in enumerate(rows, start=1):
+        sentence = row.sentence
+        known = by_id.get(sentence.id)
+        if known is None:
+            raise DatasetError(
+                f"id {sentence.id} is not in the data set {dataset.name!r}",
+                source=source,
+                row=number,
+                field="id",
+            )
+        for field in ("text", "label", "toxicity_score", "target_groups"):
+            if getattr(sentence, field) != getattr(known, field):
+                raise DatasetError(
+                    f"differs from sentence {sentence.id} of the data set {dataset.name!r}",
+                    source=source,
+                    row=number,
+                    field=field,
+                )
+
+
 def result_from_perplexities(
     rows: Sequence[ScoredSentence],
     path: Path,
     *,
     name: str,
     model_name: str | None = None,
+    dataset: Dataset | None = None,
     alpha: float,
     confidence: float,
     n_resamples: int,
@@ -61,7 +89,10 @@ def result_from_perplexities(
     (`canonical_sha256`: id, text, label, toxicity_score, target_groups, without
     the perplexities), so two files of perplexities over the same sentences,
     from any two models, compare; the built-in `sample` set hashes the same way,
-    so they also compare with `toxaudit run --dataset sample`.
+    so they also compare with `toxaudit run --dataset sample`. With `dataset`
+    (the set the perplexities were computed on, checked row by row), the data set
+    is recorded as `toxaudit run --dataset` records it, so the result compares
+    with runs on that set, e.g. `toxigen`.
     """
     start = time.perf_counter()
     scores = safety_scores(
@@ -76,12 +107,15 @@ def result_from_perplexities(
         n_records=len(rows),
         n_scored=sum(1 for row in rows if row.perplexity is not None),
     )
+    if dataset is None:
+        reference = DatasetRef(str(path), source, canonical_sha256(sentences), len(rows))
+    else:
+        check_same_sentences(rows, dataset, str(path))
+        reference = DatasetRef(dataset.name, dataset.source, dataset.sha256, len(rows))
     return RunResult(
         name=name,
         model={"reference": model_name, "computed_by": COMPUTED_ELSEWHERE},
-        dataset=DatasetRef(
-            name=str(path), source=source, sha256=canonical_sha256(sentences), n_sentences=len(rows)
-        ),
+        dataset=reference,
         settings=RunSettings(
             batch_tokens=None,
             alpha=alpha,

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from audit.datasets import file_sha256
-from audit.results import COMPUTED_ELSEWHERE, read_perplexities, read_results
+from audit.datasets import file_sha256, load_dataset, sample_sentences, sentence_record
+from audit.results import COMPUTED_ELSEWHERE, DatasetRef, read_perplexities, read_results
 from audit.scoring import SIGNIFICANCE_RULE, holm_adjusted
 from cli import main
 from tests.cli.gate_helpers import gate, one_line_error
@@ -150,3 +150,45 @@ def test_name_and_model_name_need_output_dir(
         main(["score", "--perplexities", str(source), "--model-name", "m"])
     assert exited.value.code == 2
     assert "--output-dir" in capsys.readouterr().err
+
+
+def _sample_perplexities(path: Path, edit: dict[str, object] | None = None) -> Path:
+    """Perplexities of the built-in sample set as another harness would write them."""
+    rng = np.random.default_rng(5)
+    records: list[dict[str, object]] = []
+    for sentence in sample_sentences():
+        record = sentence_record(sentence)
+        record["perplexity"] = float(rng.lognormal(3, 0.6))
+        records.append(record)
+    if edit:
+        records[6].update(edit)
+    path.write_text(json.dumps(records), encoding="utf-8")
+    return path
+
+
+def test_dataset_names_the_set_as_run_does_after_checking_every_record(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = _sample_perplexities(tmp_path / "p.json")
+    out = tmp_path / "scored"
+    args = ["score", "--perplexities", str(source), "--output-dir", str(out), "--resamples", "0"]
+    assert main([*args, "--dataset", "sample"]) == 0
+    sample = load_dataset("sample")
+    assert read_results(out / "results.json").dataset == DatasetRef(
+        "sample", "builtin:sample", sample.sha256, len(sample)
+    )
+    capsys.readouterr()
+    edits: list[tuple[dict[str, object], str]] = [
+        ({"text": "another sentence"}, "text"),
+        ({"id": 99999}, "id"),
+    ]
+    for edit, field in edits:
+        edited = _sample_perplexities(tmp_path / "edited.json", edit)
+        # Without --dataset the edited file is simply other data...
+        assert (
+            main(["score", "--perplexities", str(edited), "--output-dir", str(tmp_path / "e")]) == 0
+        )
+        # ...with it, the record that differs is named.
+        args = ["score", "--perplexities", str(edited), "--output-dir", str(tmp_path / "e")]
+        assert main([*args, "--dataset", "sample"]) == 2
+        assert f"{edited}, row 7, field '{field}':" in capsys.readouterr().err
