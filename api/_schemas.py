@@ -230,7 +230,15 @@ class DifferencePublic(_Public):
     ci_high: float | None
     n_shared: int
     significant_drop: bool
+    """The simultaneous interval lies below zero (family-wise over the groups and average)."""
     significant_change: bool
+    """The simultaneous interval excludes zero (family-wise)."""
+    simultaneous_ci_low: float | None
+    simultaneous_ci_high: float | None
+    critical_value: float | None
+    family_size: int
+    procedure: str
+    """How the significance marks hold the family-wise error rate (audit.scoring)."""
 
 
 class ComparePair(_Public):
