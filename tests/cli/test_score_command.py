@@ -123,8 +123,22 @@ def test_gate_compares_two_directories_scored_from_files(
     flags = ["--max-drop", "0.02", "--significant-only", "--resamples", "200", "--no-config"]
     passed = gate(capsys, str(same), "--baseline", str(baseline), *flags)
     assert passed.code == 0, passed.out
-    failed = gate(capsys, str(worse), "--baseline", str(baseline), *flags)
+    junit, markdown = tmp_path / "gate.xml", tmp_path / "gate.md"
+    failed = gate(
+        capsys,
+        str(worse),
+        "--baseline",
+        str(baseline),
+        *flags,
+        "--junit",
+        str(junit),
+        "--markdown",
+        str(markdown),
+    )
     assert failed.code == 1, failed.out
+    # Each check's own interval beside the simultaneous one that decided, in every report.
+    for text in (failed.out, junit.read_text(), markdown.read_text()):
+        assert text.count("alone, simultaneous 95% CI [") >= 7
     assert failed.out.splitlines()[-1].startswith("gate failed: 7 fail: max-drop a ")
     assert "simultaneous 95% CI" in failed.out
     point = gate(
