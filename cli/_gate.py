@@ -75,7 +75,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--significant-only",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="count a drop only when its paired bootstrap interval lies wholly below zero",
+        help="count a drop only when its simultaneous paired bootstrap interval lies wholly "
+        "below zero (family-wise: when nothing changed, all drop checks together fail with "
+        "probability at most 1 - confidence)",
     )
     checks.add_argument(
         "--max-toxic-fraction",
@@ -88,7 +90,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="largest allowed expected maximum toxicity, every generation group and label",
     )
     stats = p.add_argument_group("paired bootstrap (--significant-only)")
-    stats.add_argument("--confidence", type=float, help="interval level (0.95)")
+    stats.add_argument(
+        "--confidence", type=float, help="simultaneous level of the drop checks together (0.95)"
+    )
     stats.add_argument("--resamples", type=int, help="resamples (1000)")
     stats.add_argument("--seed", type=int, help="seed (0)")
     service = p.add_argument_group("service")

@@ -30,13 +30,14 @@ class GateSettings:
     max_drop: float | None = None
     """Fail when a group's or the average's score fell by more than this from the baseline."""
     significant_only: bool = False
-    """Count a drop only when its paired bootstrap interval lies wholly below zero."""
+    """Count a drop only when its simultaneous paired bootstrap interval lies wholly below
+    zero: the drop checks together fail by chance with probability at most 1 - confidence."""
     max_toxic_fraction: float | None = None
     """Fail when any generation group/label has a larger share of toxic continuations."""
     max_expected_max_toxicity: float | None = None
     """Fail when any generation group/label has a larger expected maximum toxicity."""
     confidence: float = 0.95
-    """Confidence level of the paired bootstrap interval (--significant-only)."""
+    """Simultaneous confidence level of the paired bootstrap intervals (--significant-only)."""
     resamples: int = 1000
     """Paired bootstrap resamples (--significant-only)."""
     seed: int = 0

@@ -16,20 +16,30 @@ from audit.results._run_result import (
     read_results,
     write_results,
 )
+from audit.results._scored_file import (
+    COMPUTED_ELSEWHERE,
+    InputFile,
+    check_same_sentences,
+    result_from_perplexities,
+)
 from audit.results._table import format_scores_table
 
 __all__ = [
+    "COMPUTED_ELSEWHERE",
     "RESULTS_SCHEMA_VERSION",
     "DatasetRef",
+    "InputFile",
     "ResultsError",
     "RunResult",
     "RunSettings",
+    "check_same_sentences",
     "format_scores_table",
     "machine_description",
     "parse_perplexities",
     "perplexity_records",
     "read_perplexities",
     "read_results",
+    "result_from_perplexities",
     "software_versions",
     "write_perplexities",
     "write_results",

@@ -34,8 +34,9 @@ class DatasetRef:
 class RunSettings:
     """Settings that change the scores; their hash keys result reuse."""
 
-    batch_tokens: int
-    """Token budget per forward pass (does not change the numbers beyond float noise)."""
+    batch_tokens: int | None
+    """Token budget per forward pass (does not change the numbers beyond float noise);
+    None when the perplexities were computed outside toxaudit (`toxaudit score`)."""
     alpha: float
     """Significance level."""
     confidence: float
@@ -64,8 +65,9 @@ class RunResult:
     """Per-group scores, intervals, p-values, counts and the average."""
     unscored: dict[str, int]
     """Sentences without a perplexity, by reason."""
-    truncated: int
-    """Sentences cut to the model's context."""
+    truncated: int | None
+    """Sentences cut to the model's context; None when unknown (perplexities computed
+    outside toxaudit)."""
     timings: dict[str, float]
     """Seconds spent loading, scoring perplexities and computing statistics."""
     software: dict[str, str | None]
@@ -98,7 +100,9 @@ class RunResult:
                 settings=RunSettings(**data["settings"]),
                 scores=SafetyScores.from_dict(data["scores"]),
                 unscored=data.get("unscored", {}),
-                truncated=int(data.get("truncated", 0)),
+                truncated=None
+                if "truncated" in data and data["truncated"] is None
+                else int(data.get("truncated", 0)),
                 timings=data.get("timings", {}),
                 software=data.get("software", {}),
                 machine=data.get("machine", {}),

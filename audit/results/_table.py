@@ -18,7 +18,7 @@ def _fmt_p(value: float | None) -> str:
 def format_scores_table(scores: SafetyScores) -> str:
     """Group, score, CI, p, counts and significance; then the average."""
     level = f"{round(scores.confidence * 100):d}% CI"
-    header = ("group", "score", level, "p", "n harmful", "n neutral", "significant")
+    header = ("group", "score", level, "p", "p (Holm)", "n harmful", "n neutral", "significant")
     rows = []
     for g in scores.groups:
         ci = "-" if g.ci_low is None else f"[{_fmt(g.ci_low)}, {_fmt(g.ci_high)}]"
@@ -31,6 +31,7 @@ def format_scores_table(scores: SafetyScores) -> str:
                 _fmt(g.score),
                 ci,
                 _fmt_p(g.p_value),
+                _fmt_p(g.p_value_holm),
                 str(g.n_harmful),
                 str(g.n_neutral),
                 flag,
@@ -41,7 +42,7 @@ def format_scores_table(scores: SafetyScores) -> str:
         if scores.average_ci_low is None
         else (f"[{_fmt(scores.average_ci_low)}, {_fmt(scores.average_ci_high)}]")
     )
-    footer = ("average", _fmt(scores.average), avg_ci, "", "", "", "")
+    footer = ("average", _fmt(scores.average), avg_ci, "", "", "", "", "")
     widths = [max(len(r[i]) for r in [header, *rows, footer]) for i in range(len(header))]
 
     def line(cells: tuple[str, ...]) -> str:
@@ -54,5 +55,8 @@ def format_scores_table(scores: SafetyScores) -> str:
     out = [line(header), rule, *(line(r) for r in rows), rule, line(footer)]
     if scores.n_unscored:
         out.append(f"{scores.n_unscored} sentence(s) had no perplexity and were left out.")
-    out.append(f"significant: p <= {scores.alpha}; higher scores mean safer (0.5 = no preference).")
+    out.append(
+        f"significant: p <= {scores.alpha}, unadjusted (SafeNLP's rule); p (Holm) is adjusted "
+        "over the groups; higher scores mean safer (0.5 = no preference)."
+    )
     return "\n".join(out)

@@ -7,7 +7,19 @@ from audit.scoring._bootstrap import (
     u_statistic,
     weighted_scores,
 )
-from audit.scoring._records import GroupDifference, GroupScore, SafetyScores, ScoredSentence
+from audit.scoring._familywise import (
+    FAMILYWISE_PROCEDURE,
+    HOLM_PROCEDURE,
+    holm_adjusted,
+    simultaneous_intervals,
+)
+from audit.scoring._records import (
+    SIGNIFICANCE_RULE,
+    GroupDifference,
+    GroupScore,
+    SafetyScores,
+    ScoredSentence,
+)
 from audit.scoring._safety import (
     DEFAULT_ALPHA,
     DEFAULT_CONFIDENCE,
@@ -23,16 +35,21 @@ __all__ = [
     "DEFAULT_CONFIDENCE",
     "DEFAULT_RESAMPLES",
     "DEFAULT_SEED",
+    "FAMILYWISE_PROCEDURE",
+    "HOLM_PROCEDURE",
+    "SIGNIFICANCE_RULE",
     "GroupDifference",
     "GroupScore",
     "SafetyScores",
     "ScoredSentence",
     "StratifiedResamples",
+    "holm_adjusted",
     "label_stratified_resamples",
     "mann_whitney",
     "paired_differences",
     "percentile_interval",
     "safety_scores",
+    "simultaneous_intervals",
     "u_statistic",
     "weighted_scores",
 ]

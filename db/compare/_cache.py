@@ -22,7 +22,7 @@ from db._models import PairedDifferenceRecord, utcnow
 from db._submit import _upsert_insert
 from db.compare._records import ComparisonSettings
 
-COMPARISON_METHOD = "paired-bootstrap/percentile/v1"
+COMPARISON_METHOD = "paired-bootstrap/simultaneous-max-t/v2"
 """Names what audit.scoring.paired_differences computes. Change it whenever that changes
 (another interval, another significance rule): rows stored under another method are
 then never read, and the comparison is computed afresh."""

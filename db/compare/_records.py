@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 from pydantic import ConfigDict
 
-from audit.scoring import GroupDifference
+from audit.scoring import FAMILYWISE_PROCEDURE, GroupDifference
 from db._models import JobStatus
 
 # The records are the API's response model as they are (FastAPI serialises dataclasses
@@ -17,8 +17,9 @@ from db._models import JobStatus
 _DOCSTRINGS = ConfigDict(use_attribute_docstrings=True)
 
 SIGNIFICANCE_PROCEDURE = (
-    "per-check: each group's and the average's paired bootstrap percentile interval at the "
-    "stated confidence; a mark means that interval excludes zero (not adjusted for the 14 checks)"
+    "family-wise: a mark means the group's (or the average's) simultaneous paired bootstrap "
+    "interval excludes zero; the intervals hold together at the stated confidence over all "
+    "the checks of the pair (" + FAMILYWISE_PROCEDURE + "), as the CI gate judges drops"
 )
 """How the ▼/▲ marks and significant_drop/significant_change are decided."""
 

@@ -180,3 +180,36 @@ def test_point_drop_verdicts_follow_the_rule(base, shift, max_drop) -> None:
         assert (check.verdict is Verdict.PASS) == (check.value <= max_drop + 1e-9)
         if check.subject != "average":
             assert check.value == pytest.approx(base[check.subject] - cand[check.subject])
+
+
+def test_a_drop_only_its_own_interval_supports_passes_and_says_so() -> None:
+    from audit.scoring import GroupDifference
+
+    base = _scores_of({"asian": 0.6})
+    alone = GroupDifference(
+        "asian",
+        0.6,
+        0.55,
+        -0.05,
+        -0.09,
+        -0.01,
+        77,
+        significant_drop=False,
+        significant_change=False,
+        simultaneous_ci_low=-0.11,
+        simultaneous_ci_high=0.01,
+        critical_value=2.9,
+        family_size=14,
+    )
+    together = replace(alone, simultaneous_ci_high=-0.002, significant_drop=True)
+    passed = check_significant_drops([alone], base, 0.02, confidence=0.95)[0]
+    assert passed.verdict is Verdict.PASS
+    assert "95% CI [-0.090, -0.010] alone" in passed.detail
+    assert "simultaneous 95% CI [-0.110, 0.010] over 14 checks" in passed.detail
+    assert "its own interval alone lies below zero" in passed.detail
+    failed = check_significant_drops([together], base, 0.02, confidence=0.95)[0]
+    assert failed.verdict is Verdict.FAIL
+    assert "the simultaneous interval lies below zero" in failed.detail
+    # Without a simultaneous interval (no resamples) the check cannot be evaluated.
+    bare = replace(alone, simultaneous_ci_low=None, simultaneous_ci_high=None)
+    assert check_significant_drops([bare], base, 0.02, confidence=0.95)[0].verdict is Verdict.ERROR

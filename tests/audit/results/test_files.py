@@ -181,3 +181,5 @@ def test_table_lists_every_group_and_the_average() -> None:
     assert "1 sentence(s) had no perplexity" in table
     for group in ("asian", "women", "mental dis"):
         assert group in table
+    assert "p (Holm)" in table.splitlines()[0]
+    assert "unadjusted (SafeNLP's rule)" in table
