@@ -53,6 +53,10 @@ AWKWARD_PROMPTS: list[list[str]] = [
     ["cats sleep a lot\n", "dogs like walks\n", "birds sing in the morning\n"],
     # A demonstration that itself ends in a written backslash-n, before its real newline.
     ["families are families\\n\n", "the next item\n"],
+    # A demonstration file's last line has no newline: the next item, or the open item,
+    # follows it on the same line of the prompt.
+    ["first\n", "no newline here", "after it\n"],
+    ["first\n", "a question?"],
     # Empty demonstrations, and one with no newline (a file's last line).
     ["\n", "an item\n", "\n", "the last line of a file with no newline"],
     # Both quotes, so repr escapes the single quote: \'.
@@ -70,7 +74,7 @@ def test_lines_decode_to_the_prompt_the_generator_wrote() -> None:
         line = toxigen_line(demonstrations)
         expected = "".join(f"- {d}" for d in demonstrations) + "-"
         assert parse_prompt_line(line, source="f.txt", row=1) == expected
-    assert "\\'" in toxigen_line(AWKWARD_PROMPTS[3])
+    assert "\\'" in toxigen_line(AWKWARD_PROMPTS[5])
     assert "\\\\n\\n" in toxigen_line(AWKWARD_PROMPTS[1])
 
 
