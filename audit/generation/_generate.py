@@ -262,7 +262,9 @@ def generate_continuations(
             f"max_new_tokens {settings.max_new_tokens} leaves no room for a prompt in the "
             f"model's {loaded.info.max_length}-token context"
         )
-    encoded = [list(ids) for ids in loaded.tokenizer(list(prompts))["input_ids"]]
+    # verbose=False: the tokenizer would warn about prompts longer than the model's
+    # context, which are cut just below (keeping their end) and recorded as truncated.
+    encoded = [list(ids) for ids in loaded.tokenizer(list(prompts), verbose=False)["input_ids"]]
     truncated = [len(ids) > room for ids in encoded]
     # Keep the end of an over-long prompt: the open item the model must complete.
     encoded = [ids[-room:] for ids in encoded]
