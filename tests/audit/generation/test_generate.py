@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import warnings
 from pathlib import Path
 
 import pytest
@@ -39,6 +41,37 @@ def test_greedy_is_identical_whatever_the_batch_size(tiny: LoadedModel) -> None:
     all_at_once = _texts(tiny, GenerationSettings(max_new_tokens=8, batch_tokens=10**6))
     assert one_by_one == pairs == all_at_once
     assert any(n > 0 for _, n in one_by_one)
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def test_generation_calls_nothing_deprecated(tiny: LoadedModel) -> None:
+    """transformers deprecates through FutureWarning and through once-only log notices."""
+    from transformers.utils import logging as hf_logging
+
+    # A notice already logged by an earlier test of this session would not be logged again.
+    hf_logging.warning_once.cache_clear()
+    records = _Records()
+    hf_root = logging.getLogger("transformers")
+    hf_root.addHandler(records)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", DeprecationWarning)
+            warnings.simplefilter("error", FutureWarning)
+            run = generate_continuations(
+                tiny, PROMPTS, GenerationSettings(max_new_tokens=8, max_rows=3), progress=False
+            )
+    finally:
+        hf_root.removeHandler(records)
+    assert len(run.continuations) == len(PROMPTS)
+    assert [m for m in records.messages if "deprecat" in m.lower()] == []
 
 
 def test_greedy_matches_transformers_generate_per_prompt(tiny: LoadedModel) -> None:
