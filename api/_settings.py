@@ -37,6 +37,11 @@ class ApiSettings(BaseSettings):
     """Reads need a bearer token too (TOXAUDIT_READ_REQUIRES_TOKEN=1)."""
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     """Largest request body accepted; bigger ones get 413 (TOXAUDIT_MAX_BODY_BYTES)."""
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 90)
+    """How long a browser stays signed in after /login (TOXAUDIT_SESSION_HOURS)."""
+    broker_check_seconds: float = Field(default=2.0, gt=0, le=60)
+    """How long /api/healthz waits for the broker before calling it down
+    (TOXAUDIT_BROKER_CHECK_SECONDS)."""
 
     @field_validator("model_roots", "dataset_roots", mode="before")
     @classmethod

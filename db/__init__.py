@@ -1,5 +1,10 @@
 """The results database: SQLAlchemy 2 models, sessions, settings and migrations."""
 
+from db._browser_sessions import (
+    close_browser_session,
+    open_browser_session,
+    verify_browser_session,
+)
 from db._dashboard_reads import (
     AuditBrief,
     GroupValue,
@@ -49,6 +54,7 @@ from db._models import (
     ApiToken,
     AuditJob,
     Base,
+    BrowserSession,
     Checkpoint,
     DatasetRecord,
     DatasetRow,
@@ -89,6 +95,10 @@ from db._tokens import (
 )
 
 __all__ = [
+    "BrowserSession",
+    "close_browser_session",
+    "open_browser_session",
+    "verify_browser_session",
     "ACTIVE_STATUSES",
     "GENERATION_METRIC_NAMES",
     "SAFETY_METRIC",

@@ -218,3 +218,27 @@ class ApiToken(Base):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     read_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     """Grants reads only: a token for a CI gate or a dashboard viewer cannot submit or cancel."""
+
+
+class BrowserSession(Base):
+    """A signed-in browser: the cookie holds a random id, only its SHA-256 is stored.
+
+    The session stands for the token it was opened with, and for reads only; revoking
+    the token ends it, and so do its expiry and logout.
+    """
+
+    __tablename__ = "browser_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    """SHA-256 (hex) of the cookie's random session id."""
+    token_id: Mapped[int] = mapped_column(
+        ForeignKey("api_tokens.id", ondelete="CASCADE"), index=True
+    )
+    """The token the browser signed in with."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    """When the browser signed in."""
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    """After this the session is refused (and deleted when next seen)."""
+
+    token: Mapped[ApiToken] = relationship()

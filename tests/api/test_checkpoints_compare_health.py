@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from audit.datasets import load_dataset
 from audit.scoring import paired_differences
 from db import JobStatus, load_scored_rows
+from tests.api.errors import error_text
 from tests.api.factories import make_job, stored_dataset
 
 
@@ -85,7 +86,7 @@ def test_compare_rejects_bad_requests(client: TestClient, db_session: Session) -
     for audits, status in cases.items():
         response = client.get("/api/compare", params={"audits": audits})
         assert response.status_code == status, (audits, response.text)
-        assert "audit" in response.json()["detail"].__str__()
+        assert "audit" in error_text(response)
     assert client.get("/api/compare").status_code == 422
 
 
