@@ -65,6 +65,7 @@ def error_body(status: int, msg: str, loc: Sequence[str | int] = ()) -> dict[str
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` entries documenting these error statuses with the error shape."""
     descriptions = {
+        400: "Malformed request framing (a Content-Length that is not a number)",
         401: "Missing, invalid or revoked bearer token",
         403: "A read-only token where a write needs a full one",
         404: "No such resource",

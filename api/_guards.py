@@ -116,6 +116,8 @@ def check_json_body(body: bytes) -> None:
     """
     try:
         document = json.loads(body, parse_constant=_reject_constant)
+    except UnicodeDecodeError as exc:
+        raise _Refused(["body"], "the body is not UTF-8 text, so not JSON") from exc
     except ValueError:
         return
     _check_value(document, ["body"])

@@ -26,7 +26,8 @@ UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
 
 class _Create(BaseModel):
     # Unknown fields are errors, so a typo (or `trust_remote_code`) is never silently ignored.
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    # Strict: `true` is not the integer 1 nor "5" the number 5, as the OpenAPI document says.
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, strict=True)
 
 
 class _Public(BaseModel):

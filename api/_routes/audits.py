@@ -66,7 +66,7 @@ def _job_settings(body: AuditCreate) -> dict[str, Any]:
     "",
     status_code=http_status.HTTP_202_ACCEPTED,
     summary="Submit an audit",
-    responses=error_responses(403, 413),
+    responses=error_responses(400, 403, 413),
 )
 def create_audit(
     body: AuditCreate,
