@@ -54,7 +54,7 @@ def security_headers(path: str) -> list[tuple[bytes, bytes]]:
     ]
 
 
-class _Refused(Exception):
+class _RefusedError(Exception):
     def __init__(self, loc: list[str | int], msg: str) -> None:
         super().__init__(msg)
         self.loc = loc
@@ -65,9 +65,9 @@ def _decoded(raw: bytes, loc: list[str | int]) -> str:
     try:
         text = unquote_to_bytes(raw).decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise _Refused(loc, "not valid UTF-8 text (a lone surrogate, or stray bytes)") from exc
+        raise _RefusedError(loc, "not valid UTF-8 text (a lone surrogate, or stray bytes)") from exc
     if "\x00" in text:
-        raise _Refused(loc, "contains a NUL character")
+        raise _RefusedError(loc, "contains a NUL character")
     return text
 
 
@@ -81,25 +81,25 @@ def check_url(raw_path: bytes, query_string: bytes) -> None:
 
 
 def _reject_constant(name: str) -> Any:
-    raise _Refused(["body"], f"{name} is not a number JSON allows; numbers must be finite")
+    raise _RefusedError(["body"], f"{name} is not a number JSON allows; numbers must be finite")
 
 
 def _check_value(value: Any, loc: list[str | int]) -> None:
     if isinstance(value, str):
         if "\x00" in value:
-            raise _Refused(loc, "contains a NUL character")
+            raise _RefusedError(loc, "contains a NUL character")
         try:
             value.encode("utf-8")
         except UnicodeEncodeError as exc:
-            raise _Refused(loc, "contains a lone surrogate, which is not text") from exc
+            raise _RefusedError(loc, "contains a lone surrogate, which is not text") from exc
     elif isinstance(value, bool):
         return
     elif isinstance(value, int):
         if not -INT64_MAX - 1 <= value <= INT64_MAX:
-            raise _Refused(loc, "integer out of the 64-bit range")
+            raise _RefusedError(loc, "integer out of the 64-bit range")
     elif isinstance(value, float):
         if not math.isfinite(value):
-            raise _Refused(loc, "number must be finite")
+            raise _RefusedError(loc, "number must be finite")
     elif isinstance(value, dict):
         for key, item in value.items():
             _check_value(key, loc)
@@ -117,7 +117,7 @@ def check_json_body(body: bytes) -> None:
     try:
         document = json.loads(body, parse_constant=_reject_constant)
     except UnicodeDecodeError as exc:
-        raise _Refused(["body"], "the body is not UTF-8 text, so not JSON") from exc
+        raise _RefusedError(["body"], "the body is not UTF-8 text, so not JSON") from exc
     except ValueError:
         return
     _check_value(document, ["body"])
@@ -179,7 +179,7 @@ class RequestGuards:
                 replay, body = await _read_body(receive)
                 if body is not None:
                     check_json_body(body)
-        except _Refused as refused:
+        except _RefusedError as refused:
             await _answer(send, 422, error_body(422, refused.msg, refused.loc))
             return
 

@@ -95,10 +95,6 @@ from db._tokens import (
 )
 
 __all__ = [
-    "BrowserSession",
-    "close_browser_session",
-    "open_browser_session",
-    "verify_browser_session",
     "ACTIVE_STATUSES",
     "GENERATION_METRIC_NAMES",
     "SAFETY_METRIC",
@@ -106,6 +102,7 @@ __all__ = [
     "AuditBrief",
     "AuditJob",
     "Base",
+    "BrowserSession",
     "Checkpoint",
     "CheckpointSummary",
     "ChunkWrite",
@@ -130,6 +127,7 @@ __all__ = [
     "audit_settings",
     "cancel_job",
     "claim_stalled_jobs",
+    "close_browser_session",
     "create_api_token",
     "default_settings",
     "downgrade_database",
@@ -162,6 +160,7 @@ __all__ = [
     "model_checkpoint_audits",
     "model_summaries",
     "normalize_settings",
+    "open_browser_session",
     "overview_entries",
     "paired_rows",
     "paired_scored_sentences",
@@ -181,4 +180,5 @@ __all__ = [
     "upgrade_database",
     "utcnow",
     "verify_api_token",
+    "verify_browser_session",
 ]

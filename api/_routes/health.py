@@ -39,7 +39,7 @@ def broker_problem(url: str, timeout: float) -> str | None:
             finally:
                 client.close()
         else:
-            from kombu import Connection
+            from kombu.connection import Connection
 
             with Connection(url, connect_timeout=timeout) as connection:
                 connection.ensure_connection(max_retries=1, timeout=timeout)

@@ -72,9 +72,7 @@ def test_an_expired_session_stops_working(
     db_session.commit()
     _sign_in(client, token)
     assert client.get("/api/audits").status_code == 200
-    db_session.execute(
-        update(BrowserSession).values(expires_at=utcnow() - timedelta(seconds=1))
-    )
+    db_session.execute(update(BrowserSession).values(expires_at=utcnow() - timedelta(seconds=1)))
     db_session.commit()
     assert client.get("/api/audits").status_code == 401
     # Seen expired, it is gone.

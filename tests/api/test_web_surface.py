@@ -79,7 +79,10 @@ def test_delete_checks_the_token_before_the_id(client: TestClient, db_session: S
     known = client.delete(f"/api/audits/{job.id}")
     assert unknown.status_code == known.status_code == 401
     assert unknown.json() == known.json()
-    assert client.delete("/api/audits/424242", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert (
+        client.delete("/api/audits/424242", headers={"Authorization": "Bearer nope"}).status_code
+        == 401
+    )
 
 
 def test_security_headers_on_api_answers_and_errors(client: TestClient) -> None:
