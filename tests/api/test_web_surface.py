@@ -117,6 +117,9 @@ def test_every_error_has_the_one_shape(client: TestClient, auth: dict[str, str])
 
 def test_timestamps_carry_their_offset(client: TestClient, db_session: Session) -> None:
     job = make_job(db_session)
+    db_session.commit()
+    # Read back from the database, not the objects in memory: SQLite returns naive times.
+    db_session.expire_all()
     audit = client.get(f"/api/audits/{job.id}").json()
     for key in ("created_at", "started_at", "finished_at"):
         if audit[key] is not None:
