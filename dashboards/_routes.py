@@ -37,9 +37,9 @@ DOWNLOAD_ROWS = 1_000_000
 """Row cap of a downloaded paginated table: in practice, all of it."""
 
 # Every parameter is bounded, so a request can never reach the database with a number
-# it cannot hold (ids beyond 64 bits, a page whose offset overflows) or megabytes of
-# text: it gets 422 naming the parameter instead.
-MAX_ID = 2**63 - 1
+# it cannot hold (ids are 32-bit integer columns in PostgreSQL, a page whose offset
+# overflows) or megabytes of text: it gets 422 naming the parameter instead.
+MAX_ID = 2**31 - 1
 MAX_PAGE = 1_000_000
 Id = Annotated[int, Field(ge=0, le=MAX_ID)]
 Ids = Annotated[list[Id], Query(max_length=500)]

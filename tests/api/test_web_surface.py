@@ -182,3 +182,19 @@ def test_healthz_with_a_live_broker(client: TestClient, monkeypatch: pytest.Monk
         get_worker_settings.cache_clear()
     assert response.status_code == 200, response.text
     assert response.json()["broker"] == "celery"
+
+
+def test_the_largest_allowed_offset_is_an_empty_page(
+    client: TestClient, db_session: Session
+) -> None:
+    job = make_job(db_session)
+    biggest = 2**63 - 1
+    for url in (
+        "/api/audits",
+        "/api/checkpoints",
+        f"/api/audits/{job.id}/sentences",
+        f"/api/audits/{job.id}/generations",
+    ):
+        response = client.get(url, params={"offset": biggest})
+        assert response.status_code == 200, (url, response.text[:300])
+        assert response.json()["items"] == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -118,6 +119,8 @@ OUT_OF_RANGE = [
     ("/compare?job=1&job=2&baseline=-99999999999999999999", "baseline"),
     ("/compare/differences?job=1&job=99999999999999999999", "job"),
     ("/dashboards/progress.json?job=99999999999999999999", "job"),
+    ("/dashboards/progress.json?job=2147483648", "job"),
+    ("/audits/2147483648", "job_id"),
     ("/audits/{job}?group=" + "g" * 50_000, "group"),
     ("/trend?model=" + "m" * 50_000, "model"),
     ("/?tag=" + "t" * 50_000, "tag"),
@@ -147,3 +150,47 @@ def test_pages_carry_the_security_headers(client: TestClient, seeded: Seeded) ->
         assert "script-src 'self';" in csp and "frame-ancestors 'none'" in csp, url
         assert response.headers["x-content-type-options"] == "nosniff", url
         assert response.headers["referrer-policy"], url
+
+
+PAGE_PARAMETERS = {
+    "/": ("tag", "download", "format"),
+    "/compare": ("job", "checkpoint", "baseline", "download", "format"),
+    "/compare/differences": ("job", "baseline", "download", "format"),
+    "/trend": ("model", "axis", "bands", "download", "format"),
+    "/audits/{job}": ("group", "label", "vs", "page", "download", "format"),
+    "/dashboards/progress.json": ("job",),
+}
+
+
+def test_no_page_answers_a_server_error_whatever_the_query(
+    client: TestClient, seeded: Seeded
+) -> None:
+    """Any value of any parameter (text, numbers of any size, unicode) answers below 500."""
+    from hypothesis import strategies as st
+
+    value = st.one_of(
+        st.text(max_size=30),
+        st.integers(min_value=-(2**70), max_value=2**70).map(str),
+        st.sampled_from(["nan", "inf", "-1", "0", "csv", "json", "checkpoints", "groups"]),
+    )
+    for path, names in PAGE_PARAMETERS.items():
+        _fuzz(client, path.format(job=seeded.steps[3000]), names, value)
+
+
+def _fuzz(client: TestClient, url: str, names: tuple[str, ...], value: Any) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @given(query=st.lists(st.tuples(st.sampled_from(names), value), max_size=4))
+    @settings(
+        max_examples=25,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def check(query: list[tuple[str, str]]) -> None:
+        response = client.get(url, params=query)
+        assert response.status_code < 500, (url, query, response.text[:300])
+
+    check()
