@@ -189,7 +189,7 @@ def _fuzz(client: TestClient, url: str, names: tuple[str, ...], value: Any) -> N
         database=None,
         suppress_health_check=list(HealthCheck),
     )
-    def check(query: list[tuple[str, str]]) -> None:
+    def check(query: list[tuple[str, str | int | float | bool | None]]) -> None:
         response = client.get(url, params=query)
         assert response.status_code < 500, (url, query, response.text[:300])
 
