@@ -19,7 +19,11 @@ def _aware(moment: datetime) -> datetime:
 
 
 def open_browser_session(session: Session, token: ApiToken, *, lifetime: timedelta) -> str:
-    """Store a new session for `token` and return its id, which is never stored."""
+    """Store a new session for `token` and return its id, which is never stored.
+
+    Sessions that expired unseen are deleted here, so the table holds live ones only.
+    """
+    session.execute(delete(BrowserSession).where(BrowserSession.expires_at <= utcnow()))
     session_id = secrets.token_urlsafe(32)
     session.add(
         BrowserSession(

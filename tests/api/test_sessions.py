@@ -79,6 +79,19 @@ def test_an_expired_session_stops_working(
     assert _sessions(db_session) == 0
 
 
+def test_a_sign_in_clears_sessions_that_expired_unseen(
+    client: TestClient, reads_need_a_token: None, db_session: Session
+) -> None:
+    token = create_api_token(db_session, "viewer")
+    db_session.commit()
+    _sign_in(client, token)
+    db_session.execute(update(BrowserSession).values(expires_at=utcnow() - timedelta(hours=1)))
+    db_session.commit()
+    client.cookies.clear()
+    _sign_in(client, token)
+    assert _sessions(db_session) == 1
+
+
 def test_the_session_lasts_as_configured(
     client: TestClient, reads_need_a_token: None, api_settings: ApiSettings, db_session: Session
 ) -> None:
