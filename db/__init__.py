@@ -61,6 +61,7 @@ from db._models import (
     GenerationResult,
     GroupScoreRecord,
     JobStatus,
+    PairedDifferenceRecord,
     SentenceResult,
     utcnow,
 )
@@ -116,6 +117,7 @@ __all__ = [
     "ModelSummary",
     "OverviewEntry",
     "Page",
+    "PairedDifferenceRecord",
     "PairedRow",
     "ScoredRow",
     "SentenceResult",

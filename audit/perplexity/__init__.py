@@ -12,20 +12,26 @@ from audit.perplexity._engine import (
 )
 from audit.perplexity._reference import reference_perplexities, reference_perplexity
 from audit.perplexity._scorer import (
+    DEFAULT_PACKING,
+    PACKABLE,
     PROJECT_AT_SCORED_POSITIONS,
     HFTokenScorer,
     OutOfMemoryError,
+    Packing,
     TokenScorer,
 )
 
 __all__ = [
     "DEFAULT_CPU_BATCH_TOKENS",
     "DEFAULT_GPU_BATCH_TOKENS",
+    "DEFAULT_PACKING",
+    "PACKABLE",
     "PROJECT_AT_SCORED_POSITIONS",
     "BatchCallback",
     "Collator",
     "HFTokenScorer",
     "OutOfMemoryError",
+    "Packing",
     "PerplexityResult",
     "PerplexityRun",
     "ProgressCallback",
