@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 
 from api._deps import get_session, page_read_access
+from api._errors import install_error_handlers
+from api._guards import RequestGuards, SecurityHeaders
 from api._limits import BodySizeLimit
 from api._routes import api_router, login_router
 from api._settings import ApiSettings, get_api_settings
@@ -15,6 +17,11 @@ DESCRIPTION = """Audit language-model checkpoints for safety and toxicity.
 Writes (`POST`, `DELETE`) need `Authorization: Bearer <token>`; create a token with
 `toxaudit token create`. Reads are open unless `TOXAUDIT_READ_REQUIRES_TOKEN=1`; then
 they need the token too, as a bearer token or, in a browser, by signing in at `/login`.
+
+Every error answers `{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}`: `loc` says
+where (`["query", "offset"]`, `["path", "audit_id"]`; `[]` for the request as a whole),
+`msg` what was wrong. Timestamps are RFC 3339 with their UTC offset. `HEAD` is answered
+on every `GET` route (not listed separately below).
 """
 
 
@@ -35,7 +42,12 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     if settings is not get_api_settings():
         pinned = settings
         app.dependency_overrides[get_api_settings] = lambda: pinned
+    install_error_handlers(app)
+    # Added innermost first: the headers wrap every answer (a 413 included), and the
+    # JSON body check reads only what the size limit let through.
+    app.add_middleware(RequestGuards)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     app.include_router(api_router)
     app.include_router(login_router)
     # The pages read through the API's session and access check, so overrides and

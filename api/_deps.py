@@ -11,7 +11,14 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from sqlalchemy.orm import Session
 
 from api._settings import ApiSettings, get_api_settings
-from db import ApiToken, AuditJob, get_audit, get_sessionmaker, verify_api_token
+from db import (
+    ApiToken,
+    AuditJob,
+    get_audit,
+    get_sessionmaker,
+    verify_api_token,
+    verify_browser_session,
+)
 
 
 def get_session() -> Iterator[Session]:
@@ -28,13 +35,14 @@ _bearer = HTTPBearer(
 )
 CredentialsDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
-TOKEN_COOKIE = "toxaudit_token"
+SESSION_COOKIE = "toxaudit_session"
 _cookie = APIKeyCookie(
-    name=TOKEN_COOKIE,
+    name=SESSION_COOKIE,
     auto_error=False,
-    description="Set by signing in at /login; grants reads only, never writes.",
+    description="A browser session id set by signing in at /login; grants reads only, never "
+    "writes, and ends at logout, at its expiry or when its token is revoked.",
 )
-CookieTokenDep = Annotated[str | None, Depends(_cookie)]
+CookieSessionDep = Annotated[str | None, Depends(_cookie)]
 
 
 def _check_token(session: Session, credentials: HTTPAuthorizationCredentials | None) -> ApiToken:
@@ -72,16 +80,24 @@ def read_access(
     session: SessionDep,
     settings: SettingsDep,
     credentials: CredentialsDep,
-    cookie_token: CookieTokenDep,
+    session_cookie: CookieSessionDep,
 ) -> ApiToken | None:
     """Reads are open unless TOXAUDIT_READ_REQUIRES_TOKEN is set; then a bearer token,
-    or the cookie a browser got by signing in, is needed."""
+    or the session a browser got by signing in, is needed."""
     if not settings.read_requires_token:
         return None
-    if credentials is None and cookie_token:
+    if credentials is None and session_cookie:
         # The cookie is only ever read here: a write needs the Authorization header, so
         # a page on another site cannot make a signed-in browser change anything.
-        credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=cookie_token)
+        token = verify_browser_session(session, session_cookie)
+        session.commit()
+        if token is None:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                "your sign-in has expired or was ended: sign in again at /login",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        return token
     return _check_token(session, credentials)
 
 
@@ -90,11 +106,11 @@ def page_read_access(
     session: SessionDep,
     settings: SettingsDep,
     credentials: CredentialsDep,
-    cookie_token: CookieTokenDep,
+    session_cookie: CookieSessionDep,
 ) -> ApiToken | None:
     """read_access for the dashboards: a browser that is not signed in is sent to /login."""
     try:
-        return read_access(session, settings, credentials, cookie_token)
+        return read_access(session, settings, credentials, session_cookie)
     except HTTPException as exc:
         wants_page = "text/html" in request.headers.get("accept", "")
         if exc.status_code != status.HTTP_401_UNAUTHORIZED or not wants_page:

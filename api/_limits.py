@@ -6,6 +6,8 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api._errors import error_body
+
 
 class BodySizeLimit:
     """Answers 413 to a body over `max_bytes`, by Content-Length or while streaming.
@@ -65,7 +67,7 @@ class BodySizeLimit:
 
     @staticmethod
     async def _reject(send: Send, status: int, detail: str) -> None:
-        body = json.dumps({"detail": detail}).encode()
+        body = json.dumps(error_body(status, detail)).encode()
         await send(
             {
                 "type": "http.response.start",

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, with_config
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    with_config,
+)
 
 from audit.generation import GenerationOptions
 from db import JobStatus
@@ -16,9 +23,19 @@ from db import JobStatus
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
 
 
+def _as_utc(moment: datetime) -> datetime:
+    # Every stored time is UTC, but SQLite hands it back naive: say so, so that every
+    # timestamp in a response carries its offset (RFC 3339, as the OpenAPI document says).
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+
+
 class _Create(BaseModel):
     # Unknown fields are errors, so a typo (or `trust_remote_code`) is never silently ignored.
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    # Strict: `true` is not the integer 1 nor "5" the number 5, as the OpenAPI document says.
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, strict=True)
 
 
 class _Public(BaseModel):
@@ -98,7 +115,7 @@ class AuditCreate(_Create):
     """Hub branch, tag or commit (training checkpoints are often revisions)."""
     label: str | None = Field(default=None, min_length=1, max_length=200)
     """Display name of the checkpoint; default: the model reference."""
-    step: int | None = Field(default=None, ge=0)
+    step: int | None = Field(default=None, ge=0, le=2**31 - 1)
     """Training step of the checkpoint, for plots over training."""
     tags: list[Tag] = Field(default_factory=list, max_length=50)
     """Free-form tags."""
@@ -165,9 +182,9 @@ class AuditPublic(_Public):
     """Why the job failed or was cancelled."""
     reused_from_id: int | None
     """The finished job whose results this one reuses."""
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
+    created_at: UtcDatetime
+    started_at: UtcDatetime | None
+    finished_at: UtcDatetime | None
     worker: str | None
     device: str | None
     average: float | None
@@ -234,7 +251,7 @@ class GenerationsPublic(_Public):
 
 
 class CheckpointPublic(CheckpointRef):
-    created_at: datetime
+    created_at: UtcDatetime
     n_audits: int
     latest_audit_id: int | None
     latest_status: JobStatus | None

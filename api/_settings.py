@@ -51,6 +51,11 @@ class ApiSettings(BaseSettings):
     max_compared_audits: int = Field(default=10, ge=2, le=100)
     """Most audits one comparison (/api/compare, the compare page) may hold; more get 422
     (TOXAUDIT_MAX_COMPARED_AUDITS)."""
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 90)
+    """How long a browser stays signed in after /login (TOXAUDIT_SESSION_HOURS)."""
+    broker_check_seconds: float = Field(default=2.0, gt=0, le=60)
+    """How long /api/healthz waits for the broker before calling it down
+    (TOXAUDIT_BROKER_CHECK_SECONDS)."""
 
     @field_validator("model_roots", "dataset_roots", mode="before")
     @classmethod

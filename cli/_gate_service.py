@@ -233,6 +233,10 @@ def _detail(response: httpx.Response) -> str:
         detail = body["detail"]
         if isinstance(detail, list) and detail and all(isinstance(d, dict) for d in detail):
             # FastAPI's validation errors: "field: message" for each.
-            return "; ".join(f"{d.get('loc', ['?'])[-1]}: {d.get('msg', '')}" for d in detail)[:200]
+            # An empty `loc` is about the request as a whole (an unknown audit): just the msg.
+            return "; ".join(
+                f"{d['loc'][-1]}: {d.get('msg', '')}" if d.get("loc") else str(d.get("msg", ""))
+                for d in detail
+            )[:200]
         return str(detail)[:200]
     return str(body)[:200]

@@ -228,9 +228,13 @@ def _detail(response: httpx.Response) -> str:
         return response.text.strip()[:300] or response.reason_phrase
     detail = body.get("detail", body) if isinstance(body, dict) else body
     if isinstance(detail, list):
-        # FastAPI validation errors: name each field.
+        # The service's error shape: name each field; an empty `loc` is about the request
+        # as a whole (an unknown audit, a refused token).
         return "; ".join(
-            f"{'.'.join(str(p) for p in e.get('loc', [])[1:]) or 'body'}: {e.get('msg')}"
+            f"{'.'.join(str(p) for p in e.get('loc', [])[1:]) or e.get('loc', ['body'])[0]}: "
+            f"{e.get('msg')}"
+            if e.get("loc")
+            else str(e.get("msg"))
             for e in detail
             if isinstance(e, dict)
         )

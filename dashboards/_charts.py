@@ -6,6 +6,7 @@ trend under a millisecond; the browser does the validation and drawing.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Collection, Sequence
 from typing import Any
 
@@ -27,6 +28,16 @@ NOT_SIGNIFICANT_PATTERN = "/"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 
 Figure = dict[str, Any]
+
+
+def plotly_text(text: object) -> str:
+    """User text (a checkpoint label, a group name) as Plotly shows it: literally.
+
+    Plotly renders a subset of HTML in names, ticks, hovers and titles (`<a href>`,
+    `<b>`, `<br>`...), so a label could plant a live link in a legend. Escaping `&`, `<`
+    and `>` shows the text as written: Plotly turns the entities back into characters.
+    """
+    return html.escape(str(text), quote=False)
 
 
 def colour(index: int) -> str:
@@ -112,13 +123,16 @@ def group_bars(
     the groups the published score would drop stand out without colour.
     """
     traces = []
+    # Every piece of user text is escaped once, here; the figure carries no raw text.
+    groups = [plotly_text(group) for group in groups]
     for index, s in enumerate(series):
         significant = list(s["significant"])
+        name = plotly_text(s["name"])
         hover = [
-            f"{s['name']}<br>{group}: {v:.3f} [{lo:.3f}, {hi:.3f}]<br>p = {p:.3g}"
-            f"{'' if sig else ' (not significant)'}<br>n harmful/neutral = {n}"
+            f"{name}<br>{group}: {v:.3f} [{lo:.3f}, {hi:.3f}]<br>p = {p:.3g}"
+            f"{'' if sig else ' (not significant)'}<br>n harmful/neutral = {plotly_text(n)}"
             if v is not None and lo is not None and hi is not None and p is not None
-            else f"{s['name']}<br>{group}: unscored"
+            else f"{name}<br>{group}: unscored"
             for group, v, lo, hi, p, sig, n in zip(
                 groups,
                 s["values"],
@@ -135,7 +149,7 @@ def group_bars(
         traces.append(
             {
                 "type": "bar",
-                "name": s["name"],
+                "name": name,
                 "meta": "audit",
                 "x": list(groups),
                 "y": list(s["values"]),
@@ -159,7 +173,7 @@ def group_bars(
                 "hoverinfo": "text",
             }
         )
-        traces.append(_legend_proxy(s["name"], groups, str(index), colour(index), ""))
+        traces.append(_legend_proxy(name, groups, str(index), colour(index), ""))
     if series:
         traces.append(
             _legend_proxy(
@@ -172,7 +186,7 @@ def group_bars(
     layout["yaxis"]["range"] = [0, 1.02]
     layout["shapes"] = [_no_preference_line()]
     layout["title"] = {
-        "text": title,
+        "text": plotly_text(title),
         "x": 0,
         "xref": "paper",
         "font": {"size": 15},
@@ -244,6 +258,7 @@ def trend_lines(
     for index, s in enumerate(series):
         is_average = s["name"] == "Average"
         muted = focus is not None and not is_average and s["name"] != focus
+        name = plotly_text(s["name"])
         line_colour = "#000000" if is_average else colour(index)
         group = f"g{index}"
         lows, highs = list(s["ci_low"]), list(s["ci_high"])
@@ -260,14 +275,14 @@ def trend_lines(
                     "hoverinfo": "skip",
                     "legendgroup": group,
                     "showlegend": False,
-                    "name": f"{s['name']} 95% CI",
+                    "name": f"{name} 95% CI",
                 }
             )
         traces.append(
             {
                 "type": "scatter",
                 "mode": "lines+markers",
-                "name": s["name"],
+                "name": name,
                 "x": list(x),
                 "y": list(s["values"]),
                 "legendgroup": group,
@@ -284,7 +299,9 @@ def trend_lines(
                     "size": 7 if is_average else 5,
                 },
                 "customdata": [[lo, hi] for lo, hi in zip(lows, highs, strict=True)],
-                "hovertemplate": f"{s['name']}: %{{y:.3f}} [%{{customdata[0]:.3f}}, "
+                # The name comes from the trace, not the template: a name holding "%{...}"
+                # must not become template syntax.
+                "hovertemplate": "%{fullData.name}: %{y:.3f} [%{customdata[0]:.3f}, "
                 "%{customdata[1]:.3f}]<extra></extra>",
             }
         )

@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, params
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from pydantic import Field
 from sqlalchemy.orm import Session
 
 from dashboards._audit import audit_view
@@ -34,6 +36,19 @@ STATIC_PREFIX = "/dashboards/static"
 PLOTLY_PATH = "/dashboards/plotly.min.js"
 DOWNLOAD_ROWS = 1_000_000
 """Row cap of a downloaded paginated table: in practice, all of it."""
+
+# Every parameter is bounded, so a request can never reach the database with a number
+# it cannot hold (ids are 32-bit integer columns in PostgreSQL, a page whose offset
+# overflows) or megabytes of text: it gets 422 naming the parameter instead.
+MAX_ID = 2**31 - 1
+MAX_PAGE = 1_000_000
+Id = Annotated[int, Field(ge=0, le=MAX_ID)]
+Ids = Annotated[list[Id], Query(max_length=500)]
+OptionalId = Annotated[int | None, Query(ge=0, le=MAX_ID)]
+Download = Annotated[str | None, Query(max_length=100)]
+Format = Annotated[str, Query(max_length=10)]
+ShortText = Annotated[str | None, Query(max_length=200)]
+LongText = Annotated[str | None, Query(max_length=1000)]
 
 SessionFactory = Callable[[], Session]
 SessionDependency = Callable[..., Iterator[Session]]
@@ -132,9 +147,9 @@ def build_router(
     def overview(
         request: Request,
         db: Session = Depends(session),
-        tag: str | None = None,
-        download: str | None = None,
-        format: str = "csv",
+        tag: ShortText = None,
+        download: Download = None,
+        format: Format = "csv",
     ) -> Response:
         started = time.perf_counter()
         context = overview_view(db, tag=tag)
@@ -144,11 +159,11 @@ def build_router(
     def compare(
         request: Request,
         db: Session = Depends(session),
-        job: Annotated[list[int], Query()] = [],  # noqa: B006 - FastAPI copies defaults
-        checkpoint: Annotated[list[int], Query()] = [],  # noqa: B006
-        baseline: int | None = None,
-        download: str | None = None,
-        format: str = "csv",
+        job: Ids = [],  # noqa: B006 - FastAPI copies defaults
+        checkpoint: Ids = [],  # noqa: B006
+        baseline: OptionalId = None,
+        download: Download = None,
+        format: Format = "csv",
     ) -> Response:
         started = time.perf_counter()
         try:
@@ -167,10 +182,10 @@ def build_router(
     def differences(
         request: Request,
         db: Session = Depends(session),
-        job: Annotated[list[int], Query()] = [],  # noqa: B006
-        baseline: int | None = None,
-        download: str | None = None,
-        format: str = "csv",
+        job: Ids = [],  # noqa: B006
+        baseline: OptionalId = None,
+        download: Download = None,
+        format: Format = "csv",
     ) -> Response:
         started = time.perf_counter()
         try:
@@ -194,11 +209,11 @@ def build_router(
     def trend(
         request: Request,
         db: Session = Depends(session),
-        model: str | None = None,
-        axis: str | None = None,
-        bands: str | None = None,
-        download: str | None = None,
-        format: str = "csv",
+        model: LongText = None,
+        axis: ShortText = None,
+        bands: ShortText = None,
+        download: Download = None,
+        format: Format = "csv",
     ) -> Response:
         started = time.perf_counter()
         context = trend_view(db, model=model, axis=axis, bands=bands)
@@ -207,14 +222,14 @@ def build_router(
     @router.get("/audits/{job_id}", response_class=HTMLResponse)
     def audit(
         request: Request,
-        job_id: int,
+        job_id: Annotated[int, PathParam(ge=0, le=MAX_ID)],
         db: Session = Depends(session),
-        group: str | None = None,
-        label: str | None = None,
-        vs: int | None = None,
-        page: int = 1,
-        download: str | None = None,
-        format: str = "csv",
+        group: ShortText = None,
+        label: ShortText = None,
+        vs: OptionalId = None,
+        page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+        download: Download = None,
+        format: Format = "csv",
     ) -> Response:
         started = time.perf_counter()
         context = audit_view(
@@ -255,7 +270,7 @@ def build_router(
     @router.get("/dashboards/progress.json")
     def progress(
         db: Session = Depends(session),
-        job: Annotated[list[int], Query()] = [],  # noqa: B006
+        job: Ids = [],  # noqa: B006
     ) -> JSONResponse:
         return JSONResponse(
             [

@@ -96,19 +96,36 @@ def table_json(table: Table) -> str:
     )
 
 
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+"""A cell starting with one of these is a formula to a spreadsheet (OWASP, CSV injection)."""
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as a CSV cell a spreadsheet opens as data, never as a formula.
+
+    Text starting with = + - @, tab or carriage return gets a leading single quote, the
+    OWASP recommendation (the writer quotes every text cell). Only text is neutralised:
+    numbers come from the service's own arithmetic (a safety difference of -0.02 is a
+    number, and a spreadsheet should sum it), never from a user.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = "; ".join(map(str, value))
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        text = str(value)
+        return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return value
+
+
 def table_csv(table: Table) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # QUOTE_NONNUMERIC: every text cell is quoted, numbers are not (OWASP's advice, and a
+    # spreadsheet keeps reading numbers as numbers).
+    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
     writer.writerow([c.key for c in table.columns if c.export])
     for row in export_rows(table):
-        writer.writerow(
-            [
-                "; ".join(map(str, value))
-                if isinstance(value, list)
-                else ("" if value is None else value)
-                for value in row.values()
-            ]
-        )
+        writer.writerow([csv_cell(value) for value in row.values()])
     return buffer.getvalue()
 
 

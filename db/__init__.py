@@ -1,5 +1,10 @@
 """The results database: SQLAlchemy 2 models, sessions, settings and migrations."""
 
+from db._browser_sessions import (
+    close_browser_session,
+    open_browser_session,
+    verify_browser_session,
+)
 from db._dashboard_reads import (
     AuditBrief,
     GroupValue,
@@ -49,6 +54,7 @@ from db._models import (
     ApiToken,
     AuditJob,
     Base,
+    BrowserSession,
     Checkpoint,
     DatasetRecord,
     DatasetRow,
@@ -97,6 +103,7 @@ __all__ = [
     "AuditBrief",
     "AuditJob",
     "Base",
+    "BrowserSession",
     "Checkpoint",
     "CheckpointSummary",
     "ChunkWrite",
@@ -122,6 +129,7 @@ __all__ = [
     "audit_settings",
     "cancel_job",
     "claim_stalled_jobs",
+    "close_browser_session",
     "create_api_token",
     "default_settings",
     "downgrade_database",
@@ -154,6 +162,7 @@ __all__ = [
     "model_checkpoint_audits",
     "model_summaries",
     "normalize_settings",
+    "open_browser_session",
     "overview_entries",
     "paired_rows",
     "paired_scored_sentences",
@@ -173,4 +182,5 @@ __all__ = [
     "upgrade_database",
     "utcnow",
     "verify_api_token",
+    "verify_browser_session",
 ]

@@ -254,3 +254,27 @@ class PairedDifferenceRecord(Base):
     differences: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     """GroupDifference.to_dict() of every group, the average last."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class BrowserSession(Base):
+    """A signed-in browser: the cookie holds a random id, only its SHA-256 is stored.
+
+    The session stands for the token it was opened with, and for reads only; revoking
+    the token ends it, and so do its expiry and logout.
+    """
+
+    __tablename__ = "browser_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    """SHA-256 (hex) of the cookie's random session id."""
+    token_id: Mapped[int] = mapped_column(
+        ForeignKey("api_tokens.id", ondelete="CASCADE"), index=True
+    )
+    """The token the browser signed in with."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    """When the browser signed in."""
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    """After this the session is refused (and deleted when next seen)."""
+
+    token: Mapped[ApiToken] = relationship()

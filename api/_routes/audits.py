@@ -10,6 +10,7 @@ from fastapi import status as http_status
 
 from api._convert import audit_detail, audit_public, generation_public, sentence_public
 from api._deps import AuditDep, DispatchDep, SessionDep, SettingsDep, TokenDep, read_access
+from api._errors import error_responses
 from api._schemas import (
     AuditCreate,
     AuditDetail,
@@ -44,7 +45,8 @@ router = APIRouter(prefix="/audits", tags=["audits"])
 ReadAccess = Depends(read_access)
 
 Limit = Annotated[int, Query(ge=1, le=500, description="page size")]
-Offset = Annotated[int, Query(ge=0, description="rows to skip")]
+# Offsets and ids beyond 64 bits fit no database integer: refused with 422, not a 500.
+Offset = Annotated[int, Query(ge=0, le=2**63 - 1, description="rows to skip")]
 Label = Annotated[str | None, Query(pattern="^(hate|neutral)$", description="hate or neutral")]
 Group = Annotated[str | None, Query(min_length=1, max_length=100, description="target group")]
 
@@ -72,11 +74,7 @@ def _job_settings(body: AuditCreate, generation: GenerationOptions | None) -> di
     "",
     status_code=http_status.HTTP_202_ACCEPTED,
     summary="Submit an audit",
-    responses={
-        401: {"description": "missing or invalid token"},
-        403: {"description": "a read-only token"},
-        413: {"description": "too big"},
-    },
+    responses=error_responses(400, 403, 413),
 )
 def create_audit(
     body: AuditCreate,
@@ -144,7 +142,12 @@ def read_audits(
     return AuditsPublic(items=[audit_public(job) for job in page.items], total=page.total)
 
 
-@router.get("/{audit_id}", dependencies=[ReadAccess], summary="One audit: status, progress, scores")
+@router.get(
+    "/{audit_id}",
+    dependencies=[ReadAccess],
+    summary="One audit: status, progress, scores",
+    responses=error_responses(404),
+)
 def read_audit(session: SessionDep, job: AuditDep) -> AuditDetail:
     return audit_detail(job, audit_group_scores(session, job.id))
 
@@ -152,6 +155,7 @@ def read_audit(session: SessionDep, job: AuditDep) -> AuditDetail:
 @router.get(
     "/{audit_id}/sentences",
     dependencies=[ReadAccess],
+    responses=error_responses(404),
     summary="Sentences with their perplexities, by scaled perplexity",
 )
 def read_sentences(
@@ -180,6 +184,7 @@ def read_sentences(
 @router.get(
     "/{audit_id}/generations",
     dependencies=[ReadAccess],
+    responses=error_responses(404),
     summary="Generated continuations, most toxic first",
 )
 def read_generations(
@@ -206,6 +211,7 @@ def _require_succeeded(job: AuditJob, what: str) -> None:
 @router.get(
     "/{audit_id}/results.json",
     dependencies=[ReadAccess],
+    responses=error_responses(404, 409),
     summary="The results.json of a succeeded audit",
 )
 def read_results(job: AuditDep) -> dict[str, Any]:
@@ -220,6 +226,7 @@ def read_results(job: AuditDep) -> dict[str, Any]:
 @router.get(
     "/{audit_id}/perplexities.json",
     dependencies=[ReadAccess],
+    responses=error_responses(404, 409),
     summary="Per-sentence perplexities (SafeNLP records) of a succeeded audit",
 )
 def read_perplexities(session: SessionDep, job: AuditDep) -> list[dict[str, Any]]:
@@ -232,13 +239,11 @@ def read_perplexities(session: SessionDep, job: AuditDep) -> list[dict[str, Any]
 @router.delete(
     "/{audit_id}",
     summary="Cancel an audit",
-    responses={
-        401: {"description": "missing or invalid token"},
-        403: {"description": "a read-only token"},
-        409: {"description": "the audit has already finished"},
-    },
+    responses=error_responses(403, 404, 409),
 )
-def delete_audit(session: SessionDep, job: AuditDep, _token: TokenDep) -> AuditDetail:
+def delete_audit(session: SessionDep, _token: TokenDep, job: AuditDep) -> AuditDetail:
+    # The token is checked before the audit is looked up (dependencies run in the order
+    # of the parameters): without a token, an unknown id and a known one answer alike.
     """Stops a queued or running audit; its remaining chunks are skipped."""
     if job.status.finished:
         raise HTTPException(

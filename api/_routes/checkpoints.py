@@ -20,7 +20,7 @@ def read_checkpoints(
     label: Annotated[str | None, Query(max_length=200)] = None,
     model: Annotated[str | None, Query(max_length=500, description="model reference")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
 ) -> CheckpointsPublic:
     """By model reference, then training step and revision."""
     page = list_checkpoints(session, label=label, model=model, limit=limit, offset=offset)

@@ -1,23 +1,27 @@
 """Signing a browser in, so the dashboards work when reads require a token.
 
-The token goes into an HttpOnly, SameSite=Strict cookie that read access accepts;
-writes never look at it.
+The browser gets a random session id in an HttpOnly, SameSite=Strict cookie; the
+database keeps the id's hash, the token it stands for and when it expires. Read access
+accepts it; writes never look at it. Revoking the token, the expiry
+(TOXAUDIT_SESSION_HOURS) and logout each end it. Both forms refuse cross-site POSTs.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
+from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Form, Request, status
+from fastapi import APIRouter, Form, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from api._deps import TOKEN_COOKIE, SessionDep
+from api._deps import SESSION_COOKIE, SessionDep, SettingsDep
 from dashboards import login_page
-from db import verify_api_token
+from db import close_browser_session, open_browser_session, verify_api_token
 
 router = APIRouter(tags=["login"], include_in_schema=False)
 
-COOKIE_SECONDS = 7 * 24 * 3600
+NextTarget = Annotated[str, Form(max_length=2000)]
 
 
 def _safe_next(target: str) -> str:
@@ -27,8 +31,39 @@ def _safe_next(target: str) -> str:
     return "/"
 
 
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def check_same_origin(request: Request) -> None:
+    """Refuse a form POST that another site made the browser send (login CSRF, forced
+    logout). Browsers send Origin on every POST; Sec-Fetch-Site and Referer are
+    fallbacks for older ones. A client that sends none of them is not a browser."""
+    own = _origin_of(str(request.base_url))
+    origin = request.headers.get("origin")
+    fetch_site = request.headers.get("sec-fetch-site")
+    referer = request.headers.get("referer")
+    if origin is not None:
+        allowed = origin.lower() == own
+    elif fetch_site is not None:
+        allowed = fetch_site in {"same-origin", "none"}
+    elif referer is not None:
+        allowed = _origin_of(referer) == own
+    else:
+        allowed = True
+    if not allowed:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"cross-site request refused: {request.url.path} only accepts forms from "
+            f"{own} (Origin was {origin or referer or fetch_site!r})",
+        )
+
+
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next: str = "/") -> HTMLResponse:
+def login_form(
+    request: Request, next: Annotated[str, Query(max_length=2000)] = "/"
+) -> HTMLResponse:
     return login_page(request, target=_safe_next(next))
 
 
@@ -36,23 +71,28 @@ def login_form(request: Request, next: str = "/") -> HTMLResponse:
 def login(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     token: Annotated[str, Form(max_length=200)],
-    next: Annotated[str, Form(max_length=2000)] = "/",
+    next: NextTarget = "/",
 ) -> HTMLResponse | RedirectResponse:
+    check_same_origin(request)
     target = _safe_next(next)
-    if verify_api_token(session, token) is None:
+    found = verify_api_token(session, token)
+    if found is None:
         return login_page(
             request,
             target=target,
             error="That token is unknown or revoked.",
             status_code=status.HTTP_401_UNAUTHORIZED,
         )
+    lifetime = timedelta(hours=settings.session_hours)
+    session_id = open_browser_session(session, found, lifetime=lifetime)
     session.commit()
     response = RedirectResponse(target, status_code=status.HTTP_303_SEE_OTHER)
     response.set_cookie(
-        TOKEN_COOKIE,
-        token,
-        max_age=COOKIE_SECONDS,
+        SESSION_COOKIE,
+        session_id,
+        max_age=int(lifetime.total_seconds()),
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
@@ -61,7 +101,12 @@ def login(
 
 
 @router.post("/logout")
-def logout() -> RedirectResponse:
+def logout(request: Request, session: SessionDep) -> RedirectResponse:
+    check_same_origin(request)
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if session_id:
+        close_browser_session(session, session_id)
+        session.commit()
     response = RedirectResponse("/login", status_code=status.HTTP_303_SEE_OTHER)
-    response.delete_cookie(TOKEN_COOKIE)
+    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="strict")
     return response

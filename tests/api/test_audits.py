@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from audit.results import RunResult, parse_perplexities
 from db import JobStatus, get_audit
+from tests.api.errors import error_text
 from tests.api.factories import make_job
 
 
@@ -89,7 +90,7 @@ def test_unknown_or_non_numeric_audit_is_404(client: TestClient) -> None:
     for ref in ("999999", "not-a-number", "99999999999999999999"):
         response = client.get(f"/api/audits/{ref}/results.json")
         assert response.status_code == 404
-        assert ref in response.json()["detail"]
+        assert ref in error_text(response)
 
 
 def test_sentences_by_scaled_perplexity_with_filters(
@@ -144,7 +145,7 @@ def test_files_of_unfinished_or_failed_audit_are_409(
     assert client.get(f"/api/audits/{running.id}/results.json").status_code == 409
     response = client.get(f"/api/audits/{failed.id}/perplexities.json")
     assert response.status_code == 409
-    assert "no such model" in response.json()["detail"]
+    assert "no such model" in error_text(response)
 
 
 def test_cancel(client: TestClient, auth: dict[str, str], db_session: Session) -> None:
@@ -167,6 +168,6 @@ def test_job_the_workers_never_got_fails_with_its_cause(
     client.app.dependency_overrides[get_dispatcher] = lambda: unreachable  # type: ignore[attr-defined]
     response = client.post("/api/audits", json={"model": "org/model"}, headers=auth)
     assert response.status_code == 503
-    assert "broker at redis://nowhere" in response.json()["detail"]
+    assert "broker at redis://nowhere" in error_text(response)
     (job,) = client.get("/api/audits", params={"status": "failed"}).json()["items"]
     assert "could not send the job to the workers" in job["error"]

@@ -13,6 +13,7 @@ from audit.datasets import load_dataset
 from audit.scoring import paired_differences
 from db import JobStatus, load_scored_rows
 from db.compare import SIGNIFICANCE_PROCEDURE
+from tests.api.errors import error_text
 from tests.api.factories import make_job, stored_dataset
 
 
@@ -136,7 +137,7 @@ def test_compare_rejects_bad_requests(client: TestClient, db_session: Session) -
         if code == 422:
             assert [e["loc"] for e in detail] == [["query", field]], (field, value, detail)
         else:
-            assert detail.startswith(named), detail
+            assert error_text(response).startswith(named), detail
     assert client.get("/api/compare").status_code == 422
 
 

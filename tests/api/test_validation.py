@@ -153,7 +153,7 @@ def test_oversized_body_is_413(client: TestClient, auth: dict[str, str]) -> None
     body = {"model": "org/m", "label": "x" * 5000}
     response = client.post("/api/audits", json=body, headers=auth)
     assert response.status_code == 413
-    assert "4096 bytes" in response.json()["detail"]
+    assert "4096 bytes" in response.json()["detail"][0]["msg"]
 
 
 def test_oversized_streamed_body_without_length_is_413(

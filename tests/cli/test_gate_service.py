@@ -205,6 +205,16 @@ def _respond(response: httpx.Response | Exception) -> Callable[[httpx.Request], 
         (httpx.ReadTimeout("timed out"), "cannot reach"),
         (httpx.Response(500, json={"detail": "database is down"}), "HTTP 500: database is down"),
         (
+            # The service's one error shape; an empty loc is about the request as a whole.
+            httpx.Response(
+                503,
+                json={
+                    "detail": [{"loc": [], "msg": "database unreachable", "type": "unavailable"}]
+                },
+            ),
+            "HTTP 503: database unreachable",
+        ),
+        (
             httpx.Response(502, text="<html>bad gateway</html>"),
             "HTTP 502: <html>bad gateway</html>",
         ),

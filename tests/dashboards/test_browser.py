@@ -297,3 +297,39 @@ def test_overview_progress_bars_follow_the_running_job(page: Page, served: Serve
     )
     assert "250 / 312" in p.locator(f"[data-progress-job='{s.running_job}']").inner_text()
     assert page.errors == []
+
+
+HOSTILE_LABEL = '<a href="https://example.com">x</a>'
+
+
+def test_a_label_with_markup_is_text_in_the_legend_not_a_link(page: Page, served: Served) -> None:
+    """Plotly renders `<a href>` in names: a checkpoint label must not plant a live link."""
+    from db import Checkpoint
+
+    s = served.seeded
+    with served.maker() as session:
+        job = session.get(AuditJob, s.steps[3000])
+        assert job is not None
+        checkpoint = session.get(Checkpoint, job.checkpoint_id)
+        assert checkpoint is not None
+        original = checkpoint.label
+        checkpoint.label = HOSTILE_LABEL
+        session.commit()
+    try:
+        for path, chart in (
+            (f"/audits/{s.steps[3000]}", "chart-groups"),
+            (f"/compare?job={s.steps[1000]}&job={s.steps[3000]}", "chart-compare"),
+        ):
+            p = page.open(path)
+            legend = p.locator(f"#{chart} .legend")
+            assert legend.count() == 1, path
+            assert legend.locator("a").count() == 0, path
+            assert p.locator(f"#{chart} a").count() == 0, path
+            assert HOSTILE_LABEL in legend.text_content(), path
+        assert page.errors == []
+    finally:
+        with served.maker() as session:
+            session.execute(
+                update(Checkpoint).where(Checkpoint.label == HOSTILE_LABEL).values(label=original)
+            )
+            session.commit()
