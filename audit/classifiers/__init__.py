@@ -1,6 +1,15 @@
-"""Toxicity classifiers: the Classifier role, a registry (detoxify, hf, profanity-check)."""
+"""Toxicity classifiers: the Classifier role, a registry (detoxify, hf, guard, profanity-check)."""
 
-from audit.classifiers._protocol import Classifier, ClassifierError, ClassifierInfo, ClassifierSpec
+from audit.classifiers._guard_families import FAMILIES as GUARD_FAMILIES
+from audit.classifiers._guard_families import GuardFamily
+from audit.classifiers._protocol import (
+    Classifier,
+    ClassifierError,
+    ClassifierInfo,
+    ClassifierSpec,
+    ResponseClassifier,
+    ResponseScores,
+)
 from audit.classifiers._registry import (
     CLASSIFIERS,
     RegisteredClassifier,
@@ -13,11 +22,15 @@ from audit.classifiers._scoring import DEFAULT_CLASSIFIER_BATCH, TextScores, sco
 __all__ = [
     "CLASSIFIERS",
     "DEFAULT_CLASSIFIER_BATCH",
+    "GUARD_FAMILIES",
     "Classifier",
     "ClassifierError",
     "ClassifierInfo",
     "ClassifierSpec",
+    "GuardFamily",
     "RegisteredClassifier",
+    "ResponseClassifier",
+    "ResponseScores",
     "TextScores",
     "load_classifier",
     "parse_classifier",
