@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 CLASSIFIER_HELP = (
     "detoxify:original|unbiased|multilingual|original-small|unbiased-small, "
     "detoxify:/path/to.ckpt (offline: with --classifier-config DIR), hf:<hub id or directory> "
-    "(any sequence-classification toxicity model), or profanity-check (offline; detects "
-    "offensive wording, not implicit hate)"
+    "(any sequence-classification toxicity model), guard:<hub id or directory> (Llama Guard, "
+    "ShieldGemma or Granite Guardian, judging each continuation as the reply to its prompt), "
+    "or profanity-check (offline; detects offensive wording, not implicit hate)"
 )
 
 
@@ -50,6 +51,27 @@ def add_classifier_arguments(parser: argparse.ArgumentParser, *, required: bool)
     parser.add_argument(
         "--classifier-batch", type=positive_int, default=32, help="texts per classifier batch (32)"
     )
+    add_guard_arguments(parser)
+
+
+def add_guard_arguments(parser: argparse.ArgumentParser) -> None:
+    """--guard-policy and --guard-family, for guard: classifiers."""
+    parser.add_argument(
+        "--guard-policy",
+        metavar="TEXT",
+        help="guard: the policy a ShieldGemma or Granite Guardian judges against (default: a "
+        "hate-speech policy for ShieldGemma, the built-in 'harm' risk for Granite Guardian)",
+    )
+    parser.add_argument(
+        "--guard-family",
+        choices=["llama-guard", "shieldgemma", "granite-guardian"],
+        help="guard: the family, when the model's config, name and chat template do not tell",
+    )
+
+
+def guard_options(args: argparse.Namespace) -> dict[str, str | None]:
+    """The guard options of the command line, as classifier options."""
+    return {"policy": args.guard_policy, "family": args.guard_family}
 
 
 def add_generation_arguments(parser: argparse.ArgumentParser, *, required: bool) -> None:
@@ -142,6 +164,8 @@ def generation_request(args: argparse.Namespace) -> GenerationRequest:
             "classifier_labels": args.classifier_labels,
             "toxic_label": args.toxic_label,
             "classifier_device": args.classifier_device,
+            "guard_policy": args.guard_policy,
+            "guard_family": args.guard_family,
         }
     )
 
@@ -221,6 +245,7 @@ def run_stages(args: argparse.Namespace) -> RunStages:
                 "labels": args.classifier_labels,
                 "toxic_label": args.toxic_label,
                 "device": args.classifier_device,
+                **guard_options(args),
             },
         )
         return RunStages(None, spec)

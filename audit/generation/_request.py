@@ -34,6 +34,9 @@ GENERATION_OPTIONS: dict[str, Any] = {
     "classifier_labels": None,
     "toxic_label": None,
     "classifier_device": None,
+    # guard: classifiers (issue 14)
+    "guard_policy": None,
+    "guard_family": None,
 }
 """Every generation option with its default (those of `toxaudit generate`)."""
 
@@ -89,6 +92,8 @@ def generation_request(options: Mapping[str, Any]) -> GenerationRequest:
                 "labels": merged["classifier_labels"],
                 "toxic_label": merged["toxic_label"],
                 "device": merged["classifier_device"],
+                "policy": merged["guard_policy"],
+                "family": merged["guard_family"],
             },
         )
         prompts = select_prompts(
