@@ -15,7 +15,7 @@ from cli._errors import UsageError
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from audit.classifiers import ClassifierSpec
+    from audit.classifiers import Classifier, ClassifierSpec
     from audit.generation import GenerationAudit, GenerationRequest
     from audit.models import LoadedModel
     from audit.results import RunResult
@@ -212,8 +212,8 @@ def add_run_generation_arguments(parser: argparse.ArgumentParser) -> None:
         "--classifier-weighted",
         action="store_true",
         help="also compute the safety score with toxicity_score = 1 + 4 * p_toxic from "
-        "--classifier in place of the annotated toxicity (the data set still needs its "
-        "toxicity_score field)",
+        "--classifier in place of the annotated toxicity; a data set without toxicity_score "
+        "gets it filled in this way, and its safety score is then this one",
     )
     add_generation_arguments(parser, required=False)
 
@@ -271,8 +271,15 @@ def apply_run_stages(
     result: RunResult,
     rows: Sequence[ScoredSentence],
     output_dir: Path,
+    *,
+    classifier: Classifier | None = None,
+    toxicity_from: str | None = None,
 ) -> RunStagesOutcome:
-    """Run the requested stages."""
+    """Run the requested stages, with the classifier if it is already loaded.
+
+    `toxicity_from` names what filled in the toxicity of a set that had none: the run's
+    scores are then already classifier-weighted and are not computed twice.
+    """
     import dataclasses
 
     from audit.classifiers import load_classifier, score_texts
@@ -286,7 +293,7 @@ def apply_run_stages(
 
     if stages.classifier is None:
         return RunStagesOutcome(result, "", None)
-    classifier = load_classifier(stages.classifier)
+    classifier = classifier or load_classifier(stages.classifier)
     audit = None
     extra = dict(result.extra)
     printed: list[str] = []
@@ -309,7 +316,20 @@ def apply_run_stages(
             f"each in {output_dir / 'generations.jsonl'})",
             format_generation_table(audit),
         ]
-    if args.classifier_weighted:
+    if args.classifier_weighted and toxicity_from is not None:
+        extra["classifier_weighted"] = {
+            "classifier": classifier.info.to_dict(),
+            "toxicity_score": "1 + 4 * p_toxic",
+            "annotations": f"none in the data set: toxicity_score filled in by {toxicity_from}, "
+            "so the run's scores are this score",
+            "scores": result.scores.to_dict(),
+        }
+        printed += [
+            "",
+            "classifier-weighted safety score: the table above (the data set has no "
+            f"toxicity_score; 1 + 4 * p({classifier.info.headline}) from {toxicity_from})",
+        ]
+    elif args.classifier_weighted:
         scores = score_texts(
             classifier, [row.sentence.text for row in rows], batch_size=args.classifier_batch
         )
