@@ -213,3 +213,12 @@ def test_bad_references_are_errors(tmp_path: Path) -> None:
         load_classifier(parse_classifier("guard:someone/not-cached-anywhere"))
     with pytest.raises(ClassifierError, match="--guard-policy does not apply to the 'hf'"):
         parse_classifier("hf:x/y", options={"policy": "No insults."})
+
+
+def test_a_text_beyond_the_context_is_unscored_alone(guard_dirs: dict[str, Path]) -> None:
+    guard = _guard(guard_dirs["granite-guardian"])
+    long = "the quick brown fox jumps over the lazy dog " * 150
+    scored = score_texts(guard, [RESPONSES[0], long], prompts=PROMPTS[:2], batch_size=2)
+    assert scored[0].scores is not None
+    assert scored[1].scores is None
+    assert "1024-token context" in (scored[1].unscored_reason or "")

@@ -91,7 +91,7 @@ def build_guard_tokenizer(directory: Path, family: str, *, split_answers: bool) 
         eos_token="<|endoftext|>",
         bos_token="<s>",
         pad_token="<pad>",
-        model_max_length=512,
+        model_max_length=1024,
     )
     fast.chat_template = TEMPLATES[family]
     fast.save_pretrained(str(directory))
@@ -114,7 +114,7 @@ def build_tiny_guard(
         "num_hidden_layers": 2,
         "num_attention_heads": 4,
         "num_key_value_heads": 2,
-        "max_position_embeddings": 512,
+        "max_position_embeddings": 1024,
         "eos_token_id": tokenizer.eos_token_id,
         "bos_token_id": tokenizer.bos_token_id,
         "pad_token_id": tokenizer.pad_token_id,
