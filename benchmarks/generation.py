@@ -9,13 +9,20 @@ In one process, on the same model and prompts, greedy, 32 new tokens:
   2. the batched path (audit.generation.generate_continuations);
   3. the batched path with one row per batch, to separate batching from early stopping.
 Prints the rates, the ratio and whether the continuations are identical; then each
-classifier's throughput in texts per second on those continuations.
+classifier's throughput in texts per second on those continuations. `--guard REF` times a
+guard classifier on the continuations with their prompts, batched and one at a time
+(REF is guard:<hub id or directory>, or tiny:<family> for a tiny random guard of that
+family built in a temporary directory: tiny:llama-guard, tiny:shieldgemma,
+tiny:granite-guardian).
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import torch
 
@@ -50,6 +57,15 @@ def main() -> None:
     )
     parser.add_argument("--classifier-config", default=None)
     parser.add_argument("--classifier-texts", type=int, default=512)
+    parser.add_argument(
+        "--guard",
+        action="append",
+        default=None,
+        metavar="REF",
+        help="guard classifier to time with the prompts (repeatable): guard:<id or dir> or "
+        "tiny:<family>",
+    )
+    parser.add_argument("--guard-batch", type=int, default=32, help="texts per guard batch")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -124,6 +140,53 @@ def main() -> None:
         score_texts(classifier, sample)
         seconds = time.perf_counter() - start
         print(f"classifier {classifier.info.spec}: {len(sample) / seconds:10.1f} texts/s")
+
+    pairs = [(p, t) for p, t in zip(prompts, texts, strict=True) if t] or [(prompts[0], "empty")]
+    pairs = (pairs * (args.classifier_texts // len(pairs) + 1))[: args.classifier_texts]
+    for reference_name in args.guard or []:
+        with tempfile.TemporaryDirectory() as scratch:
+            time_guard(guard_reference(reference_name, Path(scratch)), pairs, args.guard_batch)
+
+
+def guard_reference(reference: str, scratch: Path) -> str:
+    """A guard: reference, building a tiny random guard for tiny:<family>."""
+    if not reference.startswith("tiny:"):
+        return reference
+    # The tiny guards are the test suite's; this script runs from the repository root.
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.audit.classifiers.tiny_guards import build_tiny_guard
+
+    family = reference.removeprefix("tiny:")
+    return f"guard:{build_tiny_guard(scratch / f'tiny-{family}', family)}"
+
+
+def time_guard(reference: str, pairs: list[tuple[str, str]], batch: int) -> None:
+    """A guard's texts per second batched and one at a time, and how far the two differ."""
+    classifier = load_classifier(parse_classifier(reference))
+    prompts, texts = [p for p, _ in pairs], [t for _, t in pairs]
+    score_texts(classifier, texts[:8], prompts=prompts[:8], batch_size=batch)
+    start = time.perf_counter()
+    batched = score_texts(classifier, texts, prompts=prompts, batch_size=batch)
+    batched_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    alone = score_texts(classifier, texts, prompts=prompts, batch_size=1)
+    alone_seconds = time.perf_counter() - start
+    headline = classifier.info.headline
+    difference = max(
+        (
+            abs(a.scores[headline] - b.scores[headline])
+            for a, b in zip(batched, alone, strict=True)
+            if a.scores is not None and b.scores is not None
+        ),
+        default=float("nan"),
+    )
+    family = classifier.info.details.get("family", "?")
+    print(
+        f"guard {family} {classifier.info.details.get('model_type', '?')}: batched (batch {batch}) "
+        f"{len(texts) / batched_seconds:.1f} texts/s; one at a time "
+        f"{len(texts) / alone_seconds:.1f} texts/s: {alone_seconds / batched_seconds:.2f}x; "
+        f"largest difference {difference:.1e}"
+    )
 
 
 if __name__ == "__main__":

@@ -253,18 +253,18 @@ def slugify(name: str) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from audit.datasets import load_dataset
     from audit.pipeline import AuditOptions, PerplexityJournal, run_audit
     from audit.results import format_scores_table, write_perplexities, write_results
     from cli._generate import apply_run_stages, run_stages
     from cli._trackers import check_trackers
+    from cli._weighted import load_run_dataset
 
     _check_alpha(args.alpha)
     check_trackers(args)
     name = args.name or args.model
     output_dir: Path = args.output_dir or Path("runs") / slugify(name)
-    dataset = load_dataset(args.dataset)
     stages = run_stages(args)
+    dataset, classifier = load_run_dataset(args, stages)
     loaded, load_seconds = _load(args)
     options = AuditOptions(
         alpha=args.alpha,
@@ -287,7 +287,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     # Perplexities are saved before the optional stages run, so a failing stage loses nothing.
     write_perplexities(output_dir / "perplexities.json", rows)
     journal.remove()
-    outcome = apply_run_stages(stages, args, loaded, result, rows, output_dir)
+    outcome = apply_run_stages(
+        stages,
+        args,
+        loaded,
+        result,
+        rows,
+        output_dir,
+        classifier=classifier,
+        toxicity_from=None if dataset.toxicity_source == "annotated" else dataset.toxicity_source,
+    )
     result = outcome.result
     (output_dir / "safety_scores.json").write_text(json.dumps(result.scores.safenlp()) + "\n")
     write_results(output_dir / "results.json", result)

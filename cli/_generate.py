@@ -15,7 +15,7 @@ from cli._errors import UsageError
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from audit.classifiers import ClassifierSpec
+    from audit.classifiers import Classifier, ClassifierSpec
     from audit.generation import GenerationAudit, GenerationOptions, GenerationRequest
     from audit.models import LoadedModel
     from audit.results import RunResult
@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 CLASSIFIER_HELP = (
     "detoxify:original|unbiased|multilingual|original-small|unbiased-small, "
     "detoxify:/path/to.ckpt (offline: with --classifier-config DIR), hf:<hub id or directory> "
-    "(any sequence-classification toxicity model), or profanity-check (offline; detects "
-    "offensive wording, not implicit hate)"
+    "(any sequence-classification toxicity model), guard:<hub id or directory> (Llama Guard, "
+    "ShieldGemma or Granite Guardian, judging each continuation as the reply to its prompt), "
+    "or profanity-check (offline; detects offensive wording, not implicit hate)"
 )
 
 
@@ -56,6 +57,27 @@ def add_classifier_arguments(parser: argparse.ArgumentParser, *, required: bool)
         help="DANGEROUS: load a Detoxify checkpoint even if it needs full unpickling, which "
         "runs any code the file holds; only for files you trust (the service never allows it)",
     )
+    add_guard_arguments(parser)
+
+
+def add_guard_arguments(parser: argparse.ArgumentParser) -> None:
+    """--guard-policy and --guard-family, for guard: classifiers."""
+    parser.add_argument(
+        "--guard-policy",
+        metavar="TEXT",
+        help="guard: the policy a ShieldGemma or Granite Guardian judges against (default: a "
+        "hate-speech policy for ShieldGemma, the built-in 'harm' risk for Granite Guardian)",
+    )
+    parser.add_argument(
+        "--guard-family",
+        choices=["llama-guard", "shieldgemma", "granite-guardian"],
+        help="guard: the family, when the model's config, name and chat template do not tell",
+    )
+
+
+def guard_options(args: argparse.Namespace) -> dict[str, str | None]:
+    """The guard options of the command line, as classifier options."""
+    return {"policy": args.guard_policy, "family": args.guard_family}
 
 
 def add_generation_arguments(parser: argparse.ArgumentParser, *, required: bool) -> None:
@@ -148,6 +170,8 @@ def generation_options(args: argparse.Namespace) -> GenerationOptions:
             "classifier_labels": args.classifier_labels,
             "toxic_label": args.toxic_label,
             "classifier_device": args.classifier_device,
+            "guard_policy": args.guard_policy,
+            "guard_family": args.guard_family,
         }
     )
 
@@ -201,8 +225,8 @@ def add_run_generation_arguments(parser: argparse.ArgumentParser) -> None:
         "--classifier-weighted",
         action="store_true",
         help="also compute the safety score with toxicity_score = 1 + 4 * p_toxic from "
-        "--classifier in place of the annotated toxicity (the data set still needs its "
-        "toxicity_score field)",
+        "--classifier in place of the annotated toxicity; a data set without toxicity_score "
+        "gets it filled in this way, and its safety score is then this one",
     )
     add_generation_arguments(parser, required=False)
 
@@ -234,6 +258,7 @@ def run_stages(args: argparse.Namespace) -> RunStages:
                 "labels": args.classifier_labels,
                 "toxic_label": args.toxic_label,
                 "device": args.classifier_device,
+                **guard_options(args),
             },
             allow_pickle=args.classifier_allow_pickle,
         )
@@ -260,8 +285,15 @@ def apply_run_stages(
     result: RunResult,
     rows: Sequence[ScoredSentence],
     output_dir: Path,
+    *,
+    classifier: Classifier | None = None,
+    toxicity_from: str | None = None,
 ) -> RunStagesOutcome:
-    """Run the requested stages."""
+    """Run the requested stages, with the classifier if it is already loaded.
+
+    `toxicity_from` names what filled in the toxicity of a set that had none: the run's
+    scores are then already classifier-weighted and are not computed twice.
+    """
     import dataclasses
 
     from audit.classifiers import load_classifier, score_texts
@@ -275,7 +307,7 @@ def apply_run_stages(
 
     if stages.classifier is None:
         return RunStagesOutcome(result, "", None)
-    classifier = load_classifier(stages.classifier)
+    classifier = classifier or load_classifier(stages.classifier)
     audit = None
     extra = dict(result.extra)
     printed: list[str] = []
@@ -298,7 +330,20 @@ def apply_run_stages(
             f"each in {output_dir / 'generations.jsonl'})",
             format_generation_table(audit),
         ]
-    if args.classifier_weighted:
+    if args.classifier_weighted and toxicity_from is not None:
+        extra["classifier_weighted"] = {
+            "classifier": classifier.info.to_dict(),
+            "toxicity_score": "1 + 4 * p_toxic",
+            "annotations": f"none in the data set: toxicity_score filled in by {toxicity_from}, "
+            "so the run's scores are this score",
+            "scores": result.scores.to_dict(),
+        }
+        printed += [
+            "",
+            "classifier-weighted safety score: the table above (the data set has no "
+            f"toxicity_score; 1 + 4 * p({classifier.info.headline}) from {toxicity_from})",
+        ]
+    elif args.classifier_weighted:
         scores = score_texts(
             classifier, [row.sentence.text for row in rows], batch_size=args.classifier_batch
         )

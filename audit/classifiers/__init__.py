@@ -1,6 +1,15 @@
-"""Toxicity classifiers: the Classifier role, a registry (detoxify, hf, profanity-check)."""
+"""Toxicity classifiers: the Classifier role, a registry (detoxify, hf, guard, profanity-check)."""
 
-from audit.classifiers._protocol import Classifier, ClassifierError, ClassifierInfo, ClassifierSpec
+from audit.classifiers._guard_families import FAMILIES as GUARD_FAMILIES
+from audit.classifiers._guard_families import GuardFamily
+from audit.classifiers._protocol import (
+    Classifier,
+    ClassifierError,
+    ClassifierInfo,
+    ClassifierSpec,
+    ResponseClassifier,
+    ResponseScores,
+)
 from audit.classifiers._registry import (
     CLASSIFIERS,
     ReferenceKind,
@@ -16,12 +25,16 @@ from audit.classifiers._scoring import DEFAULT_CLASSIFIER_BATCH, TextScores, sco
 __all__ = [
     "CLASSIFIERS",
     "DEFAULT_CLASSIFIER_BATCH",
+    "GUARD_FAMILIES",
     "Classifier",
     "ClassifierError",
     "ClassifierInfo",
     "ClassifierSpec",
+    "GuardFamily",
     "ReferenceKind",
     "RegisteredClassifier",
+    "ResponseClassifier",
+    "ResponseScores",
     "TextScores",
     "classifier_references",
     "load_classifier",

@@ -72,6 +72,32 @@ class Classifier(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class ResponseScores:
+    """What a response classifier says about one response to one prompt."""
+
+    scores: dict[str, float]
+    """{label: probability in [0, 1]} for every label, as `Classifier.score` gives."""
+    categories: tuple[str, ...] | None = None
+    """Policy categories the classifier named (Llama Guard's S1..S14), in its order;
+    None when it names none for this response (judged safe, or a family without codes)."""
+
+
+@runtime_checkable
+class ResponseClassifier(Classifier, Protocol):
+    """A classifier that judges a text as the response to a prompt (chat-template guards).
+
+    `score` still judges texts alone (as a user's message); the generation audit calls
+    `score_responses` with each continuation's prompt.
+    """
+
+    def score_responses(
+        self, prompts: Sequence[str], responses: Sequence[str]
+    ) -> list[ResponseScores]:
+        """One result per (prompt, response) pair, in input order; raises on failure."""
+        ...
+
+
 def classifier_device(spec: ClassifierSpec) -> str:
     """The device a classifier runs on: its `device` argument ("auto" allowed), else cpu."""
     from audit.models import ModelLoadError, resolve_device

@@ -45,6 +45,12 @@ def _hf(spec: ClassifierSpec) -> Classifier:
     return HFClassifier(spec)
 
 
+def _guard(spec: ClassifierSpec) -> Classifier:
+    from audit.classifiers._guard import GuardClassifier
+
+    return GuardClassifier(spec)
+
+
 def _profanity(spec: ClassifierSpec) -> Classifier:
     from audit.classifiers._profanity import ProfanityCheckClassifier
 
@@ -83,6 +89,17 @@ register_classifier(
 )
 register_classifier(
     RegisteredClassifier(
+        name="guard",
+        description="guard:<hub id or directory>: a chat-template safety classifier (Llama "
+        "Guard 3/4, ShieldGemma, Granite Guardian) judging each continuation as the response "
+        "to its prompt; P(unsafe|Yes) at its first answer token (--guard-policy, --guard-family)",
+        arguments=("model", "revision", "device", "policy", "family"),
+        factory=_guard,
+        references={"model": "model"},
+    )
+)
+register_classifier(
+    RegisteredClassifier(
         name="profanity-check",
         description="profanity-check: offline word n-gram model of offensive wording; it does "
         "not detect implicit hate",
@@ -90,6 +107,14 @@ register_classifier(
         factory=_profanity,
     )
 )
+
+
+# Options whose command-line flag is not --classifier-<name>.
+_OPTION_FLAGS = {
+    "toxic_label": "--toxic-label",
+    "policy": "--guard-policy",
+    "family": "--guard-family",
+}
 
 
 def parse_classifier(
@@ -116,9 +141,9 @@ def parse_classifier(
         args["checkpoint" if looks_like_path else "variant"] = (
             str(Path(target).expanduser()) if looks_like_path else target
         )
-    elif name == "hf":
+    elif name in ("hf", "guard"):
         if not target:
-            raise ClassifierError("hf needs a model: hf:<hub id or local directory>")
+            raise ClassifierError(f"{name} needs a model: {name}:<hub id or local directory>")
         args["model"] = target
     elif target:
         raise ClassifierError(f"'{name}' takes nothing after a colon, got '{target}'")
@@ -127,9 +152,7 @@ def parse_classifier(
         if value is None:
             continue
         if key not in allowed:
-            flag = (
-                "--classifier-" + key.replace("_", "-") if key != "toxic_label" else "--toxic-label"
-            )
+            flag = _OPTION_FLAGS.get(key, "--classifier-" + key.replace("_", "-"))
             raise ClassifierError(f"{flag} does not apply to the '{name}' classifier")
         args[key] = str(Path(value).expanduser()) if key == "config" else value
     return ClassifierSpec(name=name, args=args, allow_pickle=allow_pickle)

@@ -6,7 +6,12 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from audit.classifiers._protocol import Classifier, ClassifierError
+from audit.classifiers._protocol import (
+    Classifier,
+    ClassifierError,
+    ResponseClassifier,
+    ResponseScores,
+)
 from audit.perplexity import Collator
 
 DEFAULT_CLASSIFIER_BATCH = 32
@@ -20,6 +25,8 @@ class TextScores:
     """{label: probability in [0, 1]} for every label; None when unscored."""
     unscored_reason: str | None = None
     """Why there are no scores (empty text, the classifier failed on it); None when scored."""
+    categories: tuple[str, ...] | None = None
+    """Policy categories a guard named for the text (Llama Guard's S1..S14); None if none."""
 
 
 def _check(row: Mapping[str, float], labels: Sequence[str]) -> str | None:
@@ -33,14 +40,32 @@ def _check(row: Mapping[str, float], labels: Sequence[str]) -> str | None:
     return None
 
 
+def _judge(
+    classifier: Classifier, texts: Sequence[str], prompts: Sequence[str] | None
+) -> Callable[[list[int]], list[ResponseScores]]:
+    """Scores the texts at some indices, as responses to their prompts when it can."""
+    if prompts is not None and isinstance(classifier, ResponseClassifier):
+        responder = classifier
+        return lambda batch: responder.score_responses(
+            [prompts[i] for i in batch], [texts[i] for i in batch]
+        )
+    return lambda batch: [
+        ResponseScores(row) for row in classifier.score([texts[i] for i in batch])
+    ]
+
+
 def score_texts(
     classifier: Classifier,
     texts: Sequence[str],
     *,
     batch_size: int = DEFAULT_CLASSIFIER_BATCH,
     progress: Callable[[int, int], None] | None = None,
+    prompts: Sequence[str] | None = None,
 ) -> list[TextScores]:
     """Scores of every text in input order, batched by length, at most `batch_size` at a time.
+
+    With `prompts` (one per text), a ResponseClassifier judges each text as the
+    response to its prompt; other classifiers ignore the prompts.
 
     Empty texts are unscored. A batch that raises is retried one text at a time, so
     one bad text cannot void its neighbours; a text that fails alone is unscored
@@ -49,6 +74,9 @@ def score_texts(
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be positive, got {batch_size}")
+    if prompts is not None and len(prompts) != len(texts):
+        raise ValueError(f"{len(texts)} texts but {len(prompts)} prompts")
+    judge = _judge(classifier, texts, prompts)
     labels = classifier.info.labels
     results: dict[int, TextScores] = {}
     todo: list[int] = []
@@ -66,7 +94,7 @@ def score_texts(
     while pending:
         batch = pending.pop()
         try:
-            rows = classifier.score([texts[i] for i in batch])
+            rows = judge(batch)
             if len(rows) != len(batch):
                 raise ClassifierError(
                     f"classifier returned {len(rows)} results for {len(batch)} texts"
@@ -82,9 +110,12 @@ def score_texts(
             done += 1
             continue
         for index, row in zip(batch, rows, strict=True):
-            problem = _check(row, labels)
+            problem = _check(row.scores, labels)
             if problem is None:
-                results[index] = TextScores({label: float(row[label]) for label in labels})
+                results[index] = TextScores(
+                    {label: float(row.scores[label]) for label in labels},
+                    categories=row.categories,
+                )
                 scored += 1
             else:
                 results[index] = TextScores(None, problem)

@@ -11,7 +11,7 @@ import csv
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -20,6 +20,9 @@ from audit.datasets._records import LABELS, Dataset, Label, Sentence
 
 REQUIRED_FIELDS: tuple[str, ...] = ("id", "text", "label", "toxicity_score", "target_groups")
 FORMATS: tuple[str, ...] = ("json", "jsonl", "csv")
+
+ToxicityFiller = Callable[[Sequence[str]], Sequence[float | str]]
+"""For a set without toxicity_score: each text's score in [1, 5], or (a string) why it has none."""
 
 
 def detect_format(path: Path) -> str:
@@ -37,8 +40,11 @@ def detect_format(path: Path) -> str:
     )
 
 
-def read_raw_records(path: Path) -> list[dict[str, Any]]:
-    """Parse a file into plain dicts, without validating the fields."""
+def read_raw_records(
+    path: Path, *, required: Sequence[str] = REQUIRED_FIELDS
+) -> list[dict[str, Any]]:
+    """Parse a file into plain dicts, without validating the fields (a CSV header needs
+    the `required` columns)."""
     source = str(path)
     if not path.exists():
         raise DatasetError("file not found", source=source)
@@ -89,7 +95,7 @@ def read_raw_records(path: Path) -> list[dict[str, Any]]:
         return records
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
     reader = csv.DictReader(text.splitlines(), delimiter=delimiter)
-    missing = [f for f in REQUIRED_FIELDS if f not in (reader.fieldnames or [])]
+    missing = [f for f in required if f not in (reader.fieldnames or [])]
     if missing:
         raise DatasetError(
             f"CSV header lacks column(s) {', '.join(missing)}", source=source, field=missing[0]
@@ -169,14 +175,14 @@ def parse_sentence(record: Mapping[str, Any], *, source: str, row: int) -> Sente
     """Validate one raw record into a Sentence, naming the row and field on error."""
     for field in REQUIRED_FIELDS:
         if field not in record or record[field] is None:
-            raise DatasetError("missing field", source=source, row=row, field=field)
-    text = record["text"]
-    if not isinstance(text, str):
-        raise DatasetError(
-            f"expected a string, found {type(text).__name__}", source=source, row=row, field="text"
-        )
-    if not text.strip():
-        raise DatasetError("empty text", source=source, row=row, field="text")
+            hint = (
+                " (a set without toxicity scores can be scored only by `toxaudit run "
+                "--classifier-weighted`, which fills them in from the classifier)"
+                if field == "toxicity_score"
+                else ""
+            )
+            raise DatasetError("missing field" + hint, source=source, row=row, field=field)
+    text = _parse_text(record, source=source, row=row)
     label = record["label"]
     if label not in LABELS:
         raise DatasetError(
@@ -203,6 +209,61 @@ def parse_sentence(record: Mapping[str, Any], *, source: str, row: int) -> Sente
         toxicity_score=toxicity,
         target_groups=_parse_groups(record["target_groups"], source=source, row=row),
     )
+
+
+def _parse_text(record: Mapping[str, Any], *, source: str, row: int) -> str:
+    if "text" not in record or record["text"] is None:
+        raise DatasetError("missing field", source=source, row=row, field="text")
+    text = record["text"]
+    if not isinstance(text, str):
+        raise DatasetError(
+            f"expected a string, found {type(text).__name__}", source=source, row=row, field="text"
+        )
+    if not text.strip():
+        raise DatasetError("empty text", source=source, row=row, field="text")
+    return text
+
+
+def _lacks_toxicity(record: Mapping[str, Any]) -> bool:
+    value = record.get("toxicity_score")
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def fill_toxicity_scores(
+    records: Sequence[Mapping[str, Any]], fill: ToxicityFiller, *, source: str
+) -> tuple[list[dict[str, Any]], bool]:
+    """(records, filled): a set where no row has toxicity_score gets it from `fill`.
+
+    A set whose rows all carry it is returned as it is (filled False). A set where
+    only some rows carry it is an error at the first row without: mixing annotated
+    and classifier scores would make a score that is neither.
+    """
+    lacking = [row for row, record in enumerate(records, start=1) if _lacks_toxicity(record)]
+    if not lacking:
+        return [dict(r) for r in records], False
+    if len(lacking) < len(records):
+        raise DatasetError(
+            f"missing field, while {len(records) - len(lacking)} other row(s) carry it; "
+            "toxicity scores are filled in from the classifier only for a set without any",
+            source=source,
+            row=lacking[0],
+            field="toxicity_score",
+        )
+    texts = [_parse_text(record, source=source, row=row) for row, record in enumerate(records, 1)]
+    values = fill(texts)
+    if len(values) != len(texts):
+        raise ValueError(f"the toxicity filler gave {len(values)} values for {len(texts)} texts")
+    out = []
+    for row, (record, value) in enumerate(zip(records, values, strict=True), start=1):
+        if isinstance(value, str):
+            raise DatasetError(
+                f"missing field, and the classifier could not fill it in: {value}",
+                source=source,
+                row=row,
+                field="toxicity_score",
+            )
+        out.append({**record, "toxicity_score": value})
+    return out, True
 
 
 def parse_sentences(records: Iterable[Mapping[str, Any]], *, source: str) -> list[Sentence]:
@@ -233,14 +294,34 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_dataset(path: Path, *, name: str | None = None) -> Dataset:
-    """Read and validate an evaluation set file in any supported format."""
-    sentences = parse_sentences(read_raw_records(path), source=str(path))
+def read_dataset(
+    path: Path,
+    *,
+    name: str | None = None,
+    fill_toxicity: ToxicityFiller | None = None,
+    filled_by: str = "a classifier",
+) -> Dataset:
+    """Read and validate an evaluation set file in any supported format.
+
+    With `fill_toxicity`, a set without toxicity_score (the column or field absent
+    from every row) gets it from the filler, and the Dataset says so.
+    """
+    source = str(path)
+    if fill_toxicity is None:
+        records = read_raw_records(path)
+        filled = False
+    else:
+        required = [f for f in REQUIRED_FIELDS if f != "toxicity_score"]
+        records, filled = fill_toxicity_scores(
+            read_raw_records(path, required=required), fill_toxicity, source=source
+        )
+    sentences = parse_sentences(records, source=source)
     return Dataset(
         name=name or str(path),
         sentences=tuple(sentences),
         sha256=file_sha256(path),
-        source=str(path),
+        source=source,
+        toxicity_source=filled_by if filled else "annotated",
     )
 
 

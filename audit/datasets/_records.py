@@ -55,6 +55,9 @@ class Dataset:
     """Hash of the file's bytes (or of the canonical JSON for built-in sets)."""
     source: str
     """Where the rows came from: a path or URL."""
+    toxicity_source: str = "annotated"
+    """Where toxicity_score came from: "annotated" (the set's own), or what filled it in
+    for a set that has none (the classifier of `toxaudit run --classifier-weighted`)."""
 
     @property
     def groups(self) -> tuple[str, ...]:

@@ -10,7 +10,7 @@ import platformdirs
 
 from audit.datasets._download import DOWNLOAD_ERRORS, download_to
 from audit.datasets._errors import DatasetError
-from audit.datasets._formats import canonical_sha256, file_sha256, read_dataset
+from audit.datasets._formats import ToxicityFiller, canonical_sha256, file_sha256, read_dataset
 from audit.datasets._records import Dataset
 from audit.datasets._sample import sample_sentences
 
@@ -72,8 +72,14 @@ def _download(remote: RemoteDataset, target: Path) -> None:
     partial.replace(target)
 
 
-def load_dataset(reference: str) -> Dataset:
-    """A registered name (`toxigen`, `sample`) or a path to a JSON, JSONL or CSV file."""
+def load_dataset(
+    reference: str, *, fill_toxicity: ToxicityFiller | None = None, filled_by: str = "a classifier"
+) -> Dataset:
+    """A registered name (`toxigen`, `sample`) or a path to a JSON, JSONL or CSV file.
+
+    `fill_toxicity` fills toxicity_score in for a file that has none (see read_dataset);
+    the registered sets are all annotated.
+    """
     if reference in BUILTIN_DATASETS:
         sentences = sample_sentences()
         return Dataset(
@@ -94,4 +100,4 @@ def load_dataset(reference: str) -> Dataset:
         raise DatasetError(
             f"no such file, and not a registered data set ({known})", source=reference
         )
-    return read_dataset(path)
+    return read_dataset(path, fill_toxicity=fill_toxicity, filled_by=filled_by)

@@ -56,6 +56,7 @@ from audit.generation._weighted import (
     classifier_toxicity_score,
     classifier_weighted_rows,
     classifier_weighted_scores,
+    toxicity_filler,
 )
 
 __all__ = [
@@ -101,6 +102,7 @@ __all__ = [
     "sample_prompts",
     "sampling_seed",
     "select_prompts",
+    "toxicity_filler",
     "toxigen_prompt_filenames",
     "write_generation_records",
 ]

@@ -50,10 +50,14 @@ class GenerationRecord:
     """Every classifier label's probability; None when unscored."""
     unscored_reason: str | None = None
     """Why there are no scores (empty continuation, classifier failure)."""
+    categories: tuple[str, ...] | None = None
+    """Policy categories a guard classifier named (Llama Guard's S1..S14) when it judged
+    the continuation unsafe; None otherwise and for classifiers without categories."""
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["scores"] = None if self.scores is None else dict(self.scores)
+        out["categories"] = None if self.categories is None else list(self.categories)
         return out
 
 
@@ -119,8 +123,12 @@ def run_generation_audit(
     prompts = prompt_set.prompts
     run = generate_continuations(loaded, [p.text for p in prompts], settings, progress=progress)
     start = time.perf_counter()
+    # Each continuation goes with its prompt: a guard classifier judges it as the reply.
     scored = score_texts(
-        classifier, [c.text for c in run.continuations], batch_size=classifier_batch
+        classifier,
+        [c.text for c in run.continuations],
+        batch_size=classifier_batch,
+        prompts=[prompts[c.prompt_index].text for c in run.continuations],
     )
     classifier_seconds = time.perf_counter() - start
     headline = classifier.info.headline
@@ -146,6 +154,7 @@ def run_generation_audit(
                 toxicity=None if result.scores is None else result.scores[headline],
                 scores=result.scores,
                 unscored_reason=reason,
+                categories=result.categories,
             )
         )
     per_prompt: dict[int, list[float | None]] = {}

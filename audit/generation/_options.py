@@ -74,6 +74,11 @@ class GenerationOptions:
     """hf: the label that means toxic; None: chosen by name."""
     classifier_device: Annotated[str, MinLen(1), MaxLen(32)] | None = None
     """Device of the classifier (`cpu`, `cuda`, `cuda:1`, `auto`); None: cpu."""
+    guard_policy: Annotated[str, MinLen(1), MaxLen(4000)] | None = None
+    """guard: the policy the guard judges against (ShieldGemma, Granite Guardian); None:
+    the family's default."""
+    guard_family: Annotated[str, MinLen(1), MaxLen(32)] | None = None
+    """guard: `llama-guard`, `shieldgemma` or `granite-guardian`; None: told from the model."""
 
     def __post_init__(self) -> None:
         for name, (kind, bounds) in _FIELD_TYPES.items():

@@ -32,6 +32,8 @@ CLASSIFIER_OPTIONS: dict[str, str] = {
     "classifier_labels": "labels",
     "toxic_label": "toxic_label",
     "classifier_device": "device",
+    "guard_policy": "policy",
+    "guard_family": "family",
 }
 
 

@@ -22,7 +22,10 @@ def test_detoxify_variants_and_paths() -> None:
 def test_hf_and_profanity() -> None:
     assert parse_classifier("hf:tomh/toxigen_roberta").args == {"model": "tomh/toxigen_roberta"}
     assert parse_classifier("profanity-check") == ClassifierSpec("profanity-check", {})
-    assert set(CLASSIFIERS) == {"detoxify", "hf", "profanity-check"}
+    assert set(CLASSIFIERS) == {"detoxify", "hf", "guard", "profanity-check"}
+    assert parse_classifier("guard:meta-llama/Llama-Guard-3-1B").args == {
+        "model": "meta-llama/Llama-Guard-3-1B"
+    }
 
 
 def test_bad_references_are_errors() -> None:
