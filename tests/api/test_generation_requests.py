@@ -133,7 +133,9 @@ def test_malformed_prompts_are_named_by_row_and_field_never_quoted(
     directory = roots / "toxigen"
     directory.mkdir()
     (directory / "hate_asian_1k.txt").write_text(
-        "- one\\n- two\\n-\n" + SECRET + "\\n- two\\n-\n", encoding="utf-8"
+        # Not a string-literal body: `\\q` starts no escape, which repr never writes.
+        "- one\\n- two\\n-\n- " + SECRET + "\\q\\n- two\\n-\n",
+        encoding="utf-8",
     )
     (directory / "neutral_asian_1k.txt").write_text("- one\\n- two\\n-\n", encoding="utf-8")
     status, text = _post(client, auth, _generation(prompts=str(directory), groups=["asian"]))
