@@ -24,9 +24,12 @@ def toxaudit(capsys: pytest.CaptureFixture[str], *args: str) -> Outcome:
 
 @pytest.fixture()
 def offline_wandb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    pytest.importorskip("wandb", reason="the wandb extra is not installed")
+    wandb = pytest.importorskip("wandb", reason="the wandb extra is not installed")
     directory = tmp_path / "wandb-runs"
     directory.mkdir()
+    # wandb reads its settings (WANDB_DIR among them) once per process into a global
+    # singleton: an earlier test's would send this run to that test's directory.
+    wandb.teardown()
     monkeypatch.setenv("WANDB_MODE", "offline")
     monkeypatch.setenv("WANDB_DIR", str(directory))
     monkeypatch.setenv("WANDB_SILENT", "true")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import struct
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,14 +50,40 @@ def _records(data: bytes) -> list[bytes]:
     return out
 
 
-def read_offline_run(run_dir: Path) -> OfflineRun:
+def read_offline_run(run_dir: Path, *, timeout: float = 60.0) -> OfflineRun:
+    """What the run logged, once its log holds the run's exit record.
+
+    W&B's service process writes the log on its own schedule: `run.finish()` can return
+    before the last records reach the file, so a read right away may miss some.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        records = _parsed(run_dir)
+        if any(r.WhichOneof("record_type") == "exit" for r in records):
+            return _offline_run(records)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{run_dir}: no exit record after {timeout} s")
+        time.sleep(0.2)
+
+
+def _parsed(run_dir: Path) -> list[Any]:
     from wandb.proto import wandb_internal_pb2 as pb
 
     (log,) = run_dir.glob("run-*.wandb")
-    run = OfflineRun()
+    out = []
     for raw in _records(log.read_bytes()):
         record = pb.Record()  # type: ignore[attr-defined]
-        record.ParseFromString(raw)
+        try:
+            record.ParseFromString(raw)
+        except Exception:  # a record still being written
+            break
+        out.append(record)
+    return out
+
+
+def _offline_run(records: list[Any]) -> OfflineRun:
+    run = OfflineRun()
+    for record in records:
         kind = record.WhichOneof("record_type")
         if kind == "run":
             for item in record.run.config.update:
