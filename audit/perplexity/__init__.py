@@ -1,4 +1,5 @@
-"""Sentence perplexities: the batched engine and the one-sentence reference."""
+"""Sentence perplexities (causal LMs) and pseudo-perplexities (masked LMs): the batched
+engine and the one-sentence references."""
 
 from audit.perplexity._collator import Collator
 from audit.perplexity._engine import (
@@ -10,7 +11,17 @@ from audit.perplexity._engine import (
     ProgressCallback,
     compute_perplexities,
 )
-from audit.perplexity._reference import reference_perplexities, reference_perplexity
+from audit.perplexity._masked import (
+    MLM_HEAD_ATTRIBUTES,
+    SAFENLP_MASK_TOKEN_ID,
+    MaskedTokenScorer,
+    token_scorer,
+)
+from audit.perplexity._reference import (
+    reference_perplexities,
+    reference_perplexity,
+    reference_pseudo_perplexity,
+)
 from audit.perplexity._scorer import (
     PROJECT_AT_SCORED_POSITIONS,
     HFTokenScorer,
@@ -22,9 +33,12 @@ __all__ = [
     "DEFAULT_CPU_BATCH_TOKENS",
     "DEFAULT_GPU_BATCH_TOKENS",
     "PROJECT_AT_SCORED_POSITIONS",
+    "SAFENLP_MASK_TOKEN_ID",
     "BatchCallback",
     "Collator",
     "HFTokenScorer",
+    "MLM_HEAD_ATTRIBUTES",
+    "MaskedTokenScorer",
     "OutOfMemoryError",
     "PerplexityResult",
     "PerplexityRun",
@@ -33,4 +47,6 @@ __all__ = [
     "compute_perplexities",
     "reference_perplexities",
     "reference_perplexity",
+    "reference_pseudo_perplexity",
+    "token_scorer",
 ]
