@@ -9,6 +9,7 @@ mask, as it is for every masked LM but BERT.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from tokenizers import (
     Tokenizer,
@@ -71,9 +72,9 @@ def build_roberta_tokenizer(directory: Path) -> None:
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
     )
     tokenizer.train_from_iterator(_corpus(), trainer)
-    tokenizer.post_processor = processors.RobertaProcessing(
-        ("</s>", tokenizer.token_to_id("</s>")), ("<s>", tokenizer.token_to_id("<s>"))
-    )
+    sep, cls = tokenizer.token_to_id("</s>"), tokenizer.token_to_id("<s>")
+    assert sep is not None and cls is not None
+    tokenizer.post_processor = processors.RobertaProcessing(("</s>", sep), ("<s>", cls))
     PreTrainedTokenizerFast(
         tokenizer_object=tokenizer,
         bos_token="<s>",
@@ -93,7 +94,7 @@ def build_tiny_masked_model(directory: Path, architecture: str, *, seed: int = 0
     from transformers import AutoModelForMaskedLM, BertConfig, PretrainedConfig, RobertaConfig
 
     directory.mkdir(parents=True, exist_ok=True)
-    common = {
+    common: dict[str, Any] = {
         "vocab_size": VOCAB_SIZE,
         "hidden_size": 32,
         "intermediate_size": 64,

@@ -13,7 +13,7 @@ LM_HEADS: tuple[str, ...] = ("auto", "clm", "mlm")
 
 
 def detect_lm_head(config: PretrainedConfig) -> LmHead:
-    """"mlm" for an encoder-only masked LM (BERT, RoBERTa, ALBERT, ELECTRA, DistilBERT...),
+    """ "mlm" for an encoder-only masked LM (BERT, RoBERTa, ALBERT, ELECTRA, DistilBERT...),
     "clm" for everything else.
 
     The config's own `architectures` decide when they name a head; otherwise the

@@ -198,7 +198,9 @@ def _lm_head(spec: ModelSpec, source: str, kwargs: dict[str, Any]) -> LmHead:
     elif spec.lm_head in ("clm", "mlm"):
         head = spec.lm_head
     else:
-        raise ModelLoadError(f"unknown LM head '{spec.lm_head}'; choose one of {', '.join(LM_HEADS)}")
+        raise ModelLoadError(
+            f"unknown LM head '{spec.lm_head}'; choose one of {', '.join(LM_HEADS)}"
+        )
     if spec.safenlp_mask_id and head != "mlm":
         raise ModelLoadError(
             f"--safenlp-mask-id applies to masked LMs only, and '{spec.reference}' is scored "

@@ -32,12 +32,12 @@ from audit.perplexity._scorer import (
 __all__ = [
     "DEFAULT_CPU_BATCH_TOKENS",
     "DEFAULT_GPU_BATCH_TOKENS",
+    "MLM_HEAD_ATTRIBUTES",
     "PROJECT_AT_SCORED_POSITIONS",
     "SAFENLP_MASK_TOKEN_ID",
     "BatchCallback",
     "Collator",
     "HFTokenScorer",
-    "MLM_HEAD_ATTRIBUTES",
     "MaskedTokenScorer",
     "OutOfMemoryError",
     "PerplexityResult",

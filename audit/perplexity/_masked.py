@@ -74,7 +74,7 @@ class MaskedTokenScorer:
         self.batch_tokens = batch_tokens
         self.safenlp_mask_id = safenlp_mask_id
         reference = loaded.info.spec.reference
-        vocab = int(loaded.model.get_input_embeddings().num_embeddings)
+        vocab = int(loaded.model.get_input_embeddings().weight.shape[0])
         if safenlp_mask_id:
             mask_id = SAFENLP_MASK_TOKEN_ID
             if mask_id >= vocab:
@@ -115,9 +115,7 @@ class MaskedTokenScorer:
             return [masked_at]
         # SafeNLP labels every position of the copy that holds the mask id.
         return [
-            j
-            for j, token in enumerate(row)
-            if j == masked_at or token == SAFENLP_MASK_TOKEN_ID
+            j for j, token in enumerate(row) if j == masked_at or token == SAFENLP_MASK_TOKEN_ID
         ]
 
     def mean_nll(self, batch: Sequence[Sequence[int]]) -> list[float]:

@@ -145,7 +145,9 @@ class HFTokenScorer:
             return _projected_nll(selected, head.weight, head.bias, targets)
         return torch.cat(
             [
-                target_nll(head(selected[i : i + _PROJECTION_CHUNK]), targets[i : i + _PROJECTION_CHUNK])
+                target_nll(
+                    head(selected[i : i + _PROJECTION_CHUNK]), targets[i : i + _PROJECTION_CHUNK]
+                )
                 for i in range(0, selected.shape[0], _PROJECTION_CHUNK)
             ]
         )
