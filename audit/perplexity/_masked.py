@@ -74,7 +74,7 @@ class MaskedTokenScorer:
         self.batch_tokens = batch_tokens
         self.safenlp_mask_id = safenlp_mask_id
         reference = loaded.info.spec.reference
-        vocab = int(loaded.model.get_input_embeddings().weight.shape[0])
+        vocab = int(loaded.model.config.vocab_size)
         if safenlp_mask_id:
             mask_id = SAFENLP_MASK_TOKEN_ID
             if mask_id >= vocab:
