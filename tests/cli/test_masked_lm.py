@@ -87,3 +87,14 @@ def test_run_on_implicithate_scores_one_group_and_gates(
 
     assert main(["gate", str(out), "--min-average", "0"]) == 0
     assert main(["gate", str(out), "--min-average", "0.999"]) == 1
+
+
+def test_submit_sends_lm_head_only_when_given() -> None:
+    from cli._main import build_parser
+    from cli._service_api import _request_body
+
+    parser = build_parser()
+    plain = parser.parse_args(["submit", "--model", "org/encoder"])
+    assert "lm_head" not in _request_body(plain)["options"]
+    masked = parser.parse_args(["submit", "--model", "org/encoder", "--lm-head", "mlm"])
+    assert _request_body(masked)["options"] == {"lm_head": "mlm"}

@@ -26,7 +26,11 @@ def _one_group_audit(session: Session, reference: str, step: int) -> int:
     options = AuditOptions(n_resamples=50, seed=step)
     result = build_result(
         name=f"{reference}@{step}",
-        loaded_info={"spec": {"reference": reference}, "lm_head": "mlm", "device": "cpu"},
+        loaded_info={
+            "spec": {"reference": reference, "revision": f"step-{step}"},
+            "lm_head": "mlm",
+            "device": "cpu",
+        },
         dataset=dataset,
         rows=rows,
         options=options,
