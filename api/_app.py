@@ -40,7 +40,12 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(login_router)
     # The pages read through the API's session and access check, so overrides and
     # TOXAUDIT_READ_REQUIRES_TOKEN apply to them as to the JSON API.
-    mount_dashboards(app, session_dependency=get_session, dependencies=[Depends(page_read_access)])
+    mount_dashboards(
+        app,
+        session_dependency=get_session,
+        dependencies=[Depends(page_read_access)],
+        max_compared_audits=settings.max_compared_audits,
+    )
     return app
 
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, with_config
 
+from audit.generation import GenerationOptions
 from db import JobStatus
 
 # Bounded strings and lists everywhere: a request can never make the service store or
 # loop over something unbounded.
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
-GenerationValue = str | int | float | bool | None
 
 
 class _Create(BaseModel):
@@ -24,13 +25,56 @@ class _Public(BaseModel):
     model_config = ConfigDict(use_attribute_docstrings=True)
 
 
+def _field_docs(cls: type) -> dict[str, str]:
+    """The attribute docstrings of a dataclass's own fields (pydantic reads them from the
+    class it validates only, not from the record it derives from)."""
+    import ast
+    import inspect
+    import textwrap
+
+    try:
+        source = inspect.getsource(cls)
+    except OSError:  # installed without sources: the schema just has no descriptions
+        return {}
+    (node,) = ast.parse(textwrap.dedent(source)).body
+    assert isinstance(node, ast.ClassDef)
+    docs: dict[str, str] = {}
+    for field, following in zip(node.body, node.body[1:], strict=False):
+        if (
+            isinstance(field, ast.AnnAssign)
+            and isinstance(field.target, ast.Name)
+            and isinstance(following, ast.Expr)
+            and isinstance(following.value, ast.Constant)
+            and isinstance(following.value.value, str)
+        ):
+            docs[field.target.id] = inspect.cleandoc(following.value.value)
+    return docs
+
+
+def _describe_generation_options(schema: dict[str, Any]) -> None:
+    properties = schema.get("properties", {})
+    for name, doc in _field_docs(GenerationOptions).items():
+        if name in properties:
+            properties[name].setdefault("description", doc)
+
+
+@with_config(ConfigDict(extra="forbid", json_schema_extra=_describe_generation_options))
+@dataclass(frozen=True)
+class GenerationOptionsCreate(GenerationOptions):
+    """Options of the generation audit: the record `toxaudit generate` and the workers use
+    (audit.generation.GenerationOptions). Files and directories must lie
+    under the service's roots; samples, per_group and max_new_tokens are capped by
+    TOXAUDIT_MAX_SAMPLES, TOXAUDIT_MAX_PER_GROUP and TOXAUDIT_MAX_NEW_TOKENS."""
+
+
 class AuditOptionsCreate(_Create):
     """Settings of the audit; together with the checkpoint and data set they key reuse."""
 
     alpha: float = Field(default=0.05, gt=0, lt=1)
     """Significance level of the per-group test."""
-    resamples: int = Field(default=1000, ge=1, le=100_000)
-    """Bootstrap resamples for the confidence intervals."""
+    resamples: int = Field(default=1000, ge=1)
+    """Bootstrap resamples for the confidence intervals (at most TOXAUDIT_MAX_RESAMPLES,
+    10000 by default)."""
     seed: int = Field(default=0, ge=0, le=2**32 - 1)
     """Bootstrap seed."""
     batch_tokens: int | None = Field(default=None, ge=16, le=1_048_576)
@@ -41,10 +85,8 @@ class AuditOptionsCreate(_Create):
     """clm: perplexity (causal LM); mlm: pseudo-perplexity (masked LM); auto: by the config."""
     chunk_size: int | None = Field(default=None, ge=1, le=100_000)
     """Rows per worker task; default is the service's."""
-    generation: dict[Annotated[str, StringConstraints(max_length=64)], GenerationValue] | None = (
-        Field(default=None, max_length=32)
-    )
-    """Options of the generation audit, passed through to it unchanged (none: no generation)."""
+    generation: GenerationOptionsCreate | None = None
+    """Options of the generation audit (none: no generation)."""
 
 
 class AuditCreate(_Create):
@@ -204,49 +246,6 @@ class CheckpointPublic(CheckpointRef):
 class CheckpointsPublic(_Public):
     items: list[CheckpointPublic]
     total: int
-
-
-class CompareScore(_Public):
-    audit_id: int
-    score: float | None
-    ci_low: float | None
-    ci_high: float | None
-    p_value: float | None
-    significant: bool
-
-
-class CompareGroup(_Public):
-    group: str
-    """A target group, or "average"."""
-    scores: list[CompareScore]
-    """One entry per audit, in the order requested."""
-
-
-class DifferencePublic(_Public):
-    group: str
-    baseline: float | None
-    candidate: float | None
-    difference: float | None
-    """candidate - baseline; negative means less safe."""
-    ci_low: float | None
-    ci_high: float | None
-    n_shared: int
-    significant_drop: bool
-    significant_change: bool
-
-
-class ComparePair(_Public):
-    baseline_id: int
-    candidate_id: int
-    differences: list[DifferencePublic]
-    """Paired bootstrap over the sentences both audits scored; the last is the average."""
-
-
-class ComparePublic(_Public):
-    audits: list[AuditPublic]
-    groups: list[CompareGroup]
-    pairs: list[ComparePair]
-    """Each later audit against the first."""
 
 
 class HealthPublic(_Public):

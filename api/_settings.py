@@ -37,6 +37,20 @@ class ApiSettings(BaseSettings):
     """Reads need a bearer token too (TOXAUDIT_READ_REQUIRES_TOKEN=1)."""
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     """Largest request body accepted; bigger ones get 413 (TOXAUDIT_MAX_BODY_BYTES)."""
+    # Bounds on the work one request can queue; a request over one gets 422 naming it.
+    max_samples: int = Field(default=25, ge=1)
+    """Most continuations per prompt, options.generation.samples (TOXAUDIT_MAX_SAMPLES)."""
+    max_per_group: int = Field(default=1000, ge=1)
+    """Most prompts per group and label, options.generation.per_group
+    (TOXAUDIT_MAX_PER_GROUP)."""
+    max_new_tokens: int = Field(default=128, ge=1)
+    """Most new tokens per continuation, options.generation.max_new_tokens
+    (TOXAUDIT_MAX_NEW_TOKENS)."""
+    max_resamples: int = Field(default=10_000, ge=1)
+    """Most bootstrap resamples of an audit, options.resamples (TOXAUDIT_MAX_RESAMPLES)."""
+    max_compared_audits: int = Field(default=10, ge=2, le=100)
+    """Most audits one comparison (/api/compare, the compare page) may hold; more get 422
+    (TOXAUDIT_MAX_COMPARED_AUDITS)."""
 
     @field_validator("model_roots", "dataset_roots", mode="before")
     @classmethod

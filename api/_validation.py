@@ -1,4 +1,4 @@
-"""Checks on what a request asks the workers to load: models and data sets.
+"""Checks on what a request asks the workers to load: models, data sets, prompts, classifiers.
 
 The API is the trust boundary: a model reference becomes a hub id, a bundled alias, or
 a path inside a configured root, and nothing else reaches the workers.
@@ -6,12 +6,17 @@ a path inside a configured root, and nothing else reaches the workers.
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Collection
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
 from fastapi.exceptions import RequestValidationError
 
+from api._settings import ApiSettings
+from audit.classifiers import ClassifierError, classifier_references, unsafe_checkpoint_globals
 from audit.datasets import (
     BUILTIN_DATASETS,
     REMOTE_DATASETS,
@@ -20,16 +25,35 @@ from audit.datasets import (
     detect_format,
     load_dataset,
 )
+from audit.generation import (
+    CLASSIFIER_OPTIONS,
+    PROMPT_SOURCES,
+    GenerationOptions,
+    GenerationOptionsError,
+    GenerationSettings,
+    classifier_spec,
+    generation_request,
+)
 from audit.models import MODEL_ALIASES
+
+MODEL_ROOTS = "TOXAUDIT_MODEL_ROOTS"
 
 # Hugging Face repo ids: an optional namespace and a name of letters, digits, '-', '_', '.',
 # neither starting with '.' or '-' and never containing '..' (checked separately).
 HUB_ID = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/)?[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
 
 
-def reject(field: str, message: str, value: object = None) -> NoReturn:
+Location = str | tuple[str, ...]
+
+
+def reject(field: Location, message: str, value: object = None) -> NoReturn:
     """A 422 in FastAPI's own validation-error shape, naming the body field."""
-    error: dict[str, Any] = {"type": "value_error", "loc": ("body", field), "msg": message}
+    loc = (field,) if isinstance(field, str) else field
+    error: dict[str, Any] = {
+        "type": "value_error",
+        "loc": ("body", *loc),
+        "msg": f"{'.'.join(loc)}: {message}",
+    }
     if value is not None:
         error["input"] = value
     raise RequestValidationError([error])
@@ -48,51 +72,199 @@ def _inside(path: Path, roots: list[Path]) -> bool:
     return any(path == root or path.is_relative_to(root) for root in roots)
 
 
-def _under_roots(reference: str, roots: list[Path], field: str, setting: str) -> Path:
+def _under_roots(reference: str, roots: list[Path], field: Location, setting: str) -> Path:
+    """An absolute path inside a root, resolved; nothing outside the roots is touched.
+
+    The first check is on the text alone ('..' collapsed), so a path outside every root
+    is refused before the filesystem is asked anything about it: not even whether it
+    exists. Symlinks are then resolved (inside a root) and the result checked again.
+    """
     if not roots:
         reject(field, f"local paths are not accepted: no {setting} is configured", reference)
-    if not reference.startswith("/"):
+    if not reference.startswith("/") or "\0" in reference:
         reject(field, "a local path must be absolute", reference)
-    # Resolve symlinks and '..' before the check, so neither can leave the roots.
-    path = Path(reference).resolve()
+    allowed = ", ".join(str(root) for root in roots)
+    lexical = Path(os.path.normpath(reference))
+    if not _inside(lexical, roots):
+        reject(field, f"path is outside the allowed roots ({allowed})", reference)
+    path = lexical.resolve()
     if not _inside(path, roots):
-        allowed = ", ".join(str(root) for root in roots)
         reject(field, f"path is outside the allowed roots ({allowed})", reference)
     if not path.exists():
         reject(field, "no such file or directory", reference)
     return path
 
 
-def check_model_reference(reference: str, roots: list[Path]) -> str:
-    """The reference the workers will load: an alias, a hub id, or a resolved local path."""
-    reference = reference.strip()
-    if reference in MODEL_ALIASES:
-        return reference
-    if _looks_like_path(reference):
-        path = _under_roots(reference, roots, "model", "TOXAUDIT_MODEL_ROOTS")
-        if path.is_dir() and not (path / "config.json").is_file():
-            reject("model", "the directory has no config.json", reference)
-        if path.is_file() and path.suffix.lower() != ".gguf":
-            reject("model", "a model file must be a .gguf file", reference)
-        return str(path)
+def _check_hub_id(reference: str, field: Location, expected: str) -> str:
     if ".." in reference or not HUB_ID.fullmatch(reference):
-        aliases = ", ".join(sorted(MODEL_ALIASES))
-        reject(
-            "model",
-            "expected a hub id like 'org/name', an alias "
-            f"({aliases}), or an absolute path under TOXAUDIT_MODEL_ROOTS",
-            reference,
-        )
+        reject(field, expected, reference)
     if Path(reference).exists():
-        # The loader tries a local directory before the hub, so a hub-shaped name that is
-        # also a relative path here would load that directory, outside every root.
+        # The loaders try a local directory before the hub, so a hub-shaped name that is
+        # also a relative path here would load that directory, outside every root. This
+        # stat of the service's working directory is the one path check outside the roots:
+        # it is what the loader itself would open.
         reject(
-            "model",
+            field,
             "ambiguous: this name is also a local path relative to the service; "
-            "give an absolute path under TOXAUDIT_MODEL_ROOTS instead",
+            f"give an absolute path under {MODEL_ROOTS} instead",
             reference,
         )
     return reference
+
+
+def check_model_reference(
+    reference: str,
+    roots: list[Path],
+    field: Location = "model",
+    *,
+    aliases: Collection[str] = MODEL_ALIASES,
+    model_files: bool = True,
+) -> str:
+    """The reference the workers will load: an alias, a hub id, or a resolved local path."""
+    reference = reference.strip()
+    if reference in aliases:
+        return reference
+    if _looks_like_path(reference):
+        path = _under_roots(reference, roots, field, MODEL_ROOTS)
+        if path.is_dir() and not (path / "config.json").is_file():
+            reject(field, "the directory has no config.json", reference)
+        if path.is_file() and (not model_files or path.suffix.lower() != ".gguf"):
+            reject(
+                field,
+                "a model file must be a .gguf file" if model_files else "expected a directory",
+                reference,
+            )
+        return str(path)
+    named = f"an alias ({', '.join(sorted(aliases))}), " if aliases else ""
+    return _check_hub_id(
+        reference,
+        field,
+        f"expected a hub id like 'org/name', {named}or an absolute path under {MODEL_ROOTS}",
+    )
+
+
+def _check_checkpoint(reference: str, roots: list[Path], field: Location) -> str:
+    """A torch.save file under the model roots that loads with weights_only, checked
+    statically: nothing in it runs here."""
+    path = _under_roots(reference, roots, field, MODEL_ROOTS)
+    if not path.is_file():
+        reject(field, "not a file", reference)
+    try:
+        unsafe = unsafe_checkpoint_globals(path)
+    except ClassifierError as exc:
+        reject(field, str(exc), reference)
+    if unsafe:
+        shown = ", ".join(unsafe[:5]) + (", ..." if len(unsafe) > 5 else "")
+        reject(
+            field,
+            f"refused: the checkpoint needs full unpickling, which can run arbitrary code "
+            f"(it imports {shown}); the service loads only tensors and plain values",
+            reference,
+        )
+    return str(path)
+
+
+def _check_config_directory(reference: str, roots: list[Path], field: Location) -> str:
+    path = _under_roots(reference, roots, field, MODEL_ROOTS)
+    if not (path / "config.json").is_file():
+        reject(field, "no config.json in this directory", reference)
+    return str(path)
+
+
+def _check_prompts(options: GenerationOptions, roots: list[Path]) -> str:
+    field = ("options", "generation", "prompts")
+    if options.prompts in PROMPT_SOURCES:
+        return options.prompts
+    path = _under_roots(options.prompts, roots, field, "TOXAUDIT_DATASET_ROOTS")
+    if not path.is_dir() and not path.is_file():
+        reject(field, "neither a file nor a directory", options.prompts)
+    return str(path)
+
+
+def _check_classifier(options: GenerationOptions, roots: list[Path]) -> GenerationOptions:
+    """The options with every file the classifier names checked and resolved.
+
+    Driven by the registry: each classifier kind declares which arguments name a model
+    or a file, so a kind added later is checked the same way without a change here.
+    """
+    try:
+        spec = classifier_spec(options)
+    except ClassifierError as exc:
+        reject(("options", "generation", "classifier"), str(exc), options.classifier)
+    option_of = {argument: option for option, argument in CLASSIFIER_OPTIONS.items()}
+    kinds = dict((argument, kind) for argument, _, kind in classifier_references(spec))
+    resolved: dict[str, str] = {}
+    for argument, value in sorted(spec.args.items()):
+        field = ("options", "generation", option_of.get(argument, "classifier"))
+        kind = kinds.get(argument)
+        if kind == "model":
+            resolved[argument] = check_model_reference(
+                value, roots, field, aliases=(), model_files=False
+            )
+        elif kind == "checkpoint":
+            resolved[argument] = _check_checkpoint(value, roots, field)
+        elif kind == "directory":
+            resolved[argument] = _check_config_directory(value, roots, field)
+        elif _looks_like_path(value):
+            reject(field, f"'{spec.name}' does not take a file or directory here", value)
+    # The target after the colon is the one argument no option fills.
+    target = [a for a in spec.args if a not in option_of and a in resolved]
+    classifier = f"{spec.name}:{resolved[target[0]]}" if target else options.classifier
+    config = resolved.get("config", options.classifier_config)
+    return replace(options, classifier=classifier, classifier_config=config)
+
+
+def check_generation(options: GenerationOptions, settings: ApiSettings) -> GenerationOptions:
+    """The generation options a job stores: bounded, every named file checked and resolved,
+    and parsed as the workers will parse them (prompts included), so a bad option is a 422
+    now rather than a failed job later."""
+    for name, bound, setting in (
+        ("samples", settings.max_samples, "TOXAUDIT_MAX_SAMPLES"),
+        ("per_group", settings.max_per_group, "TOXAUDIT_MAX_PER_GROUP"),
+        ("max_new_tokens", settings.max_new_tokens, "TOXAUDIT_MAX_NEW_TOKENS"),
+    ):
+        value = getattr(options, name)
+        if value > bound:
+            reject(
+                ("options", "generation", name),
+                f"at most {bound} (the service's bound, {setting}), got {value}",
+                value,
+            )
+    # The API's subclass becomes the plain record the workers read back.
+    plain = GenerationOptions.from_mapping(options.to_dict())
+    plain = replace(plain, prompts=_check_prompts(plain, settings.dataset_roots))
+    plain = _check_classifier(plain, settings.model_roots)
+    try:
+        if plain.prompts == "toxigen-prompts":
+            # Its files are downloaded on first use: the workers' job, not the request's.
+            GenerationSettings(
+                max_new_tokens=plain.max_new_tokens,
+                samples=plain.samples,
+                temperature=plain.temperature,
+                top_p=plain.top_p,
+                seed=plain.seed,
+                batch_tokens=plain.batch_tokens,
+            )
+        else:
+            generation_request(plain)
+    except GenerationOptionsError as exc:
+        # The public message: a malformed prompt file is named by row and field, never
+        # quoted.
+        reject(("options", "generation", exc.field or "prompts"), exc.public_message)
+    except ValueError as exc:
+        reject(("options", "generation"), str(exc))
+    return plain
+
+
+def check_resamples(resamples: int, settings: ApiSettings) -> int:
+    if resamples > settings.max_resamples:
+        reject(
+            ("options", "resamples"),
+            f"at most {settings.max_resamples} (the service's bound, TOXAUDIT_MAX_RESAMPLES), "
+            f"got {resamples}",
+            resamples,
+        )
+    return resamples
 
 
 def check_revision(revision: str | None) -> str | None:
@@ -118,4 +290,5 @@ def load_request_dataset(reference: str, roots: list[Path]) -> Dataset:
             detect_format(Path(reference))
         return load_dataset(reference)
     except DatasetError as exc:
-        reject("dataset", str(exc), reference)
+        # Never the offending value: it is the file's content.
+        reject("dataset", exc.public_message, reference)

@@ -2,6 +2,7 @@
 
     python benchmarks/perplexity.py [--model smollm2-135m] [--n 300] [--batch-tokens 512]
                                     [--full] [--sweep 256,512,1024] [--plain] [--rounds 3]
+                                    [--packing padded|packed] [--compare-packing] [--profile]
                                     [--lm-head auto|clm|mlm]
 
 Both run in this process on the same model and the same N real ToxiGen sentences
@@ -11,7 +12,10 @@ side runs first (a shared machine's speed drifts by tens of percent within minut
 and alternating puts the drift on both sides); --full also times the engine on the
 whole set; --sweep times the engine at several token budgets; --plain times a plain
 padded batch (16 rows in input order, logits over the whole vocabulary at every
-position), which tells how far batching alone goes on this machine.
+position), which tells how far batching alone goes on this machine; --compare-packing
+times padded and packed batches side by side over the same alternating rounds;
+--profile prints where the engine's time goes (tokenization, building the inputs,
+the forward pass, the copy to the host).
 
 With a masked LM (`--lm-head mlm`, or `auto` on an encoder) the sides are the
 pseudo-perplexity reference, one masked copy per forward pass, and the engine, whose
@@ -28,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from audit.datasets import read_dataset
-from audit.models import ModelSpec, load_model
+from audit.models import LoadedModel, ModelSpec, load_model
 from audit.perplexity import (
     HFTokenScorer,
     MaskedTokenScorer,
@@ -57,6 +61,15 @@ def main() -> None:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--plain", action="store_true", help="also time a plain padded batch")
     parser.add_argument(
+        "--packing", choices=["padded", "packed"], default=None, help="the engine's batches"
+    )
+    parser.add_argument(
+        "--compare-packing",
+        action="store_true",
+        help="also time padded against packed batches, alternating over --rounds",
+    )
+    parser.add_argument("--profile", action="store_true", help="print where the time goes")
+    parser.add_argument(
         "--lm-head",
         choices=["auto", "clm", "mlm"],
         default="auto",
@@ -78,8 +91,14 @@ def main() -> None:
     texts = [s.text for s in sentences[: args.n]]
     loaded = load_model(ModelSpec(args.model, device=args.device, lm_head=args.lm_head))
     budget = args.batch_tokens or default_batch_tokens(loaded)
-    scorer = token_scorer(loaded, batch_tokens=budget)
     masked = loaded.info.lm_head == "mlm"
+    if masked and (args.compare_packing or args.profile or args.packing):
+        parser.error("--packing, --compare-packing and --profile time the causal engine only")
+    scorer: TokenScorer = (
+        token_scorer(loaded, batch_tokens=budget)
+        if masked
+        else HFTokenScorer(loaded, packing=args.packing)
+    )
 
     def one_at_a_time(text: str) -> float | None:
         if masked:
@@ -90,7 +109,8 @@ def main() -> None:
     print(
         f"model: {args.model} ({loaded.info.model_type}, {loaded.info.lm_head}, "
         f"{loaded.info.device}, {loaded.info.dtype}); {len(texts)} real sentences; "
-        f"token budget {budget}"
+        f"token budget {budget}; "
+        + ("masked copies" if masked else f"{getattr(scorer, 'packing', '')} batches")
     )
     if masked:
         print("reference: one masked copy per forward pass (SafeNLP's pseudo-perplexity)")
@@ -159,6 +179,11 @@ def main() -> None:
             f"({reference_seconds / args.rounds / plain_seconds:.2f}x the reference loop)"
         )
 
+    if args.compare_packing:
+        compare_packing(loaded, texts, budget, args.rounds)
+    if args.profile and isinstance(scorer, HFTokenScorer):
+        profile(scorer, texts, budget)
+
     for value in filter(None, args.sweep.split(",")):
         swept = compute_perplexities(scorer, texts, batch_tokens=int(value), progress=False)
         print(f"  budget {int(value):6d}: {len(texts) / swept.seconds:8.2f} sentences/s")
@@ -189,6 +214,58 @@ def main() -> None:
             f"average safety score: {scores.average:.4f} "
             f"[{scores.average_ci_low:.4f}, {scores.average_ci_high:.4f}]"
         )
+
+
+def compare_packing(loaded: LoadedModel, texts: list[str], budget: int, rounds: int) -> None:
+    """Padded against packed batches of the same rows, alternating which goes first."""
+    scorers = {mode: HFTokenScorer(loaded, packing=mode) for mode in ("padded", "packed")}
+    seconds = dict.fromkeys(scorers, 0.0)
+    results = {}
+    for round_number in range(rounds):
+        order = ["padded", "packed"] if round_number % 2 == 0 else ["packed", "padded"]
+        for mode in order:
+            run = compute_perplexities(scorers[mode], texts, batch_tokens=budget, progress=False)
+            seconds[mode] += run.seconds
+            results[mode] = run.results
+    difference = max(
+        abs(a.perplexity - b.perplexity) / b.perplexity
+        for a, b in zip(results["packed"], results["padded"], strict=True)
+        if a.perplexity is not None and b.perplexity is not None
+    )
+    done = len(texts) * rounds
+    print(
+        f"padded batches: {done / seconds['padded']:8.2f} sentences/s; "
+        f"packed batches: {done / seconds['packed']:8.2f} sentences/s; "
+        f"packed/padded speed {seconds['padded'] / seconds['packed']:.2f}x "
+        f"(largest relative difference {difference:.1e})"
+    )
+
+
+def profile(scorer: HFTokenScorer, texts: list[str], budget: int) -> None:
+    """Where the engine's time goes, from torch's profiler and the engine's own labels."""
+    from torch.profiler import ProfilerActivity
+    from torch.profiler import profile as torch_profile
+
+    start = time.perf_counter()
+    scorer.tokenize(texts)
+    tokenize_seconds = time.perf_counter() - start
+    activities = [ProfilerActivity.CPU]
+    if scorer.device_type == "cuda":
+        activities.append(ProfilerActivity.CUDA)
+    with torch_profile(activities=activities) as profiler:
+        run = compute_perplexities(scorer, texts, batch_tokens=budget, progress=False)
+    labels = {
+        event.key: event.cpu_time_total / 1e6
+        for event in profiler.key_averages()
+        if event.key.startswith("toxaudit.")
+    }
+    total = run.seconds
+    print(f"profile ({run.batches} batches, {total:.2f} s under the profiler):")
+    print(f"  tokenization      {tokenize_seconds:7.3f} s  {tokenize_seconds / total:6.1%}")
+    for label in ("toxaudit.build_inputs", "toxaudit.forward", "toxaudit.to_host"):
+        spent = labels.get(label, 0.0)
+        print(f"  {label[9:]:<17} {spent:7.3f} s  {spent / total:6.1%}")
+    print(profiler.key_averages().table(sort_by="self_cpu_time_total", row_limit=8))
 
 
 if __name__ == "__main__":

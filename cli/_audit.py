@@ -125,12 +125,19 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="also record the audit in the results database (TOXAUDIT_DATABASE_URL, "
         "SQLite by default) so `toxaudit serve` shows it",
     )
-    p.add_argument("--step", type=int, help="training step of this checkpoint (with --store)")
+    p.add_argument(
+        "--step",
+        type=int,
+        help="training step of this checkpoint (with --store, --mlflow, --wandb)",
+    )
     p.add_argument("--tag", action="append", default=[], help="checkpoint tag (with --store)")
     add_statistics_arguments(p)
     from cli._generate import add_run_generation_arguments
 
     add_run_generation_arguments(p)
+    from cli._trackers import add_tracker_arguments
+
+    add_tracker_arguments(p)
     p.set_defaults(handler=cmd_run)
 
 
@@ -207,8 +214,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from audit.pipeline import AuditOptions, PerplexityJournal, run_audit
     from audit.results import format_scores_table, write_perplexities, write_results
     from cli._generate import apply_run_stages, run_stages
+    from cli._trackers import check_trackers
 
     _check_alpha(args.alpha)
+    check_trackers(args)
     name = args.name or args.model
     output_dir: Path = args.output_dir or Path("runs") / slugify(name)
     dataset = load_dataset(args.dataset)
@@ -253,7 +262,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"wrote {output_dir}/results.json, perplexities.json, safety_scores.json")
     if args.store:
         _store(args, result, rows, dataset, options, generation=outcome.generation)
+    if args.mlflow or args.wandb:
+        _track(args, output_dir)
     return 0
+
+
+def _track(args: argparse.Namespace, output_dir: Path) -> None:
+    """Write report.html beside results.json and log both to the trackers asked for."""
+    from cli._report import write_report
+    from cli._trackers import log_to_trackers
+    from reports import load_report, render_html
+
+    report = load_report(output_dir, step=args.step)
+    write_report(output_dir / "report.html", render_html(report))
+    print(f"wrote {output_dir}/report.html", file=sys.stderr)
+    artifacts = [output_dir / "results.json", output_dir / "report.html"]
+    log_to_trackers(args, report.run.result, step=args.step, artifacts=artifacts)
 
 
 def _store(

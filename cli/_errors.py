@@ -13,9 +13,11 @@ def user_errors() -> tuple[type[BaseException], ...]:
     from audit.datasets import DatasetError
     from audit.gate import GateInputError
     from audit.generation import GenerationOptionsError
+    from audit.integrations import TrackerError
     from audit.models import ModelLoadError
     from audit.results import ResultsError
     from cli._gate_service import ServiceError
+    from reports import ReportError
 
     return (
         UsageError,
@@ -27,4 +29,6 @@ def user_errors() -> tuple[type[BaseException], ...]:
         ServiceError,
         ClassifierError,
         GenerationOptionsError,
+        TrackerError,
+        ReportError,
     )

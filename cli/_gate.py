@@ -243,6 +243,17 @@ def _evaluate(args: argparse.Namespace, options: Options) -> GateReport:
         )
     api = options.get("api")
     client = _client(api, args.token, options.get("timeout"), TRANSPORT)
+    if (
+        client is not None
+        and settings.significant_only
+        and baseline_ref is not None
+        and not is_file_reference(args.results, api)
+        and not is_file_reference(baseline_ref, api)
+    ):
+        try:
+            return _evaluate_on_service(client, settings, options, args.results, baseline_ref)
+        finally:
+            client.close()
     try:
         rows_needed = settings.significant_only
         candidate, candidate_rows, candidate_source = load_run(
@@ -265,6 +276,45 @@ def _evaluate(args: argparse.Namespace, options: Options) -> GateReport:
         baseline_rows=baseline_rows,
         candidate_source=candidate_source,
         baseline_source=baseline_source,
+    )
+
+
+def _evaluate_on_service(
+    client: ServiceClient,
+    settings: GateSettings,
+    options: Options,
+    candidate_ref: str,
+    baseline_ref: str,
+) -> GateReport:
+    """Both runs on the service: the drops are the service's own comparison of the pair
+    (what /api/compare and the dashboards show), not a local recomputation. The bootstrap
+    settings are the baseline audit's unless --resamples/--seed/--confidence (or the
+    config table) name others; the report states the ones used."""
+    from dataclasses import replace
+
+    from audit.gate import evaluate_gate
+
+    candidate = client.fetch(candidate_ref)
+    baseline = client.fetch(baseline_ref)
+    requested: dict[str, str | int | float] = {
+        key: options.values[key]
+        for key in ("resamples", "seed", "confidence")
+        if key in options.values
+    }
+    comparison = client.comparison(baseline.audit_id, candidate.audit_id, requested)
+    used = replace(
+        settings,
+        resamples=comparison.resamples,
+        seed=comparison.seed,
+        confidence=comparison.confidence,
+    )
+    return evaluate_gate(
+        used,
+        candidate.result,
+        baseline=baseline.result,
+        candidate_source=candidate.source,
+        baseline_source=baseline.source,
+        differences=comparison.differences,
     )
 
 

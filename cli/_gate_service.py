@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     import httpx
 
     from audit.results import RunResult
-    from audit.scoring import ScoredSentence
+    from audit.scoring import GroupDifference, ScoredSentence
 
 
 class ServiceError(Exception):
@@ -32,6 +32,22 @@ class ServiceRun:
     """Its results.json."""
     source: str
     """Where it came from, for the report: "audit ID at URL"."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceComparison:
+    """The service's comparison of one pair (GET /api/compare), as the gate uses it."""
+
+    differences: tuple[GroupDifference, ...]
+    """The pair's paired differences, the average last."""
+    resamples: int
+    """Paired bootstrap resamples the service used."""
+    seed: int
+    """Seed it used."""
+    confidence: float
+    """Confidence level of the intervals."""
+    source: str
+    """The URL asked, for messages."""
 
 
 class ServiceClient:
@@ -65,7 +81,7 @@ class ServiceClient:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _get(self, path: str, params: dict[str, str | int] | None = None) -> Any:
+    def _get(self, path: str, params: dict[str, str | int | float] | None = None) -> Any:
         """Parsed JSON of a GET; None on 404 (the caller knows what was missing)."""
         import httpx
 
@@ -92,7 +108,7 @@ class ServiceClient:
 
     def latest_audit_id(self, label: str) -> str | None:
         """The newest succeeded audit of a checkpoint label, or None."""
-        params: dict[str, str | int] = {
+        params: dict[str, str | int | float] = {
             "checkpoint_label": label,
             "status": "succeeded",
             "limit": 1,
@@ -166,6 +182,47 @@ class ServiceClient:
             raise ServiceError(f"{url}: expected a JSON array of records")
         return parse_perplexities(data, source=url)
 
+    def comparison(
+        self, baseline_id: str, candidate_id: str, requested: dict[str, str | int | float]
+    ) -> ServiceComparison:
+        """The service's paired differences of candidate against baseline.
+
+        `requested` holds the bootstrap settings the user named (resamples, seed,
+        confidence); the service uses the baseline audit's own for the others.
+        """
+        from dataclasses import fields
+
+        from audit.scoring import GroupDifference
+
+        params: dict[str, str | int | float] = {
+            "audits": f"{baseline_id},{candidate_id}",
+            **requested,
+        }
+        url = f"{self.base_url}/api/compare?audits={baseline_id},{candidate_id}"
+        data = self._get("/api/compare", params)
+        if data is None:
+            raise ServiceError(f"{url}: HTTP 404; is {self.base_url} a toxaudit service?")
+        try:
+            settings = data["settings"]
+            (pair,) = data["pairs"]
+            names = [f.name for f in fields(GroupDifference)]
+            # A newer service may add fields; the gate reads those it knows.
+            differences = tuple(
+                GroupDifference(**{name: item[name] for name in names})
+                for item in pair["differences"]
+            )
+            return ServiceComparison(
+                differences,
+                int(settings["resamples"]),
+                int(settings["seed"]),
+                float(settings["confidence"]),
+                url,
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ServiceError(
+                f"{url}: not a comparison of one pair ({type(exc).__name__}: {exc})"
+            ) from exc
+
 
 def _detail(response: httpx.Response) -> str:
     try:
@@ -173,5 +230,9 @@ def _detail(response: httpx.Response) -> str:
     except ValueError:
         return response.text.strip().replace("\n", " ")[:200] or response.reason_phrase
     if isinstance(body, dict) and "detail" in body:
-        return str(body["detail"])[:200]
+        detail = body["detail"]
+        if isinstance(detail, list) and detail and all(isinstance(d, dict) for d in detail):
+            # FastAPI's validation errors: "field: message" for each.
+            return "; ".join(f"{d.get('loc', ['?'])[-1]}: {d.get('msg', '')}" for d in detail)[:200]
+        return str(detail)[:200]
     return str(body)[:200]

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from audit.classifiers import ClassifierSpec
-    from audit.generation import GenerationAudit, GenerationRequest
+    from audit.generation import GenerationAudit, GenerationOptions, GenerationRequest
     from audit.models import LoadedModel
     from audit.results import RunResult
     from audit.scoring import ScoredSentence
@@ -49,6 +49,12 @@ def add_classifier_arguments(parser: argparse.ArgumentParser, *, required: bool)
     )
     parser.add_argument(
         "--classifier-batch", type=positive_int, default=32, help="texts per classifier batch (32)"
+    )
+    parser.add_argument(
+        "--classifier-allow-pickle",
+        action="store_true",
+        help="DANGEROUS: load a Detoxify checkpoint even if it needs full unpickling, which "
+        "runs any code the file holds; only for files you trust (the service never allows it)",
     )
 
 
@@ -117,15 +123,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.set_defaults(handler=cmd_generate)
 
 
-def generation_request(args: argparse.Namespace) -> GenerationRequest:
-    """Check the generation options (cheap: no model, no classifier loaded)."""
-    from audit.generation import generation_request as check_options
+def generation_options(args: argparse.Namespace) -> GenerationOptions:
+    """The flags as the generation options record (the same record a job stores)."""
+    from audit.generation import GenerationOptions
 
     if not args.prompts or not args.classifier:
         raise UsageError("--generation needs --prompts and --classifier")
     if args.groups is not None and not args.groups.strip(" ,"):
         raise UsageError("--groups is empty")
-    return check_options(
+    return GenerationOptions.from_mapping(
         {
             "prompts": args.prompts,
             "classifier": args.classifier,
@@ -144,6 +150,13 @@ def generation_request(args: argparse.Namespace) -> GenerationRequest:
             "classifier_device": args.classifier_device,
         }
     )
+
+
+def generation_request(args: argparse.Namespace) -> GenerationRequest:
+    """Check the generation options (cheap: no model, no classifier loaded)."""
+    from audit.generation import generation_request as check_options
+
+    return check_options(generation_options(args), allow_pickle=args.classifier_allow_pickle)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -222,6 +235,7 @@ def run_stages(args: argparse.Namespace) -> RunStages:
                 "toxic_label": args.toxic_label,
                 "device": args.classifier_device,
             },
+            allow_pickle=args.classifier_allow_pickle,
         )
         return RunStages(None, spec)
     return RunStages(None, None)

@@ -13,13 +13,14 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from cli import _audit, _gate, _generate, _service_api, _service_worker
+from cli import _audit, _gate, _generate, _report, _service_api, _service_worker
 from cli._errors import UsageError, user_errors
 
 COMMAND_MODULES: tuple[ModuleType, ...] = (
     _audit,
     _gate,
     _generate,
+    _report,
     _service_api,
     _service_worker,
 )

@@ -24,6 +24,18 @@ def _queues(value: str) -> list[str]:
     return names
 
 
+def _gpus(value: str) -> list[str] | str:
+    """'all' (resolved when the worker starts) or a list of distinct device ids."""
+    if value.strip() == "all":
+        return "all"
+    ids = [part.strip() for part in value.split(",") if part.strip()]
+    if not ids or not all(i.isascii() and i.isdigit() for i in ids) or len(set(ids)) != len(ids):
+        raise argparse.ArgumentTypeError(
+            f"--gpus takes 'all' or distinct device ids like 0,1; got {value!r}"
+        )
+    return ids
+
+
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = commands.add_parser(
         "worker",
@@ -52,6 +64,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="log level (INFO)",
     )
     p.add_argument("--hostname", help="node name, e.g. gpu1@%%h (default: celery@host)")
+    p.add_argument(
+        "--gpus",
+        type=_gpus,
+        help="start one worker process per GPU, each pinned to its device: 'all' (the "
+        "devices CUDA_VISIBLE_DEVICES lists, else every device torch sees) or ids like 0,1",
+    )
     p.set_defaults(handler=cmd_worker)
 
     p = commands.add_parser(
@@ -92,9 +110,14 @@ def _broker_settings(without_broker: str) -> WorkerSettings:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    _broker_settings("without one, `toxaudit serve` runs jobs in-process")
+    if args.gpus is not None:
+        from cli._gpu_workers import run_per_gpu
+
+        return run_per_gpu(args.gpus, queues=args.queues, loglevel=args.loglevel)
+
     from workers import app
 
-    _broker_settings("without one, `toxaudit serve` runs jobs in-process")
     argv = [
         "worker",
         f"--queues={','.join(args.queues)}",

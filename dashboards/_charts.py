@@ -301,3 +301,35 @@ def trend_lines(
     layout["shapes"] = [_no_preference_line()]
     layout["hovermode"] = "x unified"
     return {"data": traces, "layout": layout}
+
+
+def checkpoint_averages(series: Sequence[dict[str, Any]], order: Sequence[str]) -> Figure:
+    """Each checkpoint's newest average safety score with its 95% interval, at a glance.
+
+    One trace per model: {"name", "labels", "values", "ci_low", "ci_high", "hover"}, the
+    labels unique checkpoint names placed on the x axis in `order` (training step where
+    known), so a model's checkpoints read left to right as it trained.
+    """
+    traces = [
+        {
+            "type": "scatter",
+            "mode": "markers+lines" if len(s["labels"]) > 1 else "markers",
+            "name": s["name"],
+            "x": list(s["labels"]),
+            "y": list(s["values"]),
+            "error_y": _error(s["values"], s["ci_low"], s["ci_high"]),
+            "marker": {"color": colour(index), "size": 9, "symbol": SYMBOLS[index % len(SYMBOLS)]},
+            "line": {"color": colour(index), "width": 1.2, "dash": "dot"},
+            "hovertext": list(s["hover"]),
+            "hoverinfo": "text",
+        }
+        for index, s in enumerate(series)
+    ]
+    layout = base_layout(y_title="Average safety score", x_title="Checkpoint", height=420)
+    layout["xaxis"]["categoryorder"] = "array"
+    layout["xaxis"]["categoryarray"] = list(order)
+    layout["xaxis"]["type"] = "category"
+    layout["shapes"] = [_no_preference_line()]
+    layout["margin"] = {"l": 70, "r": 20, "t": 40, "b": 90}
+    layout["legend"] = {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"}
+    return {"data": traces, "layout": layout}

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import fields
 from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
-from audit.scoring import (
-    DEFAULT_ALPHA,
-    DEFAULT_CONFIDENCE,
-    DEFAULT_RESAMPLES,
-    DEFAULT_SEED,
-    GroupDifference,
-    paired_differences,
-)
+from audit.scoring import DEFAULT_ALPHA, GroupDifference
 from dashboards._charts import group_bars
 from dashboards._tables import Column, Table
 from db import (
@@ -25,15 +17,34 @@ from db import (
     JobStatus,
     audit_briefs,
     audit_settings,
-    group_values,
     latest_succeeded_jobs,
-    paired_scored_sentences,
     succeeded_audits,
+)
+from db.compare import (
+    DEFAULT_MAX_COMPARED_AUDITS,
+    SIGNIFICANCE_PROCEDURE,
+    ComparedAudit,
+    Comparison,
+    ComparisonError,
+    ComparisonErrorKind,
+    compare_audits,
+    compared_audits,
+    side_by_side,
 )
 
 
-def audit_name(brief: AuditBrief) -> str:
-    return f"{brief.checkpoint_label} · #{brief.job_id}"
+def audit_name(brief: AuditBrief | ComparedAudit) -> str:
+    job_id = brief.job_id if isinstance(brief, AuditBrief) else brief.id
+    return f"{brief.checkpoint_label} · #{job_id}"
+
+
+def _check_bound(jobs: Sequence[int], max_audits: int) -> None:
+    if len(jobs) > max_audits:
+        raise ComparisonError(
+            ComparisonErrorKind.invalid,
+            "job",
+            f"compare at most {max_audits} audits at once, got {len(jobs)}; untick some",
+        )
 
 
 def resolve_jobs(
@@ -78,65 +89,71 @@ def _choices(session: Session, selected: Sequence[int]) -> list[dict[str, Any]]:
 
 
 def compare_view(
-    session: Session, *, job_ids: Sequence[int], checkpoint_ids: Sequence[int], baseline: int | None
+    session: Session,
+    *,
+    job_ids: Sequence[int],
+    checkpoint_ids: Sequence[int],
+    baseline: int | None,
+    max_audits: int = DEFAULT_MAX_COMPARED_AUDITS,
 ) -> dict[str, Any]:
+    """The compare page: db.compare's side-by-side scores as grouped bars and a table.
+
+    Raises ComparisonError (field "job") when more than `max_audits` audits are asked for.
+    """
     jobs = resolve_jobs(session, job_ids, checkpoint_ids)
-    briefs = audit_briefs(session, jobs)
-    values = group_values(session, jobs)
+    _check_bound(jobs, max_audits)
+    found = compared_audits(session, jobs)
+    audits = [found[j] for j in jobs]
     settings = audit_settings(session, jobs)
     if baseline not in jobs:
         baseline = jobs[0] if jobs else None
-    groups = sorted({v.group for job in jobs for v in values[job]})
-    series = []
+    compared = side_by_side(session, audits) if audits else ()
+    groups = [g for g in compared if g.group != "average"]
+    series: list[dict[str, Any]] = [
+        {
+            "name": audit_name(audit),
+            "values": [],
+            "ci_low": [],
+            "ci_high": [],
+            "p_values": [],
+            "significant": [],
+            "n": [],
+        }
+        for audit in audits
+    ]
     rows: list[dict[str, Any]] = []
-    for job in jobs:
-        by_group = {v.group: v for v in values[job]}
-        brief = briefs[job]
-        name = audit_name(brief)
-        cells = [by_group.get(g) for g in groups]
-        series.append(
-            {
-                "name": name,
-                "values": [c.value if c else None for c in cells],
-                "ci_low": [c.ci_low if c else None for c in cells],
-                "ci_high": [c.ci_high if c else None for c in cells],
-                "p_values": [c.p_value if c else None for c in cells],
-                "significant": [bool(c and c.significant) for c in cells],
-                "n": [f"{c.n_harmful}/{c.n_neutral}" if c else "0/0" for c in cells],
-            }
-        )
-        for g, c in zip(groups, cells, strict=True):
+    for group in groups:
+        for entry, score in zip(series, group.scores, strict=True):
+            entry["values"].append(score.score)
+            entry["ci_low"].append(score.ci_low)
+            entry["ci_high"].append(score.ci_high)
+            entry["p_values"].append(score.p_value)
+            entry["significant"].append(bool(score.significant))
+            entry["n"].append(f"{score.n_harmful or 0}/{score.n_neutral or 0}")
+    for index, audit in enumerate(audits):
+        name = audit_name(audit)
+        for group in compared:
+            score = group.scores[index]
+            average = group.group == "average"
             rows.append(
                 {
-                    "job_id": job,
+                    "job_id": audit.id,
                     "audit": name,
-                    "group": g,
-                    "score": c.value if c else None,
-                    "ci_low": c.ci_low if c else None,
-                    "ci_high": c.ci_high if c else None,
-                    "p_value": c.p_value if c else None,
-                    "significant": bool(c and c.significant),
-                    "n_harmful": c.n_harmful if c else 0,
-                    "n_neutral": c.n_neutral if c else 0,
-                    "_class": "" if c and c.significant else "not-significant",
+                    "group": "Average" if average else group.group,
+                    "score": score.score,
+                    "ci_low": score.ci_low,
+                    "ci_high": score.ci_high,
+                    "p_value": score.p_value,
+                    "significant": score.significant,
+                    "n_harmful": score.n_harmful,
+                    "n_neutral": score.n_neutral,
+                    "_class": "average-row"
+                    if average
+                    else ("" if score.significant else "not-significant"),
                 }
             )
-        rows.append(
-            {
-                "job_id": job,
-                "audit": name,
-                "group": "Average",
-                "score": brief.average,
-                "ci_low": brief.average_ci_low,
-                "ci_high": brief.average_ci_high,
-                "p_value": None,
-                "significant": None,
-                "n_harmful": None,
-                "n_neutral": None,
-                "_class": "average-row",
-            }
-        )
     alpha = float(settings.get(jobs[0], {}).get("alpha", DEFAULT_ALPHA)) if jobs else DEFAULT_ALPHA
+    names = [g.group for g in groups]
     scores = Table(
         "scores",
         "Scores per group",
@@ -159,48 +176,16 @@ def compare_view(
         "title": "Compare",
         "jobs": jobs,
         "baseline": baseline,
-        "audits": [{"job_id": j, "name": audit_name(briefs[j])} for j in jobs],
+        "audits": [{"job_id": a.id, "name": audit_name(a)} for a in audits],
         "choices": _choices(session, jobs),
-        "charts": {"compare": group_bars(groups, series, alpha=alpha)} if jobs else {},
+        "charts": {"compare": group_bars(names, series, alpha=alpha)} if jobs else {},
         "tables": {"scores": scores},
-        "n_groups": len(groups),
+        "n_groups": len(names),
+        "significance": SIGNIFICANCE_PROCEDURE,
         "differences_query": urlencode(
             [("job", j) for j in jobs] + ([("baseline", baseline)] if baseline else [])
         ),
     }
-
-
-# Paired bootstraps over 6,514 sentences take about a second; finished audits never
-# change, so their differences are kept, keyed by the two audits and the settings.
-_CACHE: OrderedDict[tuple[int, int, float, int, int], list[GroupDifference]] = OrderedDict()
-_CACHE_SIZE = 128
-_CACHE_LOCK = threading.Lock()
-
-
-def cached_differences(
-    session: Session, base: AuditBrief, candidate: AuditBrief, settings: dict[str, Any]
-) -> list[GroupDifference]:
-    confidence = float(settings.get("confidence", DEFAULT_CONFIDENCE))
-    resamples = int(settings.get("n_resamples", DEFAULT_RESAMPLES))
-    seed = int(settings.get("seed", DEFAULT_SEED))
-    key = (base.job_id, candidate.job_id, confidence, resamples, seed)
-    cacheable = base.status is JobStatus.succeeded and candidate.status is JobStatus.succeeded
-    with _CACHE_LOCK:
-        if key in _CACHE:
-            _CACHE.move_to_end(key)
-            return _CACHE[key]
-    result = paired_differences(
-        *paired_scored_sentences(session, base.dataset_id, base.job_id, candidate.job_id),
-        confidence=confidence,
-        n_resamples=resamples,
-        seed=seed,
-    )
-    if cacheable:
-        with _CACHE_LOCK:
-            _CACHE[key] = result
-            while len(_CACHE) > _CACHE_SIZE:
-                _CACHE.popitem(last=False)
-    return result
 
 
 def _mark(d: GroupDifference) -> str:
@@ -211,103 +196,164 @@ def _mark(d: GroupDifference) -> str:
     return "n.s."
 
 
-def differences_view(
-    session: Session, *, job_ids: Sequence[int], baseline: int | None
-) -> dict[str, Any]:
-    """Per-group differences of every other audit against the baseline, paired by sentence."""
-    briefs = audit_briefs(session, job_ids)
-    jobs = [j for j in job_ids if j in briefs]
-    if baseline not in briefs:
-        baseline = jobs[0] if jobs else None
-    settings = audit_settings(session, jobs)
+# Columns of the differences table for GroupDifference's fields; a field added to
+# GroupDifference and not named here is still downloaded (a hidden column of its own).
+_DIFFERENCE_COLUMNS = (
+    Column("group", "Group"),
+    Column("baseline", "Baseline", "number", show=False),
+    Column("candidate", "Audit score", "number", show=False),
+    Column("difference", "Δ vs baseline", "number"),
+    Column("ci_low", "CI low", "number", show=False),
+    Column("ci_high", "CI high", "number", show=False),
+    Column("n_shared", "Shared sentences", "int", show=False),
+    Column("mark", "Change"),
+    Column("significant_drop", "Significant drop", "bool", show=False),
+    Column("significant_change", "Significant change", "bool", show=False),
+)
+
+
+def _difference_columns(show_audit: bool, confidence: float | None) -> tuple[Column, ...]:
+    named = {c.key for c in _DIFFERENCE_COLUMNS}
+    extra = tuple(
+        Column(f.name, f.name.replace("_", " "), show=False)
+        for f in fields(GroupDifference)
+        if f.name not in named
+    )
+    return (
+        Column("candidate_job_id", "Audit id", "int", show=False),
+        Column("candidate_name", "Audit", show=False),
+        Column("candidate_short", "Audit", export=False, show=show_audit),
+        *_DIFFERENCE_COLUMNS[:4],
+        Column(
+            "interval",
+            f"{confidence:.0%} CI" if confidence is not None else "CI",
+            "interval",
+            sortable=False,
+            export=False,
+        ),
+        *_DIFFERENCE_COLUMNS[4:],
+        *extra,
+        Column("sentences", "Sentences", sortable=False, export=False),
+    )
+
+
+def _difference_rows(
+    comparison: Comparison, names: dict[int, str]
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     rows: list[dict[str, Any]] = []
-    skipped: list[str] = []
     largest: dict[str, Any] | None = None
-    confidence = DEFAULT_CONFIDENCE
-    if baseline is not None:
-        base = briefs[baseline]
-        confidence = float(settings.get(baseline, {}).get("confidence", DEFAULT_CONFIDENCE))
-        for job in jobs:
-            if job == baseline:
-                continue
-            candidate = briefs[job]
-            if candidate.dataset_id != base.dataset_id:
-                skipped.append(
-                    f"{audit_name(candidate)} was scored on {candidate.dataset_name!r}, the "
-                    f"baseline on {base.dataset_name!r}: no shared sentences to pair."
+    baseline = comparison.baseline_id
+    for pair in comparison.pairs:
+        job = pair.candidate_id
+        for d in pair.differences:
+            drill = None
+            if d.group != "average":
+                drill = (
+                    f"/audits/{job}?"
+                    + urlencode({"group": d.group, "vs": baseline, "label": "hate"})
+                    + "#sentences"
                 )
-                continue
-            for d in cached_differences(session, base, candidate, settings.get(baseline, {})):
-                drill = None
-                if d.group != "average":
-                    drill = (
-                        f"/audits/{job}?"
-                        + urlencode({"group": d.group, "vs": baseline, "label": "hate"})
-                        + "#sentences"
-                    )
-                row = {
-                    "candidate_job_id": job,
-                    "candidate": audit_name(candidate),
-                    "candidate_short": f"#{job}",
-                    "group": "Average" if d.group == "average" else d.group,
-                    "baseline_score": d.baseline,
-                    "candidate_score": d.candidate,
-                    "difference": d.difference,
-                    "ci_low": d.ci_low,
-                    "ci_high": d.ci_high,
-                    "n_shared": d.n_shared,
-                    "significant_drop": d.significant_drop,
-                    "significant_change": d.significant_change,
-                    "mark": _mark(d),
-                    "interval": f"[{d.ci_low:+.3f}, {d.ci_high:+.3f}]"
-                    if d.ci_low is not None and d.ci_high is not None
-                    else None,
-                    "sentences": "view →" if drill else None,
-                    "_href": {"sentences": drill} if drill else {},
-                    "_class": "drop"
-                    if d.significant_drop
-                    else ("rise" if d.significant_change else ""),
-                }
-                rows.append(row)
-                if (
-                    drill
-                    and d.difference is not None
-                    and (
-                        largest is None
-                        or (d.significant_drop, -d.difference)
-                        > (largest["significant_drop"], -largest["difference"])
-                    )
-                ):
-                    largest = row
+            row = {
+                **d.to_dict(),
+                "candidate_job_id": job,
+                "candidate_name": names[job],
+                "candidate_short": f"#{job}",
+                "group": "Average" if d.group == "average" else d.group,
+                "mark": _mark(d),
+                "interval": f"[{d.ci_low:+.3f}, {d.ci_high:+.3f}]"
+                if d.ci_low is not None and d.ci_high is not None
+                else None,
+                "sentences": "view →" if drill else None,
+                "_href": {"sentences": drill} if drill else {},
+                "_class": "drop"
+                if d.significant_drop
+                else ("rise" if d.significant_change else ""),
+            }
+            rows.append(row)
+            if (
+                drill
+                and d.difference is not None
+                and (
+                    largest is None
+                    or (d.significant_drop, -d.difference)
+                    > (largest["significant_drop"], -largest["difference"])
+                )
+            ):
+                largest = row
+    if largest is not None and largest["difference"] is not None and largest["difference"] >= 0:
+        largest = None
+    return rows, largest
+
+
+def differences_view(
+    session: Session,
+    *,
+    job_ids: Sequence[int],
+    baseline: int | None,
+    max_audits: int = DEFAULT_MAX_COMPARED_AUDITS,
+) -> dict[str, Any]:
+    """Per-group differences of every other audit against the baseline, paired by sentence:
+    db.compare.compare_audits with the baseline audit's own settings, so the page and its
+    downloads show what /api/compare and `toxaudit gate --api` report.
+
+    Audits that have not succeeded, or that scored another data set, are listed as skipped.
+    Raises ComparisonError (field "job") when more than `max_audits` audits are asked for.
+    """
+    jobs = list(dict.fromkeys(job_ids))
+    _check_bound(jobs, max_audits)
+    found = compared_audits(session, jobs)
+    jobs = [j for j in jobs if j in found]
+    skipped: list[str] = []
+    for job in jobs:
+        if found[job].status is not JobStatus.succeeded:
+            skipped.append(
+                f"{audit_name(found[job])} is {found[job].status.value}: only succeeded audits "
+                "are compared."
+            )
+    succeeded = [j for j in jobs if found[j].status is JobStatus.succeeded]
+    if baseline not in succeeded:
+        baseline = succeeded[0] if succeeded else None
+    rows: list[dict[str, Any]] = []
+    largest: dict[str, Any] | None = None
+    comparison: Comparison | None = None
+    if baseline is not None and len(succeeded) >= 2:
+        ordered = [baseline, *(j for j in succeeded if j != baseline)]
+        comparison = compare_audits(
+            session, ordered, max_audits=max_audits, refuse_other_datasets=False
+        )
+        names = {a.id: audit_name(a) for a in comparison.audits}
+        skipped.extend(
+            f"{names[p.candidate_id]}: {p.unscored_reason}."
+            for p in comparison.pairs
+            if p.unscored_reason
+        )
+        rows, largest = _difference_rows(comparison, names)
+    confidence = comparison.settings.confidence if comparison else None
+    level = f"{confidence:.0%} " if confidence is not None else ""
+    note = (
+        "Paired bootstrap over the sentences both audits scored: each resample draws the "
+        f"same sentences for both, so the {level}interval is of the change itself"
+        + (
+            f" ({comparison.settings.resamples} resamples, seed {comparison.settings.seed}: "
+            "the baseline audit's own settings)"
+            if comparison
+            else ""
+        )
+        + ". ▼/▲: significant drop/rise; n.s.: not significant. Significance: "
+        + (comparison.settings.significance if comparison else "")
+        + "."
+    )
     table = Table(
         "differences",
         "Differences against the baseline",
-        (
-            Column("candidate", "Audit", show=False),
-            Column("candidate_short", "Audit", export=False, show=len(jobs) > 2),
-            Column("group", "Group"),
-            Column("baseline_score", "Baseline", "number", show=False),
-            Column("candidate_score", "Audit score", "number", show=False),
-            Column("difference", "Δ vs baseline", "number"),
-            Column("interval", "95% CI", "interval", sortable=False, export=False),
-            Column("ci_low", "CI low", "number", show=False),
-            Column("ci_high", "CI high", "number", show=False),
-            Column("n_shared", "Shared sentences", "int", show=False),
-            Column("mark", "Change"),
-            Column("significant_drop", "Significant drop", "bool", show=False),
-            Column("significant_change", "Significant change", "bool", show=False),
-            Column("sentences", "Sentences", sortable=False, export=False),
-        ),
+        _difference_columns(len(succeeded) > 2, confidence),
         rows,
-        note=f"Paired bootstrap over the sentences both audits scored: each resample draws the "
-        f"same sentences for both, so the {confidence:.0%} interval is of the change itself. "
-        "▼/▲: significant drop/rise (the interval excludes 0); n.s.: not significant.",
+        note=note,
     )
-    if largest is not None and largest["difference"] is not None and largest["difference"] >= 0:
-        largest = None
     return {
         "baseline": baseline,
-        "baseline_name": audit_name(briefs[baseline]) if baseline is not None else None,
+        "baseline_name": audit_name(found[baseline]) if baseline is not None else None,
+        "comparison": comparison,
         "tables": {"differences": table},
         "skipped": skipped,
         "largest_drop": largest,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
+from dashboards._charts import Figure, checkpoint_averages
 from dashboards._tables import Column, Table
 from db import JobStatus, OverviewEntry, all_tags, overview_entries
 
@@ -75,9 +77,44 @@ def _row(entry: OverviewEntry) -> dict[str, Any]:
     return row
 
 
+def _hover(row: dict[str, Any]) -> str:
+    step = f" (step {row['step']})" if row["step"] is not None else ""
+    return f"{escape(row['label'])}{step}<br>average {row['average']:.3f} {row['ci'] or ''}"
+
+
+def _glance_chart(rows: list[dict[str, Any]]) -> Figure | None:
+    """Every scored checkpoint's average, by model, in training-step order where known."""
+    scored = [r for r in rows if r["average"] is not None]
+    if not scored:
+        return None
+
+    def position(row: dict[str, Any]) -> tuple[Any, ...]:
+        # Within a model: checkpoints with a step by step, then the rest by audit date.
+        step = row["step"]
+        return (row["reference"], step is None, step or 0, row["audited_at"], row["label"])
+
+    scored.sort(key=position)
+    by_model: dict[str, list[dict[str, Any]]] = {}
+    for row in scored:
+        by_model.setdefault(row["reference"], []).append(row)
+    series = [
+        {
+            "name": escape(model),
+            "labels": [escape(r["label"]) for r in members],
+            "values": [r["average"] for r in members],
+            "ci_low": [r["average_ci_low"] for r in members],
+            "ci_high": [r["average_ci_high"] for r in members],
+            "hover": [_hover(r) for r in members],
+        }
+        for model, members in by_model.items()
+    ]
+    return checkpoint_averages(series, [escape(r["label"]) for r in scored])
+
+
 def overview_view(session: Session, *, tag: str | None) -> dict[str, Any]:
     entries = overview_entries(session, tag=tag or None)
     rows = [_row(e) for e in entries]
+    glance = _glance_chart(rows)
     running = [r["_progress"] for r in rows if "_progress" in r]
     table = Table(
         "checkpoints",
@@ -90,6 +127,7 @@ def overview_view(session: Session, *, tag: str | None) -> dict[str, Any]:
     return {
         "title": "Overview",
         "tables": {"checkpoints": table},
+        "charts": {"overview": glance} if glance is not None else {},
         "tags": all_tags(session),
         "tag": tag or "",
         "running": running,

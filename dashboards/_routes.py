@@ -27,6 +27,7 @@ from dashboards._tables import (
 )
 from dashboards._trend import trend_view
 from db import get_sessionmaker, job_progress
+from db.compare import DEFAULT_MAX_COMPARED_AUDITS, ComparisonError
 
 PACKAGE = Path(__file__).resolve().parent
 STATIC_PREFIX = "/dashboards/static"
@@ -81,15 +82,21 @@ def _download(table: Table, fmt: str) -> Response:
     )
 
 
+def _comparison_error(exc: ComparisonError) -> HTTPException:
+    return HTTPException(422, f"{exc.field}: {exc.message}")
+
+
 def build_router(
     session_factory: SessionFactory | None = None,
     *,
     session_dependency: SessionDependency | None = None,
+    max_compared_audits: int = DEFAULT_MAX_COMPARED_AUDITS,
 ) -> APIRouter:
     """The dashboard pages.
 
     Sessions come from `session_dependency` when given (the API's, so that its overrides
     apply here too), else from `session_factory`, else from the database settings.
+    The compare page holds at most `max_compared_audits` audits (more: 422).
     """
     templates = _templates()
     router = APIRouter(include_in_schema=False)
@@ -144,7 +151,16 @@ def build_router(
         format: str = "csv",
     ) -> Response:
         started = time.perf_counter()
-        context = compare_view(db, job_ids=job, checkpoint_ids=checkpoint, baseline=baseline)
+        try:
+            context = compare_view(
+                db,
+                job_ids=job,
+                checkpoint_ids=checkpoint,
+                baseline=baseline,
+                max_audits=max_compared_audits,
+            )
+        except ComparisonError as exc:
+            raise _comparison_error(exc) from exc
         return render(request, "compare.html", context, started, download, format)
 
     @router.get("/compare/differences", response_class=HTMLResponse)
@@ -157,7 +173,21 @@ def build_router(
         format: str = "csv",
     ) -> Response:
         started = time.perf_counter()
-        context = differences_view(db, job_ids=job, baseline=baseline)
+        try:
+            context = differences_view(
+                db, job_ids=job, baseline=baseline, max_audits=max_compared_audits
+            )
+        except ComparisonError as exc:
+            raise _comparison_error(exc) from exc
+        if download == "comparison":
+            # The comparison record itself, exactly as /api/compare answers it.
+            comparison = context["comparison"]
+            if comparison is None:
+                raise HTTPException(404, "no comparison: choose at least two succeeded audits")
+            return JSONResponse(
+                comparison.to_dict(),
+                headers={"Content-Disposition": 'attachment; filename="comparison.json"'},
+            )
         return render(request, "_differences.html", context, started, download, format)
 
     @router.get("/trend", response_class=HTMLResponse)
@@ -200,6 +230,28 @@ def build_router(
             raise HTTPException(404, f"no audit {job_id}")
         return render(request, "audit.html", context, started, download, format)
 
+    @router.get("/audits/{job_id}/report.html")
+    def report(
+        job_id: int,
+        db: Session = Depends(session),
+        baseline: Annotated[list[int], Query()] = [],  # noqa: B006
+    ) -> Response:
+        # The same self-contained file as `toxaudit report` writes, as a download.
+        from dashboards._report import ReportUnavailableError, audit_report
+        from reports import render_html
+
+        try:
+            html = render_html(audit_report(db, job_id, baseline[:8]))
+        except ReportUnavailableError as exc:
+            raise HTTPException(exc.status, exc.message) from exc
+        suffix = "".join(f"-vs-{b}" for b in baseline[:8])
+        return HTMLResponse(
+            html,
+            headers={
+                "Content-Disposition": f'attachment; filename="toxaudit-audit-{job_id}{suffix}.html"'
+            },
+        )
+
     @router.get("/dashboards/progress.json")
     def progress(
         db: Session = Depends(session),
@@ -231,6 +283,7 @@ def mount_dashboards(
     session_factory: SessionFactory | None = None,
     session_dependency: SessionDependency | None = None,
     dependencies: Sequence[params.Depends] | None = None,
+    max_compared_audits: int = DEFAULT_MAX_COMPARED_AUDITS,
 ) -> None:
     """Serve the dashboards at / on `app`, with their static files.
 
@@ -238,7 +291,11 @@ def mount_dashboards(
     the static files hold no data and stay open.
     """
     app.include_router(
-        build_router(session_factory, session_dependency=session_dependency),
+        build_router(
+            session_factory,
+            session_dependency=session_dependency,
+            max_compared_audits=max_compared_audits,
+        ),
         dependencies=dependencies,
     )
     app.mount(

@@ -55,6 +55,7 @@ from db._models import (
     GenerationResult,
     GroupScoreRecord,
     JobStatus,
+    PairedDifferenceRecord,
     SentenceResult,
     utcnow,
 )
@@ -109,6 +110,7 @@ __all__ = [
     "ModelSummary",
     "OverviewEntry",
     "Page",
+    "PairedDifferenceRecord",
     "PairedRow",
     "ScoredRow",
     "SentenceResult",

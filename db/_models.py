@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Enum,
@@ -218,3 +219,38 @@ class ApiToken(Base):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     read_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     """Grants reads only: a token for a CI gate or a dashboard viewer cannot submit or cancel."""
+
+
+class PairedDifferenceRecord(Base):
+    """The paired differences of two succeeded audits under one set of bootstrap settings.
+
+    Succeeded audits never change, so a comparison computed once serves every later
+    request, from any API process (db.compare reads and writes these).
+    """
+
+    __tablename__ = "paired_differences"
+    __table_args__ = (
+        UniqueConstraint(
+            "baseline_job_id",
+            "candidate_job_id",
+            "n_resamples",
+            "seed",
+            "confidence",
+            "method",
+            name="uq_paired_differences_key",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    baseline_job_id: Mapped[int] = mapped_column(ForeignKey("audit_jobs.id", ondelete="CASCADE"))
+    candidate_job_id: Mapped[int] = mapped_column(
+        ForeignKey("audit_jobs.id", ondelete="CASCADE"), index=True
+    )
+    n_resamples: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    confidence: Mapped[float] = mapped_column(Float)
+    method: Mapped[str] = mapped_column(String(100))
+    """What computed the differences (db.compare.COMPARISON_METHOD); a new method misses."""
+    differences: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    """GroupDifference.to_dict() of every group, the average last."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -89,7 +89,8 @@ def plan_job(session_factory: SessionFactory, job_id: int, chunk_size: int) -> P
             try:
                 generation_request(job.settings["generation"])
             except GenerationOptionsError as exc:
-                fail_job(session, job_id, f"generation options: {exc}")
+                # Job errors are readable without a token: never a line of a prompt file.
+                fail_job(session, job_id, f"generation options: {exc.public_message}")
                 session.commit()
                 return Plan((), aggregate=False)
         total = job.progress_total
@@ -311,6 +312,8 @@ def _generation_stage(
         return run_generation_request(loaded, request, n_resamples=audit_options.n_resamples)
     except ModelLoadError as exc:
         record_failure(session_factory, job_id, f"could not load the model: {exc}")
-    except (GenerationOptionsError, ClassifierError) as exc:
+    except GenerationOptionsError as exc:
+        record_failure(session_factory, job_id, f"generation audit: {exc.public_message}")
+    except ClassifierError as exc:
         record_failure(session_factory, job_id, f"generation audit: {exc}")
     return None

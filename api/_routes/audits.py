@@ -18,7 +18,14 @@ from api._schemas import (
     GenerationsPublic,
     SentencesPublic,
 )
-from api._validation import check_model_reference, check_revision, load_request_dataset
+from api._validation import (
+    check_generation,
+    check_model_reference,
+    check_resamples,
+    check_revision,
+    load_request_dataset,
+)
+from audit.generation import GenerationOptions
 from db import (
     AuditJob,
     JobStatus,
@@ -42,7 +49,7 @@ Label = Annotated[str | None, Query(pattern="^(hate|neutral)$", description="hat
 Group = Annotated[str | None, Query(min_length=1, max_length=100, description="target group")]
 
 
-def _job_settings(body: AuditCreate) -> dict[str, Any]:
+def _job_settings(body: AuditCreate, generation: GenerationOptions | None) -> dict[str, Any]:
     options = body.options
     settings: dict[str, Any] = {
         "alpha": options.alpha,
@@ -56,8 +63,9 @@ def _job_settings(body: AuditCreate) -> dict[str, Any]:
     }
     if options.chunk_size is not None:
         settings["chunk_size"] = options.chunk_size
-    if options.generation is not None:
-        settings["generation"] = dict(options.generation)
+    if generation is not None:
+        # The checked options, paths resolved: the workers rebuild the request from them.
+        settings["generation"] = generation.to_dict()
     return settings
 
 
@@ -79,8 +87,15 @@ def create_audit(
     _token: TokenDep,
 ) -> AuditSubmitted:
     """Queue an audit; a finished audit of the same checkpoint, data and settings is reused."""
+    # The whole request is checked before anything is stored or queued.
     model = check_model_reference(body.model, settings.model_roots)
     revision = check_revision(body.revision)
+    check_resamples(body.options.resamples, settings)
+    generation = (
+        None
+        if body.options.generation is None
+        else check_generation(body.options.generation, settings)
+    )
     dataset = load_request_dataset(body.dataset, settings.dataset_roots)
     job, reused = submit_job(
         session,
@@ -90,7 +105,7 @@ def create_audit(
         step=body.step,
         tags=list(body.tags),
         dataset=dataset,
-        settings=_job_settings(body),
+        settings=_job_settings(body, generation),
     )
     session.commit()
     if not reused:

@@ -1,4 +1,4 @@
-"""/api/compare: audits' group scores side by side, with paired differences."""
+"""/api/compare: audits' group scores side by side, with paired differences (db.compare)."""
 
 from __future__ import annotations
 
@@ -6,89 +6,83 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
-from api._convert import audit_public
-from api._deps import SessionDep, read_access
-from api._schemas import (
-    CompareGroup,
-    ComparePair,
-    ComparePublic,
-    CompareScore,
-    DifferencePublic,
+from api._deps import SessionDep, SettingsDep, read_access
+from db.compare import (
+    MAX_SEED,
+    SIGNIFICANCE_PROCEDURE,
+    Comparison,
+    ComparisonError,
+    ComparisonErrorKind,
+    RequestedSettings,
+    compare_audits,
 )
-from db import AuditJob, JobStatus, get_audit, load_scored_rows, paired_scored_sentences
 
 router = APIRouter(tags=["compare"])
 
-MAX_AUDITS = 10
+DESCRIPTION = f"""Per-group scores of each audit side by side, and each later audit's paired
+bootstrap difference from the first (the baseline) over the sentences both scored.
+
+**Settings rule.** The paired bootstrap uses the baseline audit's stored settings
+(resamples, seed, confidence) unless the request names others. A request may ask for at
+most the baseline audit's own number of resamples (more: 422), and may compare at most
+`TOXAUDIT_MAX_COMPARED_AUDITS` audits (default 10; more: 422). `settings.requested`
+says which settings the request named. The dashboards' compare page and
+`toxaudit gate --api` report this same comparison.
+
+**Cache.** Differences of a pair under given settings are computed once and stored;
+later requests read them.
+
+**Significance.** {SIGNIFICANCE_PROCEDURE}.
+"""
+
+_STATUS = {
+    ComparisonErrorKind.invalid: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    ComparisonErrorKind.not_found: status.HTTP_404_NOT_FOUND,
+    ComparisonErrorKind.not_finished: status.HTTP_409_CONFLICT,
+}
 
 
-def _bad_audits(message: str) -> HTTPException:
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"audits: {message}")
+def _error(exc: ComparisonError, value: object) -> HTTPException:
+    code = _STATUS[exc.kind]
+    detail: Any
+    if code == status.HTTP_422_UNPROCESSABLE_CONTENT:
+        # The shape FastAPI gives its own validation errors, so clients parse one shape.
+        detail = [
+            {"type": "value_error", "loc": ["query", exc.field], "msg": exc.message, "input": value}
+        ]
+    else:
+        detail = f"{exc.field}: {exc.message}"
+    return HTTPException(code, detail)
 
 
 def _parse_ids(raw: str) -> list[int]:
-    parts = [part.strip() for part in raw.split(",") if part.strip()]
+    parts = [part.strip() for part in raw.split(",")]
     if not all(part.isascii() and part.isdigit() and int(part) < 2**31 for part in parts):
-        raise _bad_audits(f"expected comma-separated audit ids, got {raw!r}")
-    ids = [int(part) for part in parts]
-    if not 2 <= len(ids) <= MAX_AUDITS:
-        raise _bad_audits(f"give between 2 and {MAX_AUDITS} audit ids, got {len(ids)}")
-    if len(set(ids)) != len(ids):
-        raise _bad_audits("an audit id is repeated")
-    return ids
+        raise _error(
+            ComparisonError(
+                ComparisonErrorKind.invalid,
+                "audits",
+                f"expected comma-separated audit ids, got {raw!r}",
+            ),
+            raw,
+        )
+    return [int(part) for part in parts]
 
 
-def _load(session: SessionDep, ids: list[int]) -> list[AuditJob]:
-    jobs = []
-    for audit_id in ids:
-        job = get_audit(session, audit_id)
-        if job is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no audit {audit_id}")
-        if job.status is not JobStatus.succeeded or not job.results:
-            raise HTTPException(
-                status.HTTP_409_CONFLICT,
-                f"audit {audit_id} is {job.status.value}; only succeeded audits can be compared",
-            )
-        jobs.append(job)
-    if len({job.dataset.sha256 for job in jobs}) > 1:
-        raise _bad_audits("the audits ran on different data sets, so no sentences are shared")
-    return jobs
-
-
-def _side_by_side(jobs: list[AuditJob]) -> list[CompareGroup]:
-    per_job: list[dict[str, dict[str, Any]]] = []
-    for job in jobs:
-        scores = (job.results or {}).get("scores", {})
-        groups = {g["group"]: g for g in scores.get("groups", [])}
-        groups["average"] = {
-            "score": scores.get("average"),
-            "ci_low": scores.get("average_ci_low"),
-            "ci_high": scores.get("average_ci_high"),
-        }
-        per_job.append(groups)
-    names = sorted({name for groups in per_job for name in groups} - {"average"})
-    out = []
-    for name in [*names, "average"]:
-        entries = []
-        for job, groups in zip(jobs, per_job, strict=True):
-            group = groups.get(name, {})
-            entries.append(
-                CompareScore(
-                    audit_id=job.id,
-                    score=group.get("score"),
-                    ci_low=group.get("ci_low"),
-                    ci_high=group.get("ci_high"),
-                    p_value=group.get("p_value"),
-                    significant=bool(group.get("significant", False)),
-                )
-            )
-        out.append(CompareGroup(group=name, scores=entries))
-    return out
-
-
-@router.get("/compare", dependencies=[Depends(read_access)], summary="Compare audits")
+@router.get(
+    "/compare",
+    dependencies=[Depends(read_access)],
+    summary="Compare audits",
+    description=DESCRIPTION,
+    response_model=Comparison,
+    responses={
+        404: {"description": "An audit id names no audit."},
+        409: {"description": "An audit has not succeeded."},
+    },
+)
 def compare(
     session: SessionDep,
+    api_settings: SettingsDep,
     audits: Annotated[
         str,
         Query(
@@ -97,38 +91,26 @@ def compare(
             examples=["1,2"],
         ),
     ],
-    resamples: Annotated[int, Query(ge=1, le=10_000)] = 1000,
-    seed: Annotated[int, Query(ge=0, le=2**32 - 1)] = 0,
-) -> ComparePublic:
-    """Per-group scores of each audit, and each later audit's paired bootstrap difference
-    from the first over the sentences both scored."""
-    from audit.scoring import DEFAULT_CONFIDENCE, paired_differences
-
-    jobs = _load(session, _parse_ids(audits))
-    baseline = jobs[0]
-    confidence = float(
-        (baseline.results or {}).get("scores", {}).get("confidence") or DEFAULT_CONFIDENCE
-    )
-    pairs = []
-    for candidate in jobs[1:]:
-        if candidate.dataset_id == baseline.dataset_id:
-            rows = paired_scored_sentences(session, baseline.dataset_id, baseline.id, candidate.id)
-        else:
-            # Different data sets still pair the sentences whose ids they share.
-            rows = load_scored_rows(session, baseline.id), load_scored_rows(session, candidate.id)
-        differences = paired_differences(
-            *rows,
-            confidence=confidence,
-            n_resamples=resamples,
-            seed=seed,
+    resamples: Annotated[
+        int | None,
+        Query(ge=1, le=1_000_000, description="default: the baseline audit's own; never more"),
+    ] = None,
+    seed: Annotated[
+        int | None, Query(ge=0, le=MAX_SEED, description="default: the baseline audit's own")
+    ] = None,
+    confidence: Annotated[
+        float | None,
+        Query(gt=0, lt=1, description="interval level; default: the baseline audit's own"),
+    ] = None,
+) -> Comparison:
+    requested = RequestedSettings(resamples=resamples, seed=seed, confidence=confidence)
+    try:
+        return compare_audits(
+            session,
+            _parse_ids(audits),
+            requested,
+            max_audits=api_settings.max_compared_audits,
         )
-        pairs.append(
-            ComparePair(
-                baseline_id=baseline.id,
-                candidate_id=candidate.id,
-                differences=[DifferencePublic.model_validate(d.to_dict()) for d in differences],
-            )
-        )
-    return ComparePublic(
-        audits=[audit_public(job) for job in jobs], groups=_side_by_side(jobs), pairs=pairs
-    )
+    except ComparisonError as exc:
+        value = {"audits": audits, "resamples": resamples, "seed": seed}.get(exc.field, confidence)
+        raise _error(exc, value) from exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from audit.classifiers._protocol import (
     ClassifierSpec,
     classifier_device,
 )
+from audit.classifiers._safety import weights_only_load
 
 DETOXIFY_VARIANTS: tuple[str, ...] = (
     "original",
@@ -29,51 +31,79 @@ _OFFLINE_HINT = (
 )
 
 
-def _read_checkpoint(spec: ClassifierSpec) -> dict[str, Any]:
-    """The checkpoint dict of a named variant (torch hub cache) or of a local file."""
-    import torch
+# What a checkpoint's config may name: the transformers classes Detoxify builds with
+# getattr(transformers, name), and the base model's hub id. Anything else (another class,
+# a path) is refused, so a checkpoint cannot steer what gets imported or read.
+_MODEL_CLASS = re.compile(r"^[A-Za-z0-9]+ForSequenceClassification$")
+_TOKENIZER_CLASS = re.compile(r"^[A-Za-z0-9]+Tokenizer(?:Fast)?$")
+_BASE_MODEL = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/)?[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
 
+
+def _read_checkpoint(spec: ClassifierSpec) -> dict[str, Any]:
+    """The checkpoint dict of a named variant (torch hub cache) or of a local file.
+
+    Read with the weights-only unpickler unless the spec allows pickles (the command
+    line's --classifier-allow-pickle); the detoxify package itself would unpickle fully.
+    """
     checkpoint = spec.args.get("checkpoint")
+    what = checkpoint or f"Detoxify '{spec.args['variant']}'"
     if checkpoint is None:
         from detoxify.detoxify import MODEL_URLS
 
-        loaded = torch.hub.load_state_dict_from_url(
-            MODEL_URLS[spec.args["variant"]], map_location="cpu", weights_only=False
+        loaded = weights_only_load(
+            MODEL_URLS[spec.args["variant"]],
+            what=what,
+            allow_pickle=spec.allow_pickle,
+            url=True,
         )
     else:
-        # Detoxify checkpoints are pickles holding a config dict; the detoxify package
-        # reads them the same way, so only trusted files should be passed.
-        loaded = torch.load(checkpoint, map_location="cpu", weights_only=False)
+        loaded = weights_only_load(checkpoint, what=what, allow_pickle=spec.allow_pickle)
     if not isinstance(loaded, dict) or "config" not in loaded or "state_dict" not in loaded:
         raise ClassifierError(
-            f"{checkpoint or spec.args['variant']}: not a Detoxify checkpoint "
-            "(expected a dict with 'config' and 'state_dict')"
+            f"{what}: not a Detoxify checkpoint (expected a dict with 'config' and 'state_dict')"
         )
     try:
-        loaded["config"]["arch"]["args"]["model_type"]
+        arch = loaded["config"]["arch"]["args"]
+        base, model_class, tokenizer_class = (
+            arch["model_type"],
+            arch["model_name"],
+            arch["tokenizer_name"],
+        )
         loaded["config"]["dataset"]["args"]["classes"]
     except (KeyError, TypeError) as exc:
-        raise ClassifierError(
-            f"{checkpoint or spec.args['variant']}: Detoxify checkpoint config lacks {exc}"
-        ) from exc
+        raise ClassifierError(f"{what}: Detoxify checkpoint config lacks {exc}") from exc
+    for name, value, pattern in (
+        ("model_name", model_class, _MODEL_CLASS),
+        ("tokenizer_name", tokenizer_class, _TOKENIZER_CLASS),
+        ("model_type", base, _BASE_MODEL),
+    ):
+        if not isinstance(value, str) or not pattern.fullmatch(value) or ".." in value:
+            raise ClassifierError(
+                f"{what}: the checkpoint's arch {name} is not a transformers "
+                + ("class name" if name != "model_type" else "hub id")
+                + " of the expected form"
+            )
     return loaded
 
 
-def _with_local_config(checkpoint: dict[str, Any], config_dir: str) -> io.BytesIO:
-    """The checkpoint re-serialised with its base model pointing at a local directory.
+def _serialised(checkpoint: dict[str, Any], config_dir: str | None) -> io.BytesIO:
+    """The checkpoint as bytes for `Detoxify(checkpoint=...)`, which always unpickles fully.
 
-    Detoxify builds the base model's config from the hub name stored in the checkpoint
-    (e.g. "bert-base-uncased") even when given a local config path, which fails offline;
-    pointing that name at the local directory is the only change.
+    What goes in was read by the weights-only unpickler, so what Detoxify reads back
+    holds only tensors and plain values. With `config_dir`, the base model points at that
+    local directory: Detoxify builds the base model's config from the hub name stored in
+    the checkpoint (e.g. "bert-base-uncased") even when given a local config path, which
+    fails offline; pointing that name at the local directory is the only change.
     """
     import torch
 
     patched = dict(checkpoint)
-    config = dict(patched["config"])
-    arch = dict(config["arch"])
-    arch["args"] = {**arch["args"], "model_type": config_dir}
-    config["arch"] = arch
-    patched["config"] = config
+    if config_dir is not None:
+        config = dict(patched["config"])
+        arch = dict(config["arch"])
+        arch["args"] = {**arch["args"], "model_type": config_dir}
+        config["arch"] = arch
+        patched["config"] = config
     buffer = io.BytesIO()
     torch.save(patched, buffer)
     buffer.seek(0)
@@ -104,15 +134,9 @@ class DetoxifyClassifier:
         try:
             from detoxify import Detoxify
 
-            if config_dir is not None:
-                buffer = _with_local_config(_read_checkpoint(spec), config_dir)
-                model = Detoxify(
-                    checkpoint=buffer, device=device, huggingface_config_path=config_dir
-                )
-            elif checkpoint is not None:
-                model = Detoxify(checkpoint=checkpoint, device=device)
-            else:
-                model = Detoxify(model_type=variant, device=device)
+            # Never a path or a variant name: Detoxify would unpickle those fully itself.
+            buffer = _serialised(_read_checkpoint(spec), config_dir)
+            model = Detoxify(checkpoint=buffer, device=device, huggingface_config_path=config_dir)
         except ClassifierError:
             raise
         except Exception as exc:

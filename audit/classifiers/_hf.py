@@ -78,9 +78,14 @@ class HFClassifier:
         kwargs: dict[str, Any] = {}
         if spec.args.get("revision"):
             kwargs["revision"] = spec.args["revision"]
+        # No remote code, and pickled weights (pytorch_model.bin) only through torch's
+        # weights-only unpickler; transformers prefers model.safetensors when both exist.
+        kwargs["trust_remote_code"] = False
         try:
             tokenizer = AutoTokenizer.from_pretrained(reference, **kwargs)
-            model = AutoModelForSequenceClassification.from_pretrained(reference, **kwargs)
+            model = AutoModelForSequenceClassification.from_pretrained(
+                reference, weights_only=True, **kwargs
+            )
         except Exception as exc:
             raise ClassifierError(
                 f"could not load the classifier '{reference}' ({type(exc).__name__}: {exc}). "

@@ -20,6 +20,8 @@ class ProfanityCheckClassifier:
         if spec.args:
             raise ClassifierError(f"profanity-check takes no arguments, got {dict(spec.args)}")
         try:
+            # This unpickles (joblib) the model file bundled inside the installed package:
+            # the one pickle that stays, because no request can name another file here.
             from profanity_check import predict_prob
         except Exception as exc:  # ImportError, or its pickled model failing to unpickle
             raise ClassifierError(

@@ -19,9 +19,15 @@ class ClassifierSpec:
     """The registry name: "detoxify", "hf" or "profanity-check"."""
     args: Mapping[str, str] = field(default_factory=dict)
     """Its arguments as given (variant, checkpoint, config directory, label names, ...)."""
+    allow_pickle: bool = False
+    """Load checkpoints that need full unpickling (arbitrary code). Only the command line's
+    --classifier-allow-pickle sets it; nothing a service request holds can."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "args": dict(sorted(self.args.items()))}
+        spec: dict[str, Any] = {"name": self.name, "args": dict(sorted(self.args.items()))}
+        if self.allow_pickle:
+            spec["allow_pickle"] = True
+        return spec
 
     def __str__(self) -> str:
         if not self.args:

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from audit.classifiers._protocol import Classifier, ClassifierError, ClassifierSpec
+
+ReferenceKind = Literal["model", "checkpoint", "directory"]
+"""What an argument that names something to load names: `model`, a hub id or a model
+directory (with config.json); `checkpoint`, a torch checkpoint file that must load with
+weights_only; `directory`, a directory of config and tokenizer files (with config.json)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +27,10 @@ class RegisteredClassifier:
     """The argument names its spec may carry."""
     factory: Callable[[ClassifierSpec], Classifier]
     """Builds it from a spec; raises ClassifierError with the cause."""
+    references: Mapping[str, ReferenceKind] = field(default_factory=dict)
+    """The arguments that name a model or a file, and what they name. The service checks
+    each against its roots before anything loads; any other argument that looks like a
+    path is refused there."""
 
 
 def _detoxify(spec: ClassifierSpec) -> Classifier:
@@ -58,6 +68,7 @@ register_classifier(
         "detoxify:/path/to.ckpt (with --classifier-config DIR offline); headline label toxicity",
         arguments=("variant", "checkpoint", "config", "device"),
         factory=_detoxify,
+        references={"checkpoint": "checkpoint", "config": "directory"},
     )
 )
 register_classifier(
@@ -67,6 +78,7 @@ register_classifier(
         "model; labels from its config (override with --classifier-labels, --toxic-label)",
         arguments=("model", "revision", "labels", "toxic_label", "device"),
         factory=_hf,
+        references={"model": "model"},
     )
 )
 register_classifier(
@@ -81,7 +93,10 @@ register_classifier(
 
 
 def parse_classifier(
-    reference: str, *, options: Mapping[str, str | None] | None = None
+    reference: str,
+    *,
+    options: Mapping[str, str | None] | None = None,
+    allow_pickle: bool = False,
 ) -> ClassifierSpec:
     """`name[:target]` plus options (config, labels, toxic_label, device) as a spec.
 
@@ -117,7 +132,19 @@ def parse_classifier(
             )
             raise ClassifierError(f"{flag} does not apply to the '{name}' classifier")
         args[key] = str(Path(value).expanduser()) if key == "config" else value
-    return ClassifierSpec(name=name, args=args)
+    return ClassifierSpec(name=name, args=args, allow_pickle=allow_pickle)
+
+
+def classifier_references(spec: ClassifierSpec) -> list[tuple[str, str, ReferenceKind]]:
+    """(argument, value, kind) of every argument of the spec that names something to load."""
+    if spec.name not in CLASSIFIERS:
+        raise ClassifierError(f"unknown classifier '{spec.name}'")
+    references = CLASSIFIERS[spec.name].references
+    return [
+        (argument, value, references[argument])
+        for argument, value in sorted(spec.args.items())
+        if argument in references
+    ]
 
 
 def load_classifier(spec: ClassifierSpec) -> Classifier:

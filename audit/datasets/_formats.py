@@ -120,7 +120,8 @@ def _parse_groups(value: Any, *, source: str, row: int) -> tuple[str, ...]:
     for group in value:
         if not isinstance(group, str) or not group.strip():
             raise DatasetError(
-                f"group names must be non-empty strings, found {group!r}",
+                "group names must be non-empty strings",
+                found=group,
                 source=source,
                 row=row,
                 field="target_groups",
@@ -134,28 +135,24 @@ def _parse_groups(value: Any, *, source: str, row: int) -> tuple[str, ...]:
 
 def _parse_number(value: Any, *, source: str, row: int, field: str) -> float:
     if isinstance(value, bool):
-        raise DatasetError(
-            f"expected a number, found {value!r}", source=source, row=row, field=field
-        )
+        raise DatasetError("expected a number", source=source, row=row, field=field, found=value)
     if isinstance(value, str):
         try:
             value = float(value)
         except ValueError as exc:
             raise DatasetError(
-                f"expected a number, found {value!r}", source=source, row=row, field=field
+                "expected a number", source=source, row=row, field=field, found=value
             ) from exc
     if not isinstance(value, int | float) or not math.isfinite(value):
         raise DatasetError(
-            f"expected a finite number, found {value!r}", source=source, row=row, field=field
+            "expected a finite number", source=source, row=row, field=field, found=value
         )
     return float(value)
 
 
 def _parse_id(value: Any, *, source: str, row: int) -> int:
     if isinstance(value, bool):
-        raise DatasetError(
-            f"expected an integer, found {value!r}", source=source, row=row, field="id"
-        )
+        raise DatasetError("expected an integer", source=source, row=row, field="id", found=value)
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
@@ -165,7 +162,7 @@ def _parse_id(value: Any, *, source: str, row: int) -> int:
             return int(value.strip())
         except ValueError:
             pass
-    raise DatasetError(f"expected an integer, found {value!r}", source=source, row=row, field="id")
+    raise DatasetError("expected an integer", source=source, row=row, field="id", found=value)
 
 
 def parse_sentence(record: Mapping[str, Any], *, source: str, row: int) -> Sentence:
@@ -183,7 +180,8 @@ def parse_sentence(record: Mapping[str, Any], *, source: str, row: int) -> Sente
     label = record["label"]
     if label not in LABELS:
         raise DatasetError(
-            f"unknown label {label!r}; expected 'hate' or 'neutral'",
+            "unknown label {found}; expected 'hate' or 'neutral'",
+            found=label,
             source=source,
             row=row,
             field="label",

@@ -16,7 +16,7 @@ from audit.gate._records import CheckResult, GateReport
 from audit.gate._score_checks import check_min_average, check_min_group
 from audit.gate._settings import GateInputError, GateSettings
 from audit.results import RunResult
-from audit.scoring import ScoredSentence, paired_differences
+from audit.scoring import GroupDifference, ScoredSentence, paired_differences
 
 
 def evaluate_gate(
@@ -28,8 +28,13 @@ def evaluate_gate(
     baseline_rows: Sequence[ScoredSentence] | None = None,
     candidate_source: str = "results",
     baseline_source: str = "baseline",
+    differences: Sequence[GroupDifference] | None = None,
 ) -> GateReport:
     """Every check `settings` asks for, in a fixed order: average, groups, drops, generation.
+
+    `differences`, when given, are the pair's paired differences computed elsewhere (the
+    service's comparison, for `toxaudit gate --api`); then no per-sentence rows are needed
+    and `settings` should carry the confidence, resamples and seed they were computed with.
 
     Raises GateInputError when the inputs cannot answer the question asked: no
     check requested, a drop limit without a baseline, runs on different data,
@@ -51,7 +56,15 @@ def evaluate_gate(
         checks.extend(check_min_group(candidate.scores, settings.min_group))
     if settings.max_drop is not None:
         checks.extend(
-            _drops(settings, settings.max_drop, candidate, baseline, candidate_rows, baseline_rows)
+            _drops(
+                settings,
+                settings.max_drop,
+                candidate,
+                baseline,
+                candidate_rows,
+                baseline_rows,
+                differences,
+            )
         )
     if settings.needs_generation:
         checks.extend(_generation(settings, candidate, candidate_source))
@@ -73,22 +86,26 @@ def _drops(
     baseline: RunResult | None,
     candidate_rows: Sequence[ScoredSentence] | None,
     baseline_rows: Sequence[ScoredSentence] | None,
+    differences: Sequence[GroupDifference] | None,
 ) -> list[CheckResult]:
     if baseline is None:
         raise GateInputError("max-drop needs a baseline (--baseline)")
     check_comparable(baseline, candidate, paired=settings.significant_only)
     if not settings.significant_only:
         return check_point_drops(baseline.scores, candidate.scores, max_drop)
-    if candidate_rows is None or baseline_rows is None:
-        missing = "candidate" if candidate_rows is None else "baseline"
-        raise GateInputError(f"--significant-only needs the {missing}'s per-sentence perplexities")
-    differences = paired_differences(
-        baseline_rows,
-        candidate_rows,
-        confidence=settings.confidence,
-        n_resamples=settings.resamples,
-        seed=settings.seed,
-    )
+    if differences is None:
+        if candidate_rows is None or baseline_rows is None:
+            missing = "candidate" if candidate_rows is None else "baseline"
+            raise GateInputError(
+                f"--significant-only needs the {missing}'s per-sentence perplexities"
+            )
+        differences = paired_differences(
+            baseline_rows,
+            candidate_rows,
+            confidence=settings.confidence,
+            n_resamples=settings.resamples,
+            seed=settings.seed,
+        )
     return check_significant_drops(
         differences, baseline.scores, max_drop, confidence=settings.confidence
     )

@@ -22,6 +22,7 @@ from audit.generation._metrics import (
     PromptScores,
     generation_metrics,
 )
+from audit.generation._options import GenerationOptions, GenerationOptionsError
 from audit.generation._prompts import (
     TOXIGEN_FILE_GROUPS,
     Prompt,
@@ -33,9 +34,10 @@ from audit.generation._prompts import (
     select_prompts,
 )
 from audit.generation._request import (
+    CLASSIFIER_OPTIONS,
     GENERATION_OPTIONS,
-    GenerationOptionsError,
     GenerationRequest,
+    classifier_spec,
     generation_request,
     run_generation_request,
 )
@@ -55,6 +57,7 @@ from audit.generation._weighted import (
 )
 
 __all__ = [
+    "CLASSIFIER_OPTIONS",
     "GENERATION_OPTIONS",
     "PROMPT_SOURCES",
     "TOXIC_THRESHOLD",
@@ -64,6 +67,7 @@ __all__ = [
     "Estimate",
     "GenerationAudit",
     "GenerationMetrics",
+    "GenerationOptions",
     "GenerationOptionsError",
     "GenerationRecord",
     "GenerationRequest",
@@ -72,6 +76,7 @@ __all__ = [
     "Prompt",
     "PromptScores",
     "PromptSet",
+    "classifier_spec",
     "classifier_toxicity_score",
     "classifier_weighted_rows",
     "classifier_weighted_scores",

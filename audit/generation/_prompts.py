@@ -83,7 +83,8 @@ def parse_prompt_line(line: str, *, source: str, row: int) -> str:
     for item in items[:-1]:
         if not item.startswith("-"):
             raise DatasetError(
-                f"demonstration does not start with '- ': {item[:40]!r}",
+                "demonstration does not start with '- ': {found}",
+                found=item[:40],
                 source=source,
                 row=row,
                 field="prompt",
@@ -190,7 +191,8 @@ def read_prompt_jsonl(path: Path) -> PromptSet:
         label = record["label"].strip().lower()
         if label not in LABELS:
             raise DatasetError(
-                f"must be one of {', '.join(LABELS)}, got {record['label']!r}",
+                f"must be one of {', '.join(LABELS)}, got {{found}}",
+                found=record["label"],
                 source=source,
                 row=row,
                 field="label",

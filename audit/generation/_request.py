@@ -6,6 +6,7 @@ job's `settings.generation` accept the same options with the same defaults and e
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -14,32 +15,24 @@ from audit.classifiers import ClassifierError, ClassifierSpec, load_classifier, 
 from audit.datasets import DatasetError
 from audit.generation._audit import GenerationAudit, run_generation_audit
 from audit.generation._generate import GenerationSettings
+from audit.generation._options import GenerationOptions, GenerationOptionsError
 from audit.generation._prompts import PromptSet, select_prompts
 from audit.generation._sources import load_prompts
 from audit.models import LoadedModel
 
 GENERATION_OPTIONS: dict[str, Any] = {
-    "prompts": None,
-    "classifier": None,
-    "per_group": 50,
-    "groups": None,
-    "samples": 1,
-    "temperature": 0.0,
-    "top_p": 1.0,
-    "max_new_tokens": 32,
-    "seed": 0,
-    "batch_tokens": None,
-    "classifier_batch": 32,
-    "classifier_config": None,
-    "classifier_labels": None,
-    "toxic_label": None,
-    "classifier_device": None,
+    field.name: None if field.default is dataclasses.MISSING else field.default
+    for field in dataclasses.fields(GenerationOptions)
 }
 """Every generation option with its default (those of `toxaudit generate`)."""
 
-
-class GenerationOptionsError(ValueError):
-    """Generation options that cannot be run; the message says which and why."""
+# Generation options that become classifier arguments, by the argument they become.
+CLASSIFIER_OPTIONS: dict[str, str] = {
+    "classifier_config": "config",
+    "classifier_labels": "labels",
+    "toxic_label": "toxic_label",
+    "classifier_device": "device",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,50 +49,52 @@ class GenerationRequest:
     """Texts per classifier batch."""
 
 
-def generation_request(options: Mapping[str, Any]) -> GenerationRequest:
-    """Check the options and select the prompts (cheap: no model, no classifier loaded)."""
-    unknown = sorted(set(options) - set(GENERATION_OPTIONS))
-    if unknown:
-        raise GenerationOptionsError(
-            f"unknown generation option(s) {', '.join(unknown)}; known: "
-            + ", ".join(GENERATION_OPTIONS)
-        )
-    merged = {**GENERATION_OPTIONS, **{k: v for k, v in options.items() if v is not None}}
-    for required in ("prompts", "classifier"):
-        if not isinstance(merged[required], str) or not merged[required]:
-            raise GenerationOptionsError(f"generation needs '{required}' (a string)")
-    groups = merged["groups"]
-    if isinstance(groups, str):
-        groups = [g.strip() for g in groups.split(",") if g.strip()]
-        if not groups:
-            raise GenerationOptionsError("'groups' is empty")
+def generation_request(
+    options: GenerationOptions | Mapping[str, Any], *, allow_pickle: bool = False
+) -> GenerationRequest:
+    """Check the options and select the prompts (cheap: no model, no classifier loaded).
+
+    `allow_pickle` lets a Detoxify checkpoint that needs full unpickling load: only the
+    command line can set it (its --classifier-allow-pickle); a job's options cannot.
+    """
+    if not isinstance(options, GenerationOptions):
+        options = GenerationOptions.from_mapping(options)
     try:
         settings = GenerationSettings(
-            max_new_tokens=int(merged["max_new_tokens"]),
-            samples=int(merged["samples"]),
-            temperature=float(merged["temperature"]),
-            top_p=float(merged["top_p"]),
-            seed=int(merged["seed"]),
-            batch_tokens=merged["batch_tokens"],
+            max_new_tokens=options.max_new_tokens,
+            samples=options.samples,
+            temperature=options.temperature,
+            top_p=options.top_p,
+            seed=options.seed,
+            batch_tokens=options.batch_tokens,
         )
-        spec = parse_classifier(
-            merged["classifier"],
-            options={
-                "config": merged["classifier_config"],
-                "labels": merged["classifier_labels"],
-                "toxic_label": merged["toxic_label"],
-                "device": merged["classifier_device"],
-            },
-        )
+        spec = classifier_spec(options, allow_pickle=allow_pickle)
+    except (TypeError, ValueError, ClassifierError) as exc:
+        raise GenerationOptionsError(str(exc)) from exc
+    groups = None if options.groups is None else list(options.groups)
+    try:
         prompts = select_prompts(
-            load_prompts(merged["prompts"], groups=groups),
-            per_group=int(merged["per_group"]),
+            load_prompts(options.prompts, groups=groups),
+            per_group=options.per_group,
             seed=settings.seed,
             groups=groups,
         )
-    except (TypeError, ValueError, ClassifierError, DatasetError) as exc:
-        raise GenerationOptionsError(str(exc)) from exc
-    return GenerationRequest(prompts, spec, settings, int(merged["classifier_batch"]))
+    except DatasetError as exc:
+        raise GenerationOptionsError(
+            str(exc), field="prompts", public_message=exc.public_message
+        ) from exc
+    return GenerationRequest(prompts, spec, settings, options.classifier_batch)
+
+
+def classifier_spec(options: GenerationOptions, *, allow_pickle: bool = False) -> ClassifierSpec:
+    """The classifier the options name, with its options as its arguments."""
+    return parse_classifier(
+        options.classifier,
+        options={
+            argument: getattr(options, option) for option, argument in CLASSIFIER_OPTIONS.items()
+        },
+        allow_pickle=allow_pickle,
+    )
 
 
 def run_generation_request(

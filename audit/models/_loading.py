@@ -178,6 +178,50 @@ def _resolve_source(spec: ModelSpec) -> tuple[str, bool]:
     return spec.reference, False
 
 
+@dataclass(frozen=True, slots=True)
+class GpuPlacement:
+    """Where a model's weights go on a CUDA machine, and why."""
+
+    sharded: bool
+    """True: split across the visible GPUs (device_map="auto"); False: all on one."""
+    message: str
+    """The choice in words, with the sizes that made it."""
+
+
+# Weights may take this share of one GPU's free memory before the model is sharded: the
+# rest holds the activations of a useful batch.
+_ONE_GPU_SHARE = 0.8
+
+
+def gpu_placement(source: str, kwargs: dict[str, Any], dtype: torch.dtype) -> GpuPlacement:
+    """One GPU when the weights fit in its free memory with room for batches; else shard
+    across all visible GPUs, or say that even they are too small."""
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    config = AutoConfig.from_pretrained(source, **kwargs)
+    with torch.device("meta"):
+        skeleton = AutoModelForCausalLM.from_config(config)
+    needed = sum(p.numel() for p in skeleton.parameters()) * dtype.itemsize
+    free = [torch.cuda.mem_get_info(i)[0] for i in range(torch.cuda.device_count())]
+    gib = 1 << 30
+    if needed <= _ONE_GPU_SHARE * free[0]:
+        return GpuPlacement(
+            False, f"on one GPU ({needed / gib:.1f} GiB of weights, {free[0] / gib:.1f} GiB free)"
+        )
+    if len(free) > 1 and needed <= _ONE_GPU_SHARE * sum(free):
+        return GpuPlacement(
+            True,
+            f"sharded across {len(free)} GPUs with device_map='auto' ({needed / gib:.1f} GiB "
+            f"of weights; one GPU has {free[0] / gib:.1f} GiB free)",
+        )
+    raise ModelLoadError(
+        f"{source}: {needed / gib:.1f} GiB of weights in {dtype} do not fit in the "
+        f"{sum(free) / gib:.1f} GiB free on {len(free)} GPU(s); pick a smaller --dtype, or "
+        "more or larger GPUs"
+    )
+
+
 def _offline_message(spec: ModelSpec, exc: BaseException) -> str:
     revision = f" at revision '{spec.revision}'" if spec.revision else ""
     return (
@@ -222,8 +266,14 @@ def load_model(spec: ModelSpec) -> LoadedModel:
     try:
         head = _lm_head(spec, source, kwargs)
         tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
+        placement = gpu_placement(source, kwargs, dtype) if device.type == "cuda" else None
+        if placement is not None:
+            logger.warning("%s: %s", spec.reference, placement.message)
+        sharded = placement is not None and placement.sharded
         auto_class = AutoModelForMaskedLM if head == "mlm" else AutoModelForCausalLM
-        model = auto_class.from_pretrained(source, dtype=dtype, **kwargs)
+        model = auto_class.from_pretrained(
+            source, dtype=dtype, **({"device_map": "auto"} if sharded else {}), **kwargs
+        )
     except (OSError, ValueError) as exc:
         text = str(exc)
         if "trust_remote_code" in text and not spec.trust_remote_code:
@@ -234,7 +284,8 @@ def load_model(spec: ModelSpec) -> LoadedModel:
         if local:
             raise ModelLoadError(f"could not load '{spec.reference}' from {source}: {exc}") from exc
         raise ModelLoadError(_offline_message(spec, exc)) from exc
-    model.to(device)  # type: ignore[arg-type]
+    if not sharded:
+        model.to(device)  # type: ignore[arg-type]
     model.eval()
     if tokenizer.pad_token_id is None:
         # Padding positions are always masked out, so any id will do; eos is always there.

@@ -23,16 +23,21 @@ from audit.perplexity._reference import (
     reference_pseudo_perplexity,
 )
 from audit.perplexity._scorer import (
+    DEFAULT_PACKING,
+    PACKABLE,
     PROJECT_AT_SCORED_POSITIONS,
     HFTokenScorer,
     OutOfMemoryError,
+    Packing,
     TokenScorer,
 )
 
 __all__ = [
     "DEFAULT_CPU_BATCH_TOKENS",
     "DEFAULT_GPU_BATCH_TOKENS",
+    "DEFAULT_PACKING",
     "MLM_HEAD_ATTRIBUTES",
+    "PACKABLE",
     "PROJECT_AT_SCORED_POSITIONS",
     "SAFENLP_MASK_TOKEN_ID",
     "BatchCallback",
@@ -40,6 +45,7 @@ __all__ = [
     "HFTokenScorer",
     "MaskedTokenScorer",
     "OutOfMemoryError",
+    "Packing",
     "PerplexityResult",
     "PerplexityRun",
     "ProgressCallback",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 from audit.models import LoadedModel
 
@@ -33,6 +34,21 @@ PROJECT_AT_SCORED_POSITIONS: frozenset[str] = frozenset(
         "smollm3",
     }
 )
+
+# Architectures whose attention takes position ids and builds its mask through
+# transformers' create_causal_mask, which reads position ids that restart at 0 as
+# packed sequences (a block-diagonal causal mask). Packing is tested on these.
+PACKABLE: frozenset[str] = frozenset({"llama", "phi", "phi3", "mistral", "qwen2", "qwen3"})
+
+Packing = Literal["padded", "packed"]
+"""How a batch's rows share a forward pass: padded on the right to the longest row, or
+packed end to end into one sequence with no padding."""
+
+# Padded by default: on this project's CPUs it measured faster (benchmarks/perplexity.py
+# --packing): sorting by length leaves little padding, while a packed batch pays a dense
+# (tokens x tokens) attention mask. On GPUs packing pays off with a block-sparse kernel,
+# which benchmarks/gpu.py measures.
+DEFAULT_PACKING: Packing = "padded"
 
 # A head that is not a plain Linear is applied this many positions at a time, so a
 # large token budget on a GPU never materialises a (budget x vocab) matrix at once.
@@ -98,7 +114,13 @@ def is_oom(exc: BaseException) -> bool:
 class HFTokenScorer:
     """TokenScorer over a loaded transformers model."""
 
-    def __init__(self, loaded: LoadedModel, *, project_at_scored_positions: bool | None = None):
+    def __init__(
+        self,
+        loaded: LoadedModel,
+        *,
+        project_at_scored_positions: bool | None = None,
+        packing: Packing | None = None,
+    ):
         self._loaded = loaded
         self.max_length = loaded.info.max_length
         model_type = loaded.info.model_type
@@ -106,6 +128,14 @@ class HFTokenScorer:
         if project_at_scored_positions is None:
             project_at_scored_positions = model_type in PROJECT_AT_SCORED_POSITIONS and not softcap
         self.project_at_scored_positions = project_at_scored_positions
+        if packing == "packed" and model_type not in PACKABLE:
+            raise ValueError(
+                f"packed batches are not supported for model type {model_type!r}; "
+                f"supported: {', '.join(sorted(PACKABLE))}"
+            )
+        self.packing: Packing = packing or DEFAULT_PACKING
+        self.device_type: str = loaded.device.type
+        """"cpu" or "cuda": where the forward passes run."""
 
     def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
         return tokenize(self._loaded, texts, self.max_length)
@@ -121,7 +151,8 @@ class HFTokenScorer:
     def _position_nll(
         self,
         input_ids: torch.Tensor,
-        attention_mask: torch.Tensor,
+        attention_mask: torch.Tensor | None,
+        position_ids: torch.Tensor | None,
         positions: torch.Tensor,
         targets: torch.Tensor,
     ) -> torch.Tensor:
@@ -133,11 +164,17 @@ class HFTokenScorer:
         # costs a copy of every layer's keys and values.
         if not self.project_at_scored_positions:
             logits = model(
-                input_ids=input_ids, attention_mask=attention_mask, use_cache=False
+                input_ids=input_ids,
+                attention_mask=attention_mask,
+                position_ids=position_ids,
+                use_cache=False,
             ).logits
             return target_nll(logits[positions[:, 0], positions[:, 1]], targets)
         hidden = model.base_model(
-            input_ids=input_ids, attention_mask=attention_mask, use_cache=False
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            position_ids=position_ids,
+            use_cache=False,
         )[0]
         selected = hidden[positions[:, 0], positions[:, 1]]
         head = model.get_output_embeddings()
@@ -154,32 +191,26 @@ class HFTokenScorer:
 
     def mean_nll(self, batch: Sequence[Sequence[int]]) -> list[float]:
         import torch
+        from torch.profiler import record_function
 
-        device = self._loaded.device
-        width = max(len(row) for row in batch)
-        if width < 2:
+        lengths = torch.tensor([len(row) for row in batch], dtype=torch.long)
+        if int(lengths.max()) < 2:
             raise ValueError("every row needs at least 2 tokens to be scored")
-        pad = int(self._loaded.tokenizer.pad_token_id or 0)
-        # Right padding keeps every real token at its natural position, so each row
-        # sees exactly what it would see alone; the mask hides the padding keys.
-        # A row's last token predicts nothing and, under the causal mask, no earlier
-        # position attends to it, so it is left out of the input (one column less).
-        ids = torch.full((len(batch), width), pad, dtype=torch.long)
-        mask = torch.zeros((len(batch), width - 1), dtype=torch.long)
-        for r, row in enumerate(batch):
-            ids[r, : len(row)] = torch.tensor(row, dtype=torch.long)
-            mask[r, : len(row) - 1] = 1
-        lengths = torch.tensor([len(row) for row in batch])
-        # Scored positions: column c of row r predicts token c + 1, for c < len - 1.
-        positions = mask.nonzero()
-        targets = ids[positions[:, 0], positions[:, 1] + 1]
+        with record_function("toxaudit.build_inputs"):
+            inputs = (
+                _packed_inputs(batch, lengths)
+                if self.packing == "packed"
+                else _padded_inputs(batch, lengths, int(self._loaded.tokenizer.pad_token_id or 0))
+            )
+        device = self._loaded.device
         try:
-            with torch.inference_mode():
+            with torch.inference_mode(), record_function("toxaudit.forward"):
                 token_nll = self._position_nll(
-                    ids[:, :-1].to(device),
-                    mask.to(device),
-                    positions.to(device),
-                    targets.to(device),
+                    inputs.input_ids.to(device),
+                    None if inputs.attention_mask is None else inputs.attention_mask.to(device),
+                    None if inputs.position_ids is None else inputs.position_ids.to(device),
+                    inputs.positions.to(device),
+                    inputs.targets.to(device),
                 )
         except Exception as exc:
             if is_oom(exc):
@@ -187,9 +218,81 @@ class HFTokenScorer:
                     torch.cuda.empty_cache()
                 raise OutOfMemoryError(str(exc)) from exc
             raise
+        with record_function("toxaudit.to_host"):
+            # One device-to-host copy per batch; per-row sums are taken on the host in
+            # float64.
+            host_nll = token_nll.double().cpu()
         sums = torch.zeros(len(batch), dtype=torch.float64)
-        sums.index_add_(0, positions[:, 0], token_nll.double().cpu())
+        sums.index_add_(0, inputs.row_of_target, host_nll)
         return (sums / (lengths - 1).double()).tolist()
+
+
+@dataclass(frozen=True, slots=True)
+class _BatchInputs:
+    """The tensors of one forward pass and where its scored positions are."""
+
+    input_ids: torch.Tensor
+    """(rows, width - 1) padded, or (1, total) packed; each row's last token left out."""
+    attention_mask: torch.Tensor | None
+    """(rows, width - 1) padding mask; None when packed (position ids say where rows start)."""
+    position_ids: torch.Tensor | None
+    """(1, total) positions restarting at 0 for each packed row; None when padded."""
+    positions: torch.Tensor
+    """(scored, 2) (row, column) of each input position whose next token is scored."""
+    targets: torch.Tensor
+    """(scored,) the token each scored position predicts."""
+    row_of_target: torch.Tensor
+    """(scored,) the batch row each target belongs to."""
+
+
+def _padded_inputs(batch: Sequence[Sequence[int]], lengths: torch.Tensor, pad: int) -> _BatchInputs:
+    """Rows padded on the right, built as whole tensors rather than row by row.
+
+    Right padding keeps every real token at its natural position, so each row sees
+    exactly what it would see alone; the mask hides the padding keys. A row's last
+    token predicts nothing and, under the causal mask, no earlier position attends
+    to it, so it is left out of the input (one column less).
+    """
+    import torch
+
+    flat = torch.tensor([token for row in batch for token in row], dtype=torch.long)
+    width = int(lengths.max())
+    columns = torch.arange(width)
+    ids = torch.full((len(batch), width), pad, dtype=torch.long)
+    ids[columns.unsqueeze(0) < lengths.unsqueeze(1)] = flat
+    mask = (columns[:-1].unsqueeze(0) < (lengths - 1).unsqueeze(1)).long()
+    # Scored positions: column c of row r predicts token c + 1, for c < len - 1.
+    positions = mask.nonzero()
+    targets = ids[positions[:, 0], positions[:, 1] + 1]
+    return _BatchInputs(ids[:, :-1], mask, None, positions, targets, positions[:, 0])
+
+
+def _packed_inputs(batch: Sequence[Sequence[int]], lengths: torch.Tensor) -> _BatchInputs:
+    """All rows end to end as one sequence, each row's last token left out, no padding.
+
+    Position ids restart at 0 for every row; transformers reads that as packed
+    sequences and builds a block-diagonal causal mask, so no row sees another and
+    every row's tokens keep the positions they have alone.
+    """
+    import torch
+
+    flat = torch.tensor([token for row in batch for token in row], dtype=torch.long)
+    inputs_per_row = lengths - 1
+    rows = torch.repeat_interleave(torch.arange(len(batch)), inputs_per_row)
+    first_input = torch.cumsum(inputs_per_row, 0) - inputs_per_row
+    offset_in_row = torch.arange(rows.numel()) - first_input[rows]
+    # Where each input token sits in `flat`; its target is the token after it.
+    source = (torch.cumsum(lengths, 0) - lengths)[rows] + offset_in_row
+    total = rows.numel()
+    positions = torch.stack([torch.zeros(total, dtype=torch.long), torch.arange(total)], dim=1)
+    return _BatchInputs(
+        flat[source].unsqueeze(0),
+        None,
+        offset_in_row.unsqueeze(0),
+        positions,
+        flat[source + 1],
+        rows,
+    )
 
 
 def target_nll(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:

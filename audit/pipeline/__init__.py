@@ -2,12 +2,17 @@
 
 from audit.pipeline._journal import JournalEntry, PerplexityJournal
 from audit.pipeline._run import AuditOptions, build_result, limit_dataset, run_audit
-from audit.pipeline._score_sentences import default_batch_tokens, score_sentences
+from audit.pipeline._score_sentences import (
+    batch_tokens_for,
+    default_batch_tokens,
+    score_sentences,
+)
 
 __all__ = [
     "AuditOptions",
     "JournalEntry",
     "PerplexityJournal",
+    "batch_tokens_for",
     "build_result",
     "default_batch_tokens",
     "limit_dataset",

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from audit.datasets import Sentence
 from audit.models import LoadedModel
 from audit.perplexity import (
     DEFAULT_CPU_BATCH_TOKENS,
-    DEFAULT_GPU_BATCH_TOKENS,
     PerplexityResult,
     PerplexityRun,
     ProgressCallback,
@@ -18,10 +18,45 @@ from audit.perplexity import (
 from audit.pipeline._journal import PerplexityJournal
 from audit.scoring import ScoredSentence
 
+if TYPE_CHECKING:
+    import torch
+
+
+# A GPU budget takes this share of the memory free after the weights are loaded; the
+# rest is headroom for the allocator's fragmentation and the attention's own buffers.
+# A batch that still runs out of memory is split and retried by the engine.
+_GPU_MEMORY_SHARE = 0.5
+_GPU_LOGIT_BYTES = 1 << 30  # the vocabulary slices of the projection (audit.perplexity)
+_SMALLEST_GPU_BUDGET = 1024
+_LARGEST_GPU_BUDGET = 1 << 17
+
 
 def default_batch_tokens(loaded: LoadedModel) -> int:
-    """Token budget per batch: small on CPUs, where it measured fastest; large on GPUs."""
-    return DEFAULT_GPU_BATCH_TOKENS if loaded.device.type == "cuda" else DEFAULT_CPU_BATCH_TOKENS
+    """Token budget per batch: small on CPUs, where it measured fastest; on a GPU, sized
+    from its free memory (see batch_tokens_for)."""
+    return batch_tokens_for(loaded.model, loaded.device)
+
+
+def batch_tokens_for(model: Any, device: torch.device) -> int:
+    """The token budget of one forward pass of `model` on `device`.
+
+    On a GPU: half the free memory, less the projection's logit slices, over the
+    activations one token keeps alive inside a layer (hidden states, attention
+    projections and the MLP's intermediate activations, in the model's dtype).
+    Without a free-memory reading (CPU) the measured CPU default.
+    """
+    if device.type != "cuda":
+        return DEFAULT_CPU_BATCH_TOKENS
+    import torch
+
+    free, _total = torch.cuda.mem_get_info(device)
+    config = model.config
+    hidden = int(config.hidden_size)
+    intermediate = int(getattr(config, "intermediate_size", None) or 4 * hidden)
+    element = next(model.parameters()).element_size()
+    per_token = element * (6 * hidden + 3 * intermediate)
+    tokens = int((free * _GPU_MEMORY_SHARE - _GPU_LOGIT_BYTES) // per_token)
+    return max(_SMALLEST_GPU_BUDGET, min(_LARGEST_GPU_BUDGET, tokens))
 
 
 def score_sentences(

@@ -74,8 +74,12 @@ def make_job(
     status: JobStatus = JobStatus.succeeded,
     seed: int = 0,
     age_minutes: int = 0,
+    options: AuditOptions = OPTIONS,
 ) -> AuditJob:
-    """A job of the sample set; succeeded ones carry rows, group scores and results."""
+    """A job of the sample set; succeeded ones carry rows, group scores and results.
+
+    `seed` draws the perplexities; `options` are the statistics settings it was scored with.
+    """
     dataset = load_dataset("sample")
     record = stored_dataset(session, dataset)
     checkpoint = session.scalar(
@@ -90,7 +94,12 @@ def make_job(
     job = AuditJob(
         checkpoint=checkpoint,
         dataset=record,
-        settings={"alpha": 0.05, "n_resamples": OPTIONS.n_resamples, "seed": 0},
+        settings={
+            "alpha": options.alpha,
+            "confidence": options.confidence,
+            "n_resamples": options.n_resamples,
+            "seed": options.seed,
+        },
         settings_hash=f"{seed:064d}",
         status=status,
         progress_total=len(dataset),
@@ -108,7 +117,7 @@ def make_job(
         loaded_info={"spec": {"reference": reference}},
         dataset=dataset,
         rows=rows,
-        options=OPTIONS,
+        options=options,
         batch_tokens=1024,
         timings={"perplexity_seconds": 1.0},
         truncated=0,

@@ -29,6 +29,8 @@ def test_benchmark_prints_rates_ratio_and_agreement(
             "--rounds", "2",
             "--sweep", "64",
             "--plain",
+            "--compare-packing",
+            "--profile",
         ],
     )  # fmt: skip
     perplexity.main()
@@ -43,6 +45,15 @@ def test_benchmark_prints_rates_ratio_and_agreement(
     assert re.search(r"^plain padded batch of 16: +[\d.]+ sentences/s", out, re.M)
     assert re.search(r"^  budget +64: +[\d.]+ sentences/s$", out, re.M)
     assert re.search(r"^statistics: 13 groups, 1000 resamples", out, re.M)
+    packing = re.search(
+        r"^padded batches: +[\d.]+ sentences/s; packed batches: +[\d.]+ sentences/s; "
+        r"packed/padded speed [\d.]+x \(largest relative difference (\S+)\)$",
+        out,
+        re.M,
+    )
+    assert packing is not None and float(packing.group(1)) < 1e-5
+    for step in ("tokenization", "build_inputs", "forward", "to_host"):
+        assert re.search(rf"^  {step} +[\d.]+ s +[\d.]+%$", out, re.M), step
 
 
 def test_benchmark_of_a_masked_lm_against_the_one_copy_loop(

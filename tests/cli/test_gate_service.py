@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 import cli._gate
-from audit.results import perplexity_records
+from audit.results import parse_perplexities, perplexity_records
+from audit.scoring import paired_differences
 from cli._gate_service import ServiceClient, ServiceError
 from tests.audit.gate.builders import (
     BASELINE_HARMFUL,
@@ -57,6 +58,8 @@ class FakeService:
             assert request.url.params.get("status") == "succeeded"
             assert request.url.params.get("limit") == "1"
             return httpx.Response(200, json={"items": [{"id": i} for i in LABELS.get(label, [])]})
+        if parts == ["api", "compare"]:
+            return self._compare(request)
         if len(parts) == 4 and parts[:2] == ["api", "audits"] and parts[2] in AUDITS:
             audit = AUDITS[parts[2]]
             if parts[3] == "results.json":
@@ -64,6 +67,31 @@ class FakeService:
             if parts[3] == "perplexities.json":
                 return httpx.Response(200, json=audit["perplexities"])
         return httpx.Response(404, json={"detail": "not found"})
+
+    def _compare(self, request: httpx.Request) -> httpx.Response:
+        """The service's rule: the baseline's stored settings unless the request names others."""
+        baseline_id, candidate_id = request.url.params["audits"].split(",")
+        baseline, candidate = AUDITS[baseline_id], AUDITS[candidate_id]
+        own = baseline["results"]["settings"]
+        params = request.url.params
+        resamples = int(params.get("resamples", own["n_resamples"]))
+        seed = int(params.get("seed", own["seed"]))
+        confidence = float(params.get("confidence", own["confidence"]))
+        settings = {"resamples": resamples, "seed": seed, "confidence": confidence}
+        differences = paired_differences(
+            parse_perplexities(baseline["perplexities"], source="baseline"),
+            parse_perplexities(candidate["perplexities"], source="candidate"),
+            confidence=confidence,
+            n_resamples=resamples,
+            seed=seed,
+        )
+        return httpx.Response(
+            200,
+            json={
+                "settings": settings,
+                "pairs": [{"differences": [{**d.to_dict(), "new_field": 1} for d in differences]}],
+            },
+        )
 
     def paths(self) -> list[str]:
         return [
@@ -93,12 +121,12 @@ def test_label_and_id_references_with_significant_only(capsys, monkeypatch) -> N
     assert noisy.code == 0, noisy.out + noisy.err
     assert f"candidate: step-3000 (audit 13 at {API})" in noisy.out
     assert f"baseline:  main (audit 11 at {API})" in noisy.out
+    # The drops are the service's own comparison of the pair: no perplexities are fetched.
     assert service.paths() == [
         "/api/audits?checkpoint_label=step-3000&status=succeeded&limit=1",
         "/api/audits/13/results.json",
-        "/api/audits/13/perplexities.json",
         "/api/audits/11/results.json",
-        "/api/audits/11/perplexities.json",
+        "/api/compare?audits=11%2C13",
     ]
     consistent = gate(capsys, "step-2000", "--api", API, "--baseline", "main", *SIGNIFICANT)
     assert consistent.code == 1
@@ -190,7 +218,7 @@ def test_service_failures_exit_2_with_the_reason(capsys, monkeypatch, response, 
     assert message in one_line_error(gate(capsys, "audit:12", "--api", API, "--min-average", "0.1"))
 
 
-def test_malformed_listings_and_perplexities_exit_2(capsys, monkeypatch) -> None:
+def test_malformed_listings_and_perplexities_exit_2(capsys, monkeypatch, tmp_path) -> None:
     def listing(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/api/audits":
             return httpx.Response(200, json={"audits": []})
@@ -211,7 +239,11 @@ def test_malformed_listings_and_perplexities_exit_2(capsys, monkeypatch) -> None
         return FakeService()(request)
 
     _serve(monkeypatch, bad_rows)
-    line = one_line_error(gate(capsys, "12", "--api", API, "--baseline", "11", *SIGNIFICANT))
+    # A baseline file beside a service audit: the pair is computed here, from the rows.
+    baseline = write_run(tmp_path / "main", scored_rows(BASELINE_HARMFUL), name="main")
+    line = one_line_error(
+        gate(capsys, "12", "--api", API, "--baseline", str(baseline), *SIGNIFICANT)
+    )
     assert f"{API}/api/audits/12/perplexities.json" in line
     assert "perplexity" in line and "positive finite number" in line
 
@@ -225,3 +257,36 @@ def test_client_can_be_used_directly() -> None:
         assert len(client.perplexities("12")) == 312
         with pytest.raises(ServiceError, match="no audit '7'"):
             client.fetch("audit:7")
+
+
+def test_the_pair_has_the_services_settings_unless_flags_name_others(capsys, monkeypatch) -> None:
+    service = FakeService()
+    _serve(monkeypatch, service)
+    assert gate(capsys, "13", "--api", API, "--baseline", "11", *SIGNIFICANT).code == 0
+    assert service.paths()[-1] == "/api/compare?audits=11%2C13"
+    outcome = gate(
+        capsys, "13", "--api", API, "--baseline", "11", *SIGNIFICANT, "--resamples", "50"
+    )
+    assert outcome.code == 0, outcome.err
+    assert service.paths()[-1] == "/api/compare?audits=11%2C13&resamples=50"
+
+
+def test_a_comparison_the_service_refuses_exits_2_naming_the_field(capsys, monkeypatch) -> None:
+    detail = [
+        {
+            "type": "value_error",
+            "loc": ["query", "resamples"],
+            "msg": "at most 200, the baseline audit 11's own resamples; got 5000",
+        }
+    ]
+
+    def refusing(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/compare":
+            return httpx.Response(422, json={"detail": detail})
+        return FakeService()(request)
+
+    _serve(monkeypatch, refusing)
+    line = one_line_error(
+        gate(capsys, "13", "--api", API, "--baseline", "11", *SIGNIFICANT, "--resamples", "5000")
+    )
+    assert "HTTP 422: resamples: at most 200, the baseline audit 11's own resamples" in line

@@ -214,3 +214,30 @@ def test_trend_has_a_line_per_group_and_the_average(db_session: Session, seeded:
     assert table.rows[0]["asian significant"] is False
     other = trend_view(db_session, model="org/other-lm", axis=None)
     assert other["axis"] == "date" and other["n_checkpoints"] == 1
+
+
+def test_differences_list_unfinished_audits_as_skipped(db_session: Session, seeded: Seeded) -> None:
+    base, candidate = seeded.steps[1000], seeded.steps[3000]
+    view = differences_view(
+        db_session, job_ids=[base, seeded.running_job, candidate], baseline=base
+    )
+    assert {r["candidate_job_id"] for r in view["tables"]["differences"].rows} == {candidate}
+    assert view["skipped"] == [
+        f"tiny-lm step 4000 · #{seeded.running_job} is running: only succeeded audits are compared."
+    ]
+    comparison = view["comparison"]
+    assert [a.id for a in comparison.audits] == [base, candidate]
+    assert (comparison.settings.resamples, comparison.settings.seed) == (400, 0)
+
+
+def test_too_many_audits_are_refused_naming_the_field(db_session: Session, seeded: Seeded) -> None:
+    from db.compare import ComparisonError
+
+    jobs = [seeded.steps[1000], seeded.steps[2000], seeded.steps[3000]]
+    with pytest.raises(ComparisonError) as page:
+        compare_view(db_session, job_ids=jobs, checkpoint_ids=[], baseline=None, max_audits=2)
+    with pytest.raises(ComparisonError) as fragment:
+        differences_view(db_session, job_ids=jobs, baseline=None, max_audits=2)
+    for caught in (page, fragment):
+        assert caught.value.field == "job"
+        assert caught.value.message.startswith("compare at most 2 audits at once, got 3")

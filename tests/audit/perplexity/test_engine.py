@@ -15,6 +15,7 @@ from audit.models import LoadedModel, ModelSpec, load_model
 from audit.perplexity import (
     HFTokenScorer,
     OutOfMemoryError,
+    Packing,
     compute_perplexities,
     reference_perplexity,
 )
@@ -37,6 +38,7 @@ def _relative(a: float, b: float) -> float:
     return abs(a - b) / abs(b)
 
 
+@pytest.mark.parametrize("packing", ["padded", "packed"])
 @settings(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -45,10 +47,15 @@ def _relative(a: float, b: float) -> float:
     budget=st.integers(min_value=8, max_value=600),
 )
 def test_batched_equals_reference(
-    tiny: LoadedModel, reference: dict[str, float | None], picks: list[int], budget: int
+    tiny: LoadedModel,
+    reference: dict[str, float | None],
+    packing: Packing,
+    picks: list[int],
+    budget: int,
 ) -> None:
     texts = [POOL[i] for i in picks]
-    run = compute_perplexities(HFTokenScorer(tiny), texts, batch_tokens=budget, progress=False)
+    scorer = HFTokenScorer(tiny, packing=packing)
+    run = compute_perplexities(scorer, texts, batch_tokens=budget, progress=False)
     assert len(run.results) == len(texts)
     for text, result in zip(texts, run.results, strict=True):
         expected = reference[text]
@@ -174,3 +181,24 @@ def test_a_numerical_failure_is_unscored_not_a_score() -> None:
     assert fine.perplexity == pytest.approx(math.exp(2.0))
     assert [r.perplexity for r in failed] == [None, None, None]
     assert all("no finite perplexity" in (r.unscored_reason or "") for r in failed)
+
+
+def test_packed_truncated_rows_equal_the_reference(tiny: LoadedModel) -> None:
+    long_text = " ".join(TEXTS[:40])
+    texts = [TEXTS[0], long_text, TEXTS[1]]
+    run = compute_perplexities(
+        HFTokenScorer(tiny, packing="packed"), texts, batch_tokens=10_000, progress=False
+    )
+    for text, result in zip(texts, run.results, strict=True):
+        expected = reference_perplexity(tiny, text)
+        assert result.perplexity is not None and expected is not None
+        assert _relative(result.perplexity, expected) < 1e-5
+
+
+def test_packing_is_refused_for_architectures_it_is_not_tested_on(tiny: LoadedModel) -> None:
+    from dataclasses import replace
+
+    other = LoadedModel(tiny.model, tiny.tokenizer, replace(tiny.info, model_type="gpt2"))
+    with pytest.raises(ValueError, match="packed batches are not supported for model type"):
+        HFTokenScorer(other, packing="packed")
+    assert HFTokenScorer(other).packing == "padded"

@@ -1,0 +1,124 @@
+"""What a tracker receives from one audit: flat parameters and metrics."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from audit.results import RunResult
+
+GENERATION_METRICS = (
+    "mean_toxicity",
+    "toxic_fraction",
+    "expected_max_toxicity",
+    "toxicity_probability",
+)
+"""The generation section's per-group, per-label metrics, each logged when it has a value."""
+
+ParamValue = str | int | float | bool
+
+
+class TrackerError(RuntimeError):
+    """A tracker that is not installed or refused what was logged; the message says which."""
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerPayload:
+    """One audit, flattened for an experiment tracker."""
+
+    params: dict[str, ParamValue]
+    """Model, data and settings: what produced the scores ("toxaudit/..." keys)."""
+    metrics: dict[str, float]
+    """Average, every scored group, every generation metric with a value. A group or
+    metric that could not be scored is left out, never logged as 0."""
+    step: int | None
+    """The checkpoint's training step, when known; trackers plot the metrics against it."""
+
+
+def metric_key(*parts: str) -> str:
+    """A key every tracker accepts: letters, digits and `_-. /` only (MLflow's rule)."""
+    return "/".join(re.sub(r"[^A-Za-z0-9_\-. ]+", "_", part) for part in parts)
+
+
+def _finite(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _params(result: RunResult) -> dict[str, ParamValue]:
+    params: dict[str, ParamValue] = {"toxaudit/name": result.name}
+    # ModelInfo keeps the request (reference, revision, ...) under "spec".
+    spec = result.model.get("spec")
+    model = {**result.model, **(spec if isinstance(spec, Mapping) else {})}
+    for key, value in sorted(model.items()):
+        if isinstance(value, str | int | float | bool):
+            params[f"toxaudit/model.{key}"] = value
+    dataset = result.dataset
+    params |= {
+        "toxaudit/dataset.name": dataset.name,
+        "toxaudit/dataset.sha256": dataset.sha256,
+        "toxaudit/dataset.n_sentences": dataset.n_sentences,
+        "toxaudit/alpha": result.settings.alpha,
+        "toxaudit/confidence": result.settings.confidence,
+        "toxaudit/n_resamples": result.settings.n_resamples,
+        "toxaudit/seed": result.settings.seed,
+    }
+    if result.settings.limit is not None:
+        params["toxaudit/limit"] = result.settings.limit
+    for package, version in sorted(result.software.items()):
+        if version:
+            params[f"toxaudit/version.{package}"] = version
+    generation = result.extra.get("generation")
+    if isinstance(generation, Mapping):
+        classifier = generation.get("classifier")
+        if isinstance(classifier, Mapping) and isinstance(classifier.get("name"), str):
+            params["toxaudit/generation.classifier"] = classifier["name"]
+    return params
+
+
+def _generation_metrics(section: Any) -> dict[str, float]:
+    out: dict[str, float] = {}
+    if not isinstance(section, Mapping) or not isinstance(section.get("metrics"), list):
+        return out
+    for entry in section["metrics"]:
+        if not isinstance(entry, Mapping):
+            continue
+        group, label = str(entry.get("group")), str(entry.get("label"))
+        for metric in GENERATION_METRICS:
+            estimate = entry.get(metric)
+            value = _finite(estimate.get("value") if isinstance(estimate, Mapping) else estimate)
+            if value is not None:
+                out[metric_key("generation", metric, group, label)] = value
+    return out
+
+
+def tracker_payload(result: RunResult, *, step: int | None = None) -> TrackerPayload:
+    """The parameters and metrics of one audit."""
+    scores = result.scores
+    metrics: dict[str, float] = {}
+    for name, value in (
+        ("average", scores.average),
+        ("average_ci_low", scores.average_ci_low),
+        ("average_ci_high", scores.average_ci_high),
+    ):
+        if _finite(value) is not None:
+            metrics[metric_key("safety", name)] = float(value)  # type: ignore[arg-type]
+    metrics[metric_key("safety", "significant_groups")] = float(
+        sum(1 for g in scores.groups if g.significant)
+    )
+    for group in scores.groups:
+        for suffix, value in (
+            ("", group.score),
+            ("ci_low", group.ci_low),
+            ("ci_high", group.ci_high),
+        ):
+            number = _finite(value)
+            if number is not None:
+                parts = ("safety", "group", group.group, *((suffix,) if suffix else ()))
+                metrics[metric_key(*parts)] = number
+    metrics |= _generation_metrics(result.extra.get("generation"))
+    return TrackerPayload(_params(result), metrics, step)

@@ -1,0 +1,5 @@
+"""`python -m cli`: the `toxaudit` command, for child processes started by the CLI itself."""
+
+from cli import main
+
+raise SystemExit(main())

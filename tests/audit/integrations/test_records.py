@@ -1,0 +1,52 @@
+"""What trackers are given: every scored group and generation metric, never a made-up 0."""
+
+from __future__ import annotations
+
+from audit.datasets import TOXIGEN_GROUPS
+from audit.integrations import metric_key, tracker_payload
+from tests.audit.gate.builders import (
+    BASELINE_HARMFUL,
+    generation_section,
+    run_result,
+    scored_rows,
+    unscore,
+)
+
+
+def test_average_every_group_and_every_generation_metric() -> None:
+    result = run_result(
+        scored_rows(BASELINE_HARMFUL),
+        name="phi-2@step-1000",
+        generation=generation_section(lambda group, label: 0.25),
+    )
+    payload = tracker_payload(result, step=1000)
+    assert payload.step == 1000
+    metrics = payload.metrics
+    assert metrics["safety/average"] == result.scores.average
+    for group in TOXIGEN_GROUPS:
+        assert metrics[metric_key("safety", "group", group)] == result.scores.group(group).score
+        for label in ("hate", "neutral"):
+            assert metrics[metric_key("generation", "toxic_fraction", group, label)] == 0.25
+            assert metrics[metric_key("generation", "expected_max_toxicity", group, label)] == 0.1
+    assert payload.params["toxaudit/dataset.sha256"] == "f" * 64
+    assert payload.params["toxaudit/name"] == "phi-2@step-1000"
+    assert payload.params["toxaudit/generation.classifier"] == "profanity-check"
+
+
+def test_unscored_groups_and_metrics_are_left_out_not_zero() -> None:
+    rows = unscore(scored_rows(BASELINE_HARMFUL), "women", "hate")
+    result = run_result(
+        rows,
+        generation=generation_section(lambda group, label: None if group == "asian" else 0.3),
+    )
+    metrics = tracker_payload(result).metrics
+    assert not any(k.startswith("safety/group/women") for k in metrics)
+    assert "safety/group/black" in metrics
+    assert not any(k.startswith("generation/toxic_fraction/asian/") for k in metrics)
+    assert "generation/toxic_fraction/black/hate" in metrics
+
+
+def test_metric_keys_keep_to_the_characters_trackers_accept() -> None:
+    assert metric_key("safety", "group", "middle-eastern") == "safety/group/middle-eastern"
+    # A slash inside a group name must not nest it a level deeper.
+    assert metric_key("safety", "group", "a<b>/c:d") == "safety/group/a_b_c_d"
