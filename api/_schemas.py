@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -98,6 +98,8 @@ class AuditOptionsCreate(_Create):
     """Token budget per forward pass; default picks by device."""
     limit: int | None = Field(default=None, ge=1, le=1_000_000)
     """Score only the first N rows."""
+    lm_head: Literal["auto", "clm", "mlm"] = "auto"
+    """clm: perplexity (causal LM); mlm: pseudo-perplexity (masked LM); auto: by the config."""
     chunk_size: int | None = Field(default=None, ge=1, le=100_000)
     """Rows per worker task; default is the service's."""
     generation: GenerationOptionsCreate | None = None

@@ -3,6 +3,7 @@
     python benchmarks/perplexity.py [--model smollm2-135m] [--n 300] [--batch-tokens 512]
                                     [--full] [--sweep 256,512,1024] [--plain] [--rounds 3]
                                     [--packing padded|packed] [--compare-packing] [--profile]
+                                    [--lm-head auto|clm|mlm]
 
 Both run in this process on the same model and the same N real ToxiGen sentences
 (read from ../shared/toxigen/toxiGen.json or --dataset). Prints both rates, the
@@ -15,6 +16,10 @@ position), which tells how far batching alone goes on this machine; --compare-pa
 times padded and packed batches side by side over the same alternating rounds;
 --profile prints where the engine's time goes (tokenization, building the inputs,
 the forward pass, the copy to the host).
+
+With a masked LM (`--lm-head mlm`, or `auto` on an encoder) the sides are the
+pseudo-perplexity reference, one masked copy per forward pass, and the engine, whose
+passes hold many sentences' copies; --plain then runs the head over every position.
 """
 
 from __future__ import annotations
@@ -28,7 +33,15 @@ import numpy as np
 
 from audit.datasets import read_dataset
 from audit.models import LoadedModel, ModelSpec, load_model
-from audit.perplexity import HFTokenScorer, compute_perplexities, reference_perplexity
+from audit.perplexity import (
+    HFTokenScorer,
+    MaskedTokenScorer,
+    TokenScorer,
+    compute_perplexities,
+    reference_perplexity,
+    reference_pseudo_perplexity,
+    token_scorer,
+)
 from audit.pipeline import default_batch_tokens
 from audit.results import machine_description
 from audit.scoring import ScoredSentence, safety_scores
@@ -57,6 +70,12 @@ def main() -> None:
     )
     parser.add_argument("--profile", action="store_true", help="print where the time goes")
     parser.add_argument(
+        "--lm-head",
+        choices=["auto", "clm", "mlm"],
+        default="auto",
+        help="mlm: pseudo-perplexity of a masked LM; auto reads the model's config",
+    )
+    parser.add_argument(
         "--rounds",
         type=int,
         default=3,
@@ -70,15 +89,31 @@ def main() -> None:
     sentences = list(dataset.sentences)
     random.Random(args.seed).shuffle(sentences)
     texts = [s.text for s in sentences[: args.n]]
-    loaded = load_model(ModelSpec(args.model, device=args.device))
+    loaded = load_model(ModelSpec(args.model, device=args.device, lm_head=args.lm_head))
     budget = args.batch_tokens or default_batch_tokens(loaded)
-    scorer = HFTokenScorer(loaded, packing=args.packing)
+    masked = loaded.info.lm_head == "mlm"
+    if masked and (args.compare_packing or args.profile or args.packing):
+        parser.error("--packing, --compare-packing and --profile time the causal engine only")
+    scorer: TokenScorer = (
+        token_scorer(loaded, batch_tokens=budget)
+        if masked
+        else HFTokenScorer(loaded, packing=args.packing)
+    )
+
+    def one_at_a_time(text: str) -> float | None:
+        if masked:
+            return reference_pseudo_perplexity(loaded, text)
+        return reference_perplexity(loaded, text)
+
     print(f"machine: {machine_description()}")
     print(
-        f"model: {args.model} ({loaded.info.model_type}, {loaded.info.device}, "
-        f"{loaded.info.dtype}); {len(texts)} real sentences; token budget {budget}; "
-        f"{scorer.packing} batches"
+        f"model: {args.model} ({loaded.info.model_type}, {loaded.info.lm_head}, "
+        f"{loaded.info.device}, {loaded.info.dtype}); {len(texts)} real sentences; "
+        f"token budget {budget}; "
+        + ("masked copies" if masked else f"{getattr(scorer, 'packing', '')} batches")
     )
+    if masked:
+        print("reference: one masked copy per forward pass (SafeNLP's pseudo-perplexity)")
 
     compute_perplexities(scorer, texts[:16], batch_tokens=budget, progress=False)  # warm-up
     # Rounds alternate which side runs first, so a slow spell of a shared machine
@@ -93,7 +128,7 @@ def main() -> None:
         for side in sides:
             start = time.perf_counter()
             if side == "reference":
-                reference = [reference_perplexity(loaded, text) for text in texts]
+                reference = [one_at_a_time(text) for text in texts]
             else:
                 run = compute_perplexities(scorer, texts, batch_tokens=budget, progress=False)
                 batches = run.batches
@@ -129,7 +164,11 @@ def main() -> None:
     print(f"largest relative difference: {worst:.2e}")
 
     if args.plain:
-        full_vocabulary = HFTokenScorer(loaded, project_at_scored_positions=False)
+        full_vocabulary: TokenScorer = (
+            MaskedTokenScorer(loaded, batch_tokens=budget, project_at_masked_positions=False)
+            if masked
+            else HFTokenScorer(loaded, project_at_scored_positions=False)
+        )
         token_ids = full_vocabulary.tokenize(texts)
         start = time.perf_counter()
         for i in range(0, len(token_ids), 16):
@@ -142,7 +181,7 @@ def main() -> None:
 
     if args.compare_packing:
         compare_packing(loaded, texts, budget, args.rounds)
-    if args.profile:
+    if args.profile and isinstance(scorer, HFTokenScorer):
         profile(scorer, texts, budget)
 
     for value in filter(None, args.sweep.split(",")):

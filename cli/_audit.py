@@ -42,6 +42,23 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_lm_head_arguments(parser: argparse.ArgumentParser) -> None:
+    """--lm-head and --safenlp-mask-id: how the model's likelihood of a sentence is read."""
+    parser.add_argument(
+        "--lm-head",
+        default="auto",
+        choices=["auto", "clm", "mlm"],
+        help="clm: perplexity of a causal LM; mlm: pseudo-perplexity of a masked LM; "
+        "auto (default): mlm for an encoder-only masked LM (BERT, RoBERTa...), else clm",
+    )
+    parser.add_argument(
+        "--safenlp-mask-id",
+        action="store_true",
+        help="masked LMs: write token id 103 at masked positions whatever the tokenizer, as "
+        "SafeNLP's script does (default: the tokenizer's own mask token)",
+    )
+
+
 def add_statistics_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--alpha", type=float, default=0.05, help="significance level (0.05)")
     parser.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (1000)")
@@ -55,7 +72,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="Write the input records, each with a `perplexity` field, in input order.",
     )
     add_model_arguments(p)
-    p.add_argument("--dataset", default="sample", help="toxigen, sample, or a JSON/JSONL/CSV file")
+    add_lm_head_arguments(p)
+    p.add_argument(
+        "--dataset",
+        default="sample",
+        help="toxigen, implicithate, sample, or a JSON/JSONL/CSV file",
+    )
     p.add_argument("--output", required=True, type=Path, help="output file (.json, .jsonl, .csv)")
     p.add_argument("--limit", type=positive_int, help="score only the first N rows")
     p.add_argument(
@@ -105,7 +127,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "safety_scores.json and results.json.",
     )
     add_model_arguments(p)
-    p.add_argument("--dataset", default="sample", help="toxigen, sample, or a JSON/JSONL/CSV file")
+    add_lm_head_arguments(p)
+    p.add_argument(
+        "--dataset",
+        default="sample",
+        help="toxigen, implicithate, sample, or a JSON/JSONL/CSV file",
+    )
     p.add_argument("--name", help="label for this checkpoint (default: the model reference)")
     p.add_argument("--output-dir", type=Path, help="default: runs/<name>")
     p.add_argument("--limit", type=positive_int, help="score only the first N rows")
@@ -153,6 +180,8 @@ def _load(args: argparse.Namespace) -> tuple[Any, float]:
         device=args.device,
         dtype=args.dtype,
         trust_remote_code=args.trust_remote_code,
+        lm_head=getattr(args, "lm_head", "auto"),
+        safenlp_mask_id=getattr(args, "safenlp_mask_id", False),
     )
     start = time.perf_counter()
     loaded = load_model(spec)
@@ -264,8 +293,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     name = args.name or args.model
     output_dir: Path = args.output_dir or Path("runs") / slugify(name)
     stages = run_stages(args)
+    if args.generation and args.lm_head == "mlm":
+        raise UsageError("--generation needs a causal LM; --lm-head mlm scores a masked LM")
     dataset, classifier = load_run_dataset(args, stages)
     loaded, load_seconds = _load(args)
+    if args.generation and loaded.info.lm_head == "mlm":
+        raise UsageError(f"--generation needs a causal LM, and {args.model} is a masked LM")
     options = AuditOptions(
         alpha=args.alpha,
         n_resamples=args.resamples,
@@ -349,6 +382,8 @@ def _store(
         "device": args.device,
         "dtype": args.dtype,
         "trust_remote_code": args.trust_remote_code,
+        "lm_head": args.lm_head,
+        "safenlp_mask_id": args.safenlp_mask_id,
     }
     with session_scope() as session:
         job, reused = record_local_run(

@@ -59,6 +59,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--seed", type=int, help="bootstrap seed (0)")
     p.add_argument("--limit", type=positive_int, help="score only the first N rows")
     p.add_argument("--batch-tokens", type=positive_int, help="token budget per batch")
+    p.add_argument(
+        "--lm-head",
+        choices=["auto", "clm", "mlm"],
+        help="clm: perplexity; mlm: pseudo-perplexity of a masked LM; auto (default): by config",
+    )
     p.add_argument("--chunk-size", type=positive_int, help="rows per worker task")
     p.add_argument(
         "--api",
@@ -204,6 +209,7 @@ def _request_body(args: argparse.Namespace) -> dict[str, Any]:
             "seed": args.seed,
             "limit": args.limit,
             "batch_tokens": args.batch_tokens,
+            "lm_head": args.lm_head,
             "chunk_size": args.chunk_size,
         }.items()
         if value is not None

@@ -111,7 +111,8 @@ def _group_table(job: AuditJob, session: Session) -> tuple[Table, dict[str, Any]
         "left out of the published SafeNLP score. Click a group for its sentences.",
     )
     chart = None
-    if values:
+    # One group (ImplicitHate's all_groups) is the average itself: the table says it all.
+    if len(values) > 1:
         chart = group_bars(
             [v.group for v in values],
             [

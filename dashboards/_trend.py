@@ -27,7 +27,8 @@ def trend_view(
     series = []
     rows: list[dict[str, Any]] = []
     by_job = {a.job_id: {v.group: v for v in values[a.job_id]} for a in audits}
-    for group in groups:
+    # With one group (ImplicitHate's all_groups) the average is that group: one line.
+    for group in groups if len(groups) > 1 else ():
         cells = [by_job[a.job_id].get(group) for a in audits]
         series.append(
             {

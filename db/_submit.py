@@ -38,7 +38,12 @@ _MODEL_SETTING_DEFAULTS: dict[str, Any] = {
     "device": "auto",
     "dtype": "auto",
     "trust_remote_code": False,
+    "lm_head": "auto",
+    "safenlp_mask_id": False,
 }
+# Settings added after audits were first stored: they take part in the reuse hash only
+# when they differ from their default, so audits stored before them are still reused.
+_HASHED_WHEN_SET = frozenset({"lm_head", "safenlp_mask_id"})
 
 
 def default_settings() -> dict[str, Any]:
@@ -62,8 +67,11 @@ _SCHEDULING_SETTINGS = frozenset({"chunk_size"})
 
 def settings_hash(settings: Mapping[str, Any]) -> str:
     """sha256 of the canonical JSON of the normalized scoring settings (the reuse key)."""
+    defaults = default_settings()
     scoring = {
-        k: v for k, v in normalize_settings(settings).items() if k not in _SCHEDULING_SETTINGS
+        k: v
+        for k, v in normalize_settings(settings).items()
+        if k not in _SCHEDULING_SETTINGS and not (k in _HASHED_WHEN_SET and v == defaults[k])
     }
     canonical = json.dumps(scoring, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -115,6 +115,8 @@ def _model_spec(job: AuditJob) -> Any:
         device=str(settings.get("device", "auto")),
         dtype=settings.get("dtype", "auto"),
         trust_remote_code=bool(settings.get("trust_remote_code", False)),
+        lm_head=settings.get("lm_head", "auto"),
+        safenlp_mask_id=bool(settings.get("safenlp_mask_id", False)),
     )
 
 
@@ -300,6 +302,13 @@ def _generation_stage(
     try:
         request = generation_request(options)
         loaded = models.get(spec)
+        if loaded.info.lm_head == "mlm":
+            record_failure(
+                session_factory,
+                job_id,
+                "generation audit: needs a causal LM, and the model is a masked LM",
+            )
+            return None
         return run_generation_request(loaded, request, n_resamples=audit_options.n_resamples)
     except ModelLoadError as exc:
         record_failure(session_factory, job_id, f"could not load the model: {exc}")

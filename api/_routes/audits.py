@@ -59,6 +59,7 @@ def _job_settings(body: AuditCreate, generation: GenerationOptions | None) -> di
         "seed": options.seed,
         "batch_tokens": options.batch_tokens,
         "limit": options.limit,
+        "lm_head": options.lm_head,
         # Stated, not defaulted: remote model code is never enabled through the API.
         "trust_remote_code": False,
     }

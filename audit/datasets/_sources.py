@@ -45,6 +45,13 @@ REMOTE_DATASETS: dict[str, RemoteDataset] = {
         filename="toxiGen.json",
         description="the 6,514-sentence ToxiGen subset behind the Phi-2 safety score (SafeNLP)",
     ),
+    "implicithate": RemoteDataset(
+        name="implicithate",
+        url="https://raw.githubusercontent.com/microsoft/SafeNLP/main/data/implicitHate.json",
+        sha256="119771b0b5332de9922a180eec11ca83b303b6acfccbc358ea1a3f4c08125320",
+        filename="implicitHate.json",
+        description="SafeNLP's 14,200-sentence ImplicitHate set: one group, all_groups",
+    ),
 }
 
 BUILTIN_DATASETS: dict[str, str] = {
@@ -75,7 +82,8 @@ def _download(remote: RemoteDataset, target: Path) -> None:
 def load_dataset(
     reference: str, *, fill_toxicity: ToxicityFiller | None = None, filled_by: str = "a classifier"
 ) -> Dataset:
-    """A registered name (`toxigen`, `sample`) or a path to a JSON, JSONL or CSV file.
+    """A registered name (`toxigen`, `implicithate`, `sample`) or a path to a JSON, JSONL or
+    CSV file.
 
     `fill_toxicity` fills toxicity_score in for a file that has none (see read_dataset);
     the registered sets are all annotated.

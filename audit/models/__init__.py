@@ -1,5 +1,6 @@
-"""Causal language models: specs, aliases and loading."""
+"""Causal and masked language models: specs, aliases, heads and loading."""
 
+from audit.models._heads import LM_HEADS, LmHead, detect_lm_head
 from audit.models._loading import (
     MODEL_ALIASES,
     LoadedModel,
@@ -11,11 +12,14 @@ from audit.models._loading import (
     resolve_device,
     resolve_dtype,
 )
-from audit.models._spec import DTYPES, ModelInfo, ModelSpec
+from audit.models._spec import DTYPES, LmHeadName, ModelInfo, ModelSpec
 
 __all__ = [
     "DTYPES",
+    "LM_HEADS",
     "MODEL_ALIASES",
+    "LmHead",
+    "LmHeadName",
     "LoadedModel",
     "ModelAlias",
     "ModelInfo",
@@ -23,6 +27,7 @@ __all__ = [
     "ModelSpec",
     "alias_gguf_path",
     "converted_gguf_dir",
+    "detect_lm_head",
     "load_model",
     "resolve_device",
     "resolve_dtype",

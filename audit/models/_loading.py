@@ -1,4 +1,4 @@
-"""Loading causal language models: hub ids, local directories, GGUF files, aliases."""
+"""Loading causal and masked language models: hub ids, local directories, GGUF files, aliases."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from audit.datasets import cache_dir
+from audit.models._heads import LM_HEADS, LmHead, detect_lm_head
 from audit.models._spec import ModelInfo, ModelSpec
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ class LoadedModel:
     """A model ready for scoring and generation, with its tokenizer and provenance."""
 
     model: PreTrainedModel
-    """The causal LM in eval mode on its device."""
+    """The causal or masked LM in eval mode on its device."""
     tokenizer: PreTrainedTokenizerBase
     """Its tokenizer, with a pad token set."""
     info: ModelInfo
@@ -232,9 +233,29 @@ def _offline_message(spec: ModelSpec, exc: BaseException) -> str:
     )
 
 
+def _lm_head(spec: ModelSpec, source: str, kwargs: dict[str, Any]) -> LmHead:
+    """The head asked for, or for "auto" the one the model's config calls for."""
+    if spec.lm_head == "auto":
+        from transformers import AutoConfig
+
+        head = detect_lm_head(AutoConfig.from_pretrained(source, **kwargs))
+    elif spec.lm_head in ("clm", "mlm"):
+        head = spec.lm_head
+    else:
+        raise ModelLoadError(
+            f"unknown LM head '{spec.lm_head}'; choose one of {', '.join(LM_HEADS)}"
+        )
+    if spec.safenlp_mask_id and head != "mlm":
+        raise ModelLoadError(
+            f"--safenlp-mask-id applies to masked LMs only, and '{spec.reference}' is scored "
+            "as a causal LM (pass --lm-head mlm if it is a masked LM)"
+        )
+    return head
+
+
 def load_model(spec: ModelSpec) -> LoadedModel:
-    """Load a causal LM and its tokenizer as the spec says; errors say what to do."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    """Load a causal or masked LM and its tokenizer as the spec says; errors say what to do."""
+    from transformers import AutoModelForCausalLM, AutoModelForMaskedLM, AutoTokenizer
 
     source, local = _resolve_source(spec)
     device = resolve_device(spec.device)
@@ -243,12 +264,14 @@ def load_model(spec: ModelSpec) -> LoadedModel:
     if spec.revision and not local:
         kwargs["revision"] = spec.revision
     try:
+        head = _lm_head(spec, source, kwargs)
         tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
         placement = gpu_placement(source, kwargs, dtype) if device.type == "cuda" else None
         if placement is not None:
             logger.warning("%s: %s", spec.reference, placement.message)
         sharded = placement is not None and placement.sharded
-        model = AutoModelForCausalLM.from_pretrained(
+        auto_class = AutoModelForMaskedLM if head == "mlm" else AutoModelForCausalLM
+        model = auto_class.from_pretrained(
             source, dtype=dtype, **({"device_map": "auto"} if sharded else {}), **kwargs
         )
     except (OSError, ValueError) as exc:
@@ -284,5 +307,6 @@ def load_model(spec: ModelSpec) -> LoadedModel:
         dtype=str(dtype).removeprefix("torch."),
         max_length=max_length,
         commit=getattr(config, "_commit_hash", None),
+        lm_head=head,
     )
     return LoadedModel(model=model, tokenizer=tokenizer, info=info)

@@ -8,6 +8,7 @@ from typing import Any, Literal
 DeviceName = str  # "auto", "cpu", "cuda", "cuda:1", "mps"
 DtypeName = Literal["auto", "float32", "bfloat16", "float16"]
 DTYPES: tuple[str, ...] = ("auto", "float32", "bfloat16", "float16")
+LmHeadName = Literal["auto", "clm", "mlm"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,13 @@ class ModelSpec:
     """Weight and activation dtype; "auto" is bfloat16 on CUDA, float32 elsewhere."""
     trust_remote_code: bool = False
     """Run model code from the hub. Off unless the user asks for it."""
+    lm_head: LmHeadName = "auto"
+    """"clm" scores perplexity with a causal LM, "mlm" pseudo-perplexity with a masked LM;
+    "auto" reads the config (an encoder-only masked LM gets "mlm")."""
+    safenlp_mask_id: bool = False
+    """Masked LMs only: write token id 103 at masked positions whatever the tokenizer, and
+    score every position holding it, as SafeNLP's script does (False: the tokenizer's own
+    mask token, and only the masked position is scored)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -49,6 +57,9 @@ class ModelInfo:
     """Longest token sequence scored; longer sentences are truncated."""
     commit: str | None
     """The hub commit hash when known."""
+    lm_head: str = "clm"
+    """The head it was loaded with and scored by: "clm" (perplexity) or "mlm"
+    (pseudo-perplexity)."""
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)

@@ -17,30 +17,39 @@ class Collator(Generic[T]):
     share a batch, so little compute goes to padding.
     """
 
-    def __init__(self, items: Sequence[T], length: Callable[[T], int]) -> None:
+    def __init__(
+        self,
+        items: Sequence[T],
+        length: Callable[[T], int],
+        rows: Callable[[T], int] | None = None,
+    ) -> None:
         self._items = items
         self._lengths = [length(item) for item in items]
+        # Model input rows per item: 1 for a causal LM, one masked copy per scored
+        # position for a masked LM, so the budget counts what the forward pass holds.
+        self._rows = [max(1, rows(item)) if rows is not None else 1 for item in items]
         self._order = sorted(range(len(items)), key=lambda i: (-self._lengths[i], i))
 
     def batches(self, token_budget: int, max_rows: int | None = None) -> Iterator[list[int]]:
         """Indices (into the input) of each batch, in sorted order.
 
-        A batch holds as many rows as fit `rows * longest_row <= token_budget`,
-        always at least one, and never more than `max_rows`.
+        A batch holds as many items as fit `input rows * longest_row <= token_budget`,
+        always at least one item, and never more than `max_rows` items.
         """
         if token_budget < 1:
             raise ValueError(f"token_budget must be positive, got {token_budget}")
         batch: list[int] = []
-        longest = 0
+        longest = rows = 0
         for index in self._order:
             length = max(1, self._lengths[index])
             width = max(longest, length)
             too_many = max_rows is not None and len(batch) >= max_rows
-            if batch and (too_many or width * (len(batch) + 1) > token_budget):
+            if batch and (too_many or width * (rows + self._rows[index]) > token_budget):
                 yield batch
-                batch, width = [], length
+                batch, width, rows = [], length, 0
             batch.append(index)
             longest = width
+            rows += self._rows[index]
         if batch:
             yield batch
 

@@ -76,12 +76,10 @@ def compute_perplexities(
     results: dict[int, PerplexityResult] = {}
     scorable: list[int] = []
     for index, ids in enumerate(token_ids):
-        if len(ids) < 2:
+        reason = scorer.unscorable_reason(len(ids))
+        if reason is not None:
             results[index] = PerplexityResult(
-                perplexity=None,
-                n_tokens=len(ids),
-                truncated=False,
-                unscored_reason=f"fewer than 2 tokens ({len(ids)}): no next-token prediction",
+                perplexity=None, n_tokens=len(ids), truncated=False, unscored_reason=reason
             )
         else:
             # Only scored rows enter `results`, so Collator.restore catches any row lost.
@@ -95,7 +93,9 @@ def compute_perplexities(
     )
     done = len(texts) - len(scorable)
     batches = oom_retries = 0
-    collator = Collator([token_ids[i] for i in scorable], len)
+    collator = Collator(
+        [token_ids[i] for i in scorable], len, lambda ids: scorer.input_rows(len(ids))
+    )
     pending = [[scorable[j] for j in batch] for batch in collator.batches(batch_tokens, max_rows)]
     pending.reverse()
     try:

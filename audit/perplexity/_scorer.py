@@ -74,8 +74,17 @@ class TokenScorer(Protocol):
         """Token ids of each text, with the tokenizer's default special tokens, truncated."""
         ...
 
+    def unscorable_reason(self, n_tokens: int) -> str | None:
+        """Why a row of `n_tokens` tokens has no score; None when it has one."""
+        ...
+
+    def input_rows(self, n_tokens: int) -> int:
+        """Rows of model input a row of `n_tokens` becomes (the token budget counts them)."""
+        ...
+
     def mean_nll(self, batch: Sequence[Sequence[int]]) -> list[float]:
-        """Mean negative log-likelihood of tokens 2..L of each row given their prefixes."""
+        """Mean negative log-likelihood of each row's scored tokens: tokens 2..L given
+        their prefixes for a causal LM, each masked position for a masked LM."""
         ...
 
 
@@ -83,7 +92,18 @@ class OutOfMemoryError(RuntimeError):
     """The batch did not fit in device memory."""
 
 
-def _is_oom(exc: BaseException) -> bool:
+def tokenize(loaded: LoadedModel, texts: Sequence[str], max_length: int) -> list[list[int]]:
+    """Token ids of each text with the tokenizer's default special tokens, truncated."""
+    if not texts:
+        # Fast tokenizers fail on an empty batch; a resumed run can have nothing left.
+        return []
+    encoded = loaded.tokenizer(
+        list(texts), add_special_tokens=True, truncation=True, max_length=max_length
+    )
+    return [list(ids) for ids in encoded["input_ids"]]
+
+
+def is_oom(exc: BaseException) -> bool:
     import torch
 
     if isinstance(exc, torch.cuda.OutOfMemoryError):
@@ -118,13 +138,15 @@ class HFTokenScorer:
         """"cpu" or "cuda": where the forward passes run."""
 
     def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
-        if not texts:
-            # Fast tokenizers fail on an empty batch; a resumed run can have nothing left.
-            return []
-        encoded = self._loaded.tokenizer(
-            list(texts), add_special_tokens=True, truncation=True, max_length=self.max_length
-        )
-        return [list(ids) for ids in encoded["input_ids"]]
+        return tokenize(self._loaded, texts, self.max_length)
+
+    def unscorable_reason(self, n_tokens: int) -> str | None:
+        if n_tokens < 2:
+            return f"fewer than 2 tokens ({n_tokens}): no next-token prediction"
+        return None
+
+    def input_rows(self, n_tokens: int) -> int:
+        return 1
 
     def _position_nll(
         self,
@@ -147,7 +169,7 @@ class HFTokenScorer:
                 position_ids=position_ids,
                 use_cache=False,
             ).logits
-            return _nll(logits[positions[:, 0], positions[:, 1]], targets)
+            return target_nll(logits[positions[:, 0], positions[:, 1]], targets)
         hidden = model.base_model(
             input_ids=input_ids,
             attention_mask=attention_mask,
@@ -160,7 +182,9 @@ class HFTokenScorer:
             return _projected_nll(selected, head.weight, head.bias, targets)
         return torch.cat(
             [
-                _nll(head(selected[i : i + _PROJECTION_CHUNK]), targets[i : i + _PROJECTION_CHUNK])
+                target_nll(
+                    head(selected[i : i + _PROJECTION_CHUNK]), targets[i : i + _PROJECTION_CHUNK]
+                )
                 for i in range(0, selected.shape[0], _PROJECTION_CHUNK)
             ]
         )
@@ -189,7 +213,7 @@ class HFTokenScorer:
                     inputs.targets.to(device),
                 )
         except Exception as exc:
-            if _is_oom(exc):
+            if is_oom(exc):
                 if device.type == "cuda":
                     torch.cuda.empty_cache()
                 raise OutOfMemoryError(str(exc)) from exc
@@ -271,7 +295,7 @@ def _packed_inputs(batch: Sequence[Sequence[int]], lengths: torch.Tensor) -> _Ba
     )
 
 
-def _nll(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+def target_nll(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """-log softmax(logits)[target] per row, in float32, as the models' own loss does it."""
     import torch
 

@@ -9,11 +9,11 @@ from audit.datasets import Sentence
 from audit.models import LoadedModel
 from audit.perplexity import (
     DEFAULT_CPU_BATCH_TOKENS,
-    HFTokenScorer,
     PerplexityResult,
     PerplexityRun,
     ProgressCallback,
     compute_perplexities,
+    token_scorer,
 )
 from audit.pipeline._journal import PerplexityJournal
 from audit.scoring import ScoredSentence
@@ -84,7 +84,7 @@ def score_sentences(
             )
 
     run = compute_perplexities(
-        HFTokenScorer(loaded),
+        token_scorer(loaded, batch_tokens=budget),
         [sentences[i].text for i in todo],
         batch_tokens=budget,
         progress=progress,

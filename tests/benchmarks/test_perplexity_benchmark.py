@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import perplexity
+from tests.tiny_masked_models import build_tiny_masked_model
 
 
 def test_benchmark_prints_rates_ratio_and_agreement(
@@ -53,3 +54,33 @@ def test_benchmark_prints_rates_ratio_and_agreement(
     assert packing is not None and float(packing.group(1)) < 1e-5
     for step in ("tokenization", "build_inputs", "forward", "to_host"):
         assert re.search(rf"^  {step} +[\d.]+ s +[\d.]+%$", out, re.M), step
+
+
+def test_benchmark_of_a_masked_lm_against_the_one_copy_loop(
+    shared_toxigen: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    bert = build_tiny_masked_model(tmp_path / "bert", "bert")
+    monkeypatch.setattr(
+        sys,
+        "argv",
+        [
+            "perplexity.py",
+            "--model", str(bert),
+            "--lm-head", "mlm",
+            "--dataset", str(shared_toxigen),
+            "--n", "8",
+            "--rounds", "1",
+        ],
+    )  # fmt: skip
+    perplexity.main()
+    out = capsys.readouterr().out
+
+    assert re.search(r"^model: .*\(bert, mlm, cpu, float32\)", out, re.M)
+    assert "one masked copy per forward pass" in out
+    assert re.search(r"^round 1: reference [\d.]+, engine [\d.]+ sentences/s", out, re.M)
+    assert re.search(r"^ratio: +[\d.]+x", out, re.M)
+    difference = re.search(r"^largest relative difference: (\S+)$", out, re.M)
+    assert difference is not None and float(difference.group(1)) < 1e-5

@@ -114,6 +114,12 @@ class _FlakyScorer:
     def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
         return [[ord(c) for c in text] for text in texts]
 
+    def unscorable_reason(self, n_tokens: int) -> str | None:
+        return None if n_tokens >= 2 else "too short"
+
+    def input_rows(self, n_tokens: int) -> int:
+        return 1
+
     def mean_nll(self, batch: Sequence[Sequence[int]]) -> list[float]:
         self.calls.append(len(batch))
         if len(batch) > self.fits:
@@ -157,6 +163,12 @@ class _FixedLossScorer:
         ids = [[ord(c) for c in text] for text in texts]
         self.texts.update({tuple(row): text for row, text in zip(ids, texts, strict=True)})
         return ids
+
+    def unscorable_reason(self, n_tokens: int) -> str | None:
+        return None if n_tokens >= 2 else "too short"
+
+    def input_rows(self, n_tokens: int) -> int:
+        return 1
 
     def mean_nll(self, batch: Sequence[Sequence[int]]) -> list[float]:
         return [self.losses[self.texts[tuple(row)]] for row in batch]
