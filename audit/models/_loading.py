@@ -193,15 +193,18 @@ class GpuPlacement:
 _ONE_GPU_SHARE = 0.8
 
 
-def gpu_placement(source: str, kwargs: dict[str, Any], dtype: torch.dtype) -> GpuPlacement:
+def gpu_placement(
+    source: str, kwargs: dict[str, Any], dtype: torch.dtype, *, auto_class: Any = None
+) -> GpuPlacement:
     """One GPU when the weights fit in its free memory with room for batches; else shard
-    across all visible GPUs, or say that even they are too small."""
+    across all visible GPUs, or say that even they are too small. `auto_class` builds the
+    weightless skeleton that is measured (default AutoModelForCausalLM)."""
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM
 
     config = AutoConfig.from_pretrained(source, **kwargs)
     with torch.device("meta"):
-        skeleton = AutoModelForCausalLM.from_config(config)
+        skeleton = (auto_class or AutoModelForCausalLM).from_config(config)
     needed = sum(p.numel() for p in skeleton.parameters()) * dtype.itemsize
     free = [torch.cuda.mem_get_info(i)[0] for i in range(torch.cuda.device_count())]
     gib = 1 << 30
@@ -266,11 +269,15 @@ def load_model(spec: ModelSpec) -> LoadedModel:
     try:
         head = _lm_head(spec, source, kwargs)
         tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
-        placement = gpu_placement(source, kwargs, dtype) if device.type == "cuda" else None
+        auto_class = AutoModelForMaskedLM if head == "mlm" else AutoModelForCausalLM
+        placement = (
+            gpu_placement(source, kwargs, dtype, auto_class=auto_class)
+            if device.type == "cuda"
+            else None
+        )
         if placement is not None:
             logger.warning("%s: %s", spec.reference, placement.message)
         sharded = placement is not None and placement.sharded
-        auto_class = AutoModelForMaskedLM if head == "mlm" else AutoModelForCausalLM
         model = auto_class.from_pretrained(
             source, dtype=dtype, **({"device_map": "auto"} if sharded else {}), **kwargs
         )
