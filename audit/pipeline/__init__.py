@@ -11,6 +11,7 @@ from audit.pipeline._run import AuditOptions, build_result, limit_dataset, run_a
 from audit.pipeline._score_sentences import (
     batch_tokens_for,
     default_batch_tokens,
+    recorded_batch_tokens,
     score_sentences,
 )
 from audit.pipeline._stages import (
@@ -39,6 +40,7 @@ __all__ = [
     "limit_dataset",
     "load_stage_dataset",
     "plan_stages",
+    "recorded_batch_tokens",
     "run_audit",
     "run_evaluation",
     "run_stages",

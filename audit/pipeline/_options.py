@@ -55,7 +55,7 @@ class EvaluateOptions:
     n_resamples: int = 1000
     """Bootstrap resamples (>= 0)."""
     seed: int = 0
-    """Bootstrap seed."""
+    """Bootstrap seed (>= 0)."""
     batch_tokens: int | None = None
     """Token budget per forward pass; None picks by device (`default_batch_tokens`)."""
     limit: int | None = None
@@ -78,9 +78,10 @@ class EvaluateOptions:
                 raise EvaluateOptionsError(
                     f"{option} must be between 0 and 1, got {value}", option=option
                 )
-        for option, least in (("n_resamples", 0), ("batch_tokens", 1), ("limit", 1)):
+        optional = ("batch_tokens", "limit")
+        for option, least in (("n_resamples", 0), ("seed", 0), ("batch_tokens", 1), ("limit", 1)):
             value = getattr(self, option)
-            if value is None and option != "n_resamples":
+            if value is None and option in optional:
                 continue
             if isinstance(value, bool) or not isinstance(value, int):
                 raise EvaluateOptionsError(f"{option} must be an integer", option=option)
