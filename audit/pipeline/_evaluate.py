@@ -20,7 +20,7 @@ from audit.models import LoadedModel, ModelSpec, load_model
 from audit.perplexity import ProgressCallback
 from audit.pipeline._journal import PerplexityJournal
 from audit.pipeline._options import EvaluateOptions, EvaluateOptionsError
-from audit.pipeline._run import limit_dataset, run_audit
+from audit.pipeline._run import run_audit
 from audit.pipeline._stages import load_stage_dataset, plan_stages, run_stages
 from audit.results import RunResult, write_perplexities, write_results
 from audit.scoring import ScoredSentence
@@ -38,7 +38,7 @@ class Evaluation:
     rows: Sequence[ScoredSentence]
     """Every sentence with its perplexity (or why it has none), in input order."""
     dataset: Dataset
-    """The data set, limited to `limit` rows."""
+    """The data set as read, before `limit` (what a stored audit records with its settings)."""
     loaded: LoadedModel
     """The model, still loaded."""
     generation: GenerationAudit | None
@@ -153,7 +153,7 @@ def run_evaluation(
     return Evaluation(
         result=result,
         rows=rows,
-        dataset=limit_dataset(data, options.limit),
+        dataset=data,
         loaded=loaded,
         generation=outcome.generation,
         report=outcome.report,
