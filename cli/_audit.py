@@ -303,8 +303,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     output_dir: Path = args.output_dir or Path("runs") / slugify(name)
     if args.generation and args.lm_head == "mlm":
         raise UsageError("--generation needs a causal LM; --lm-head mlm scores a masked LM")
-    options: EvaluateOptions = run_options(args)
     try:
+        options: EvaluateOptions = run_options(args)
         evaluation = run_evaluation(
             _model_spec(args), args.dataset, options, name=name, output_dir=output_dir
         )

@@ -242,3 +242,13 @@ def test_run_store_with_limit_records_the_whole_data_set(
         assert job.dataset.size == 48
         rows = select(func.count()).select_from(DatasetRow)
         assert session.scalar(rows.where(DatasetRow.dataset_id == job.dataset_id)) == 48
+
+
+def test_run_names_a_bad_option_by_its_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The library says `seed`; the command line says which flag that is.
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", "--model", str(tmp_path / "unused"), "--seed", "-1"])
+    assert exit_.value.code == 2
+    assert "toxaudit: error: --seed must be at least 0, got -1" in capsys.readouterr().err
