@@ -50,7 +50,7 @@ class Evaluation:
 
 
 def evaluate(
-    model: str | ModelSpec | LoadedModel,
+    model: str | Path | ModelSpec | LoadedModel,
     dataset: str | Path | Dataset,
     options: EvaluateOptions | None = None,
     *,
@@ -74,7 +74,7 @@ def evaluate(
 
 
 def run_evaluation(
-    model: str | ModelSpec | LoadedModel,
+    model: str | Path | ModelSpec | LoadedModel,
     dataset: str | Path | Dataset,
     options: EvaluateOptions | None = None,
     *,
@@ -87,8 +87,8 @@ def run_evaluation(
     directory = None if output_dir is None else Path(output_dir)
     # Everything cheap is checked before the model loads, so a typo costs nothing.
     stages = plan_stages(options)
-    if isinstance(model, str):
-        model = ModelSpec(reference=model)
+    if isinstance(model, str | Path):
+        model = ModelSpec(reference=str(model))
     requested_head = model.lm_head if isinstance(model, ModelSpec) else model.info.lm_head
     if stages.generation is not None and requested_head == "mlm":
         raise EvaluateOptionsError(

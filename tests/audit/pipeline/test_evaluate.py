@@ -69,6 +69,7 @@ def test_without_output_dir_no_file_and_no_file_pointer(
     loaded = load_model(ModelSpec(str(tiny_llama_dir)))
     options = EvaluateOptions(limit=30, n_resamples=50)
     result = evaluate(loaded, "sample", options, progress=False)
+    assert evaluate(tiny_llama_dir, "sample", options, progress=False).scores == result.scores
     assert list(tmp_path.iterdir()) == []
     assert result.perplexities_file is None
     # The same science as run_audit, the part the entry point wraps.
