@@ -16,7 +16,7 @@ def user_errors() -> tuple[type[BaseException], ...]:
     from audit.integrations import TrackerError
     from audit.models import ModelLoadError
     from audit.results import ResultsError
-    from cli._gate_service import ServiceError
+    from cli._client import ServiceError
     from reports import ReportError
 
     return (
