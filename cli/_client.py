@@ -17,6 +17,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from cli._errors import ServiceError, UsageError
+
+__all__ = ["DEFAULT_API", "ServiceClient", "ServiceError", "open_client", "service_token"]
+
 if TYPE_CHECKING:
     import httpx
 
@@ -26,11 +30,6 @@ if TYPE_CHECKING:
 
 DEFAULT_API = "http://127.0.0.1:8000"
 """The service `toxaudit serve` starts by default."""
-
-
-class ServiceError(Exception):
-    """The service could not be reached, refused the request, or answered what is not
-    what the contract says."""
 
 
 def service_token(flag: str | None) -> str | None:
@@ -50,8 +49,6 @@ def open_client(
     A URL that is not http(s) or a timeout that is not positive is bad usage, named by
     its flag.
     """
-    from cli._errors import UsageError
-
     if not api.startswith(("http://", "https://")):
         raise UsageError(f"--api must be an http:// or https:// URL, got {api!r}")
     if timeout <= 0:
