@@ -10,7 +10,6 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -132,14 +131,12 @@ def test_scoring_logs_each_checkpoint_as_scoring_the_saved_directory_would(
 def test_scoring_without_a_tokenizer_stops_before_training(
     tiny_llama_dir: Path, tmp_path: Path
 ) -> None:
+    from transformers import TrainerControl, TrainerState, TrainingArguments
+
     callback = SafetyAuditCallback.scoring("sample", subset_size=8)
+    args = TrainingArguments(output_dir=str(tmp_path), report_to=[], use_cpu=True)
     with pytest.raises(ValueError, match="needs the model's tokenizer"):
-        callback.on_train_begin(
-            SimpleNamespace(fsdp=None, deepspeed=None),
-            SimpleNamespace(log_history=[]),
-            None,
-            processing_class=None,
-        )
+        callback.on_train_begin(args, TrainerState(), TrainerControl(), processing_class=None)
 
 
 class _Recorder(BaseHTTPRequestHandler):
@@ -236,7 +233,7 @@ def test_submitting_posts_each_checkpoint_without_holding_training(
 def test_a_service_that_is_down_only_logs_a_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from transformers import TrainerState
+    from transformers import TrainerControl, TrainerState, TrainingArguments
 
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
@@ -245,7 +242,8 @@ def test_a_service_that_is_down_only_logs_a_warning(
     state = TrainerState()
     state.global_step = 7
     with caplog.at_level(logging.WARNING, logger="audit.integrations._callback"):
-        callback.on_save(SimpleNamespace(output_dir=str(tmp_path)), state, None)
+        args = TrainingArguments(output_dir=str(tmp_path), report_to=[], use_cpu=True)
+        callback.on_save(args, state, TrainerControl())
         assert callback.wait(30)
     submission = callback.submissions[7]
     assert submission.audit_id is None
