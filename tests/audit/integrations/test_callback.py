@@ -199,6 +199,18 @@ class _ReleaseAtTrainEnd(TrainerCallback):
         self.server.release.set()
 
 
+class _InFlightAfterSave(TrainerCallback):
+    """Runs after the audit callback: was each save's submission still unanswered when
+    its on_save had returned?"""
+
+    def __init__(self, audit: SafetyAuditCallback) -> None:
+        self.audit = audit
+        self.in_flight: dict[int, bool] = {}
+
+    def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.in_flight[state.global_step] = state.global_step not in self.audit.submissions
+
+
 def test_submitting_posts_each_checkpoint_without_holding_training(
     tiny_llama_dir: Path, tmp_path: Path, audit_server: _AuditServer
 ) -> None:
@@ -208,10 +220,12 @@ def test_submitting_posts_each_checkpoint_without_holding_training(
         audit_server.url, "secret-token", dataset="sample", options={"resamples": 100}
     )
     releaser = _ReleaseAtTrainEnd(audit_server)
-    _train(tiny_llama_dir, tmp_path / "run", [releaser, callback])
+    in_flight = _InFlightAfterSave(callback)
+    _train(tiny_llama_dir, tmp_path / "run", [releaser, callback, in_flight])
 
     # The server held every request until training had ended: both saves returned while
-    # their submissions were still waiting, so training never waited for the service.
+    # their submissions were still unanswered, so training never waited for the service.
+    assert in_flight.in_flight == {1: True, 2: True}
     assert releaser.answered_at_end == 0
     assert audit_server.received.is_set()
     # on_train_end waited for both.
