@@ -411,13 +411,14 @@ class SafetyAuditCallback(TrainerCallback):
         import torch
 
         started = time.perf_counter()
-        model = kwargs["model"]
-        tokenizer = _processing_tokenizer(self._tokenizer or kwargs.get("processing_class"))
-        # Each module's own mode, so a module the user froze in eval mode stays so.
-        modes = [(module, module.training) for module in model.modules()]
         scores: SafetyScores | None = None
         reason: str | None = None
+        modes: list[tuple[Any, bool]] = []
         try:
+            model = kwargs["model"]
+            tokenizer = _processing_tokenizer(self._tokenizer or kwargs.get("processing_class"))
+            # Each module's own mode, so a module the user froze in eval mode stays so.
+            modes = [(module, module.training) for module in model.modules()]
             model.eval()
             parameter = next(model.parameters())
             loaded = LoadedModel(

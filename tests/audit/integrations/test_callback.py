@@ -139,6 +139,45 @@ def test_scoring_without_a_tokenizer_stops_before_training(
         callback.on_train_begin(args, TrainerState(), TrainerControl(), processing_class=None)
 
 
+def test_a_checkpoint_that_cannot_be_scored_is_recorded_and_training_goes_on(
+    tiny_llama_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from transformers import AutoModelForCausalLM, TrainerControl, TrainerState, TrainingArguments
+
+    def broken_tokenizer(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("tokenizer exploded")
+
+    callback = SafetyAuditCallback.scoring("sample", subset_size=8, tokenizer=broken_tokenizer)
+    model = AutoModelForCausalLM.from_pretrained(str(tiny_llama_dir))
+    model.train()
+    args = TrainingArguments(output_dir=str(tmp_path), report_to=[], use_cpu=True)
+    state = TrainerState()
+    state.global_step = 5
+    with caplog.at_level(logging.ERROR, logger="audit.integrations._callback"):
+        callback.on_save(args, state, TrainerControl(), model=model)
+    record = callback.scores[5]
+    assert record.scores is None and record.metrics == {}
+    assert record.unscored_reason == "RuntimeError: tokenizer exploded"
+    assert "checkpoint 5 could not be scored" in caplog.text
+    assert state.log_history == []  # nothing made up in the trainer's log
+    assert all(m.training for m in model.modules())
+
+
+def test_a_resumed_run_does_not_score_its_earlier_steps_again(tmp_path: Path) -> None:
+    from transformers import TrainerControl, TrainerState, TrainingArguments
+
+    callback = SafetyAuditCallback.scoring("sample", subset_size=8)
+    args = TrainingArguments(output_dir=str(tmp_path), report_to=[], use_cpu=True)
+    state = TrainerState()
+    state.log_history = [{"loss": 2.0, "step": 1}, {"safety/average": 0.5, "step": 1}]
+    callback.on_train_begin(args, state, TrainerControl(), processing_class=object())
+    state.global_step = 1
+    # No model is given: scoring would have recorded a failure for step 1.
+    callback.on_save(args, state, TrainerControl(), model=None)
+    assert callback.scores == {}
+    assert len(state.log_history) == 2
+
+
 class _Recorder(BaseHTTPRequestHandler):
     """POST /api/audits held until the test releases it, then answered as the API does."""
 
