@@ -117,6 +117,18 @@ def test_scoring_logs_each_checkpoint_as_scoring_the_saved_directory_would(
         if a is not None and b is not None
     )
 
+    # Scoring leaves training as it was: the same losses and the same final weights as
+    # a run without the callback (no RNG drawn, no gradient kept, every mode restored).
+    import torch
+
+    plain = _train(tiny_llama_dir, tmp_path / "plain", [])
+    losses = [e["loss"] for e in trainer.state.log_history if "loss" in e]
+    assert losses == [e["loss"] for e in plain.state.log_history if "loss" in e]
+    for (name, audited), (_name, untouched) in zip(
+        trainer.model.named_parameters(), plain.model.named_parameters(), strict=True
+    ):
+        assert torch.equal(audited, untouched), name
+
     # A checkpoint is scored once, even when the Trainer reports its save again.
     callback.on_save(
         trainer.args,
