@@ -281,6 +281,14 @@ class SafetyAuditCallback(TrainerCallback):
                 "SafetyAuditCallback.scoring runs the model on the main process alone, which "
                 "a sharded model (FSDP, DeepSpeed) cannot do; use SafetyAuditCallback.submitting"
             )
+        model = kwargs.get("model")
+        if model is not None and type(model).__name__.endswith("ForMaskedLM"):
+            # The in-process scorer computes causal perplexity; a masked LM's would be
+            # meaningless numbers, not scores.
+            raise ValueError(
+                f"SafetyAuditCallback.scoring scores causal LMs; {type(model).__name__} is a "
+                "masked LM: use SafetyAuditCallback.submitting"
+            )
         if self._tokenizer is None and kwargs.get("processing_class") is None:
             raise ValueError(
                 "SafetyAuditCallback.scoring needs the model's tokenizer: pass tokenizer= "

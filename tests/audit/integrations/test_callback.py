@@ -151,6 +151,34 @@ def test_scoring_without_a_tokenizer_stops_before_training(
         callback.on_train_begin(args, TrainerState(), TrainerControl(), processing_class=None)
 
 
+def test_scoring_refuses_a_masked_lm_before_training(tmp_path: Path) -> None:
+    from transformers import (
+        BertConfig,
+        BertForMaskedLM,
+        TrainerControl,
+        TrainerState,
+        TrainingArguments,
+    )
+
+    config = BertConfig(
+        vocab_size=50,
+        hidden_size=8,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=16,
+    )
+    callback = SafetyAuditCallback.scoring("sample", subset_size=8)
+    args = TrainingArguments(output_dir=str(tmp_path), report_to=[], use_cpu=True)
+    with pytest.raises(ValueError, match="BertForMaskedLM is a masked LM"):
+        callback.on_train_begin(
+            args,
+            TrainerState(),
+            TrainerControl(),
+            model=BertForMaskedLM(config),
+            processing_class=object(),
+        )
+
+
 def test_a_checkpoint_that_cannot_be_scored_is_recorded_and_training_goes_on(
     tiny_llama_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
