@@ -5,15 +5,28 @@ the web layers (a test enforces it).
 """
 
 from audit.datasets import Dataset, DatasetError, Sentence, load_dataset
+from audit.generation import GenerationOptions
 from audit.models import LoadedModel, ModelLoadError, ModelSpec, load_model
-from audit.pipeline import AuditOptions, run_audit, score_sentences
+from audit.pipeline import (
+    AuditOptions,
+    ClassifierWeightedOptions,
+    EvaluateOptions,
+    EvaluateOptionsError,
+    evaluate,
+    run_audit,
+    score_sentences,
+)
 from audit.results import RunResult, read_results, write_results
 from audit.scoring import GroupScore, SafetyScores, ScoredSentence, safety_scores
 
 __all__ = [
     "AuditOptions",
+    "ClassifierWeightedOptions",
     "Dataset",
     "DatasetError",
+    "EvaluateOptions",
+    "EvaluateOptionsError",
+    "GenerationOptions",
     "GroupScore",
     "LoadedModel",
     "ModelLoadError",
@@ -22,6 +35,7 @@ __all__ = [
     "SafetyScores",
     "ScoredSentence",
     "Sentence",
+    "evaluate",
     "load_dataset",
     "load_model",
     "read_results",

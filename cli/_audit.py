@@ -15,6 +15,8 @@ from cli._errors import UsageError
 
 if TYPE_CHECKING:
     from audit.generation import GenerationAudit
+    from audit.models import ModelSpec
+    from audit.pipeline import EvaluateOptionsError
     from audit.scoring import SafetyScores, ScoredSentence
 
 
@@ -166,15 +168,16 @@ def _check_alpha(alpha: float) -> None:
         raise UsageError(f"--alpha must be between 0 and 1, got {alpha}")
 
 
-def _load(args: argparse.Namespace) -> tuple[Any, float]:
+def _model_spec(args: argparse.Namespace) -> ModelSpec:
+    """The model flags as a ModelSpec; HF's per-tensor loading bars off unless --verbose."""
     from transformers.utils import logging as hf_logging
 
-    from audit.models import ModelSpec, load_model
+    from audit.models import ModelSpec
 
     if not getattr(args, "verbose", False):
         # Our own progress bar says what matters; the per-tensor loading bars are noise.
         hf_logging.disable_progress_bar()
-    spec = ModelSpec(
+    return ModelSpec(
         reference=args.model,
         revision=args.revision,
         device=args.device,
@@ -183,6 +186,12 @@ def _load(args: argparse.Namespace) -> tuple[Any, float]:
         lm_head=getattr(args, "lm_head", "auto"),
         safenlp_mask_id=getattr(args, "safenlp_mask_id", False),
     )
+
+
+def _load(args: argparse.Namespace) -> tuple[Any, float]:
+    from audit.models import load_model
+
+    spec = _model_spec(args)
     start = time.perf_counter()
     loaded = load_model(spec)
     return loaded, time.perf_counter() - start
@@ -282,70 +291,50 @@ def slugify(name: str) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from audit.pipeline import AuditOptions, PerplexityJournal, run_audit
-    from audit.results import format_scores_table, write_perplexities, write_results
-    from cli._generate import apply_run_stages, run_stages
+    """Parse, call audit.pipeline.run_evaluation, print, and store or track if asked."""
+    from audit.pipeline import EvaluateOptions, EvaluateOptionsError, run_evaluation
+    from audit.results import format_scores_table
+    from cli._generate import run_options
     from cli._trackers import check_trackers
-    from cli._weighted import load_run_dataset
 
     _check_alpha(args.alpha)
     check_trackers(args)
     name = args.name or args.model
     output_dir: Path = args.output_dir or Path("runs") / slugify(name)
-    stages = run_stages(args)
     if args.generation and args.lm_head == "mlm":
         raise UsageError("--generation needs a causal LM; --lm-head mlm scores a masked LM")
-    dataset, classifier = load_run_dataset(args, stages)
-    loaded, load_seconds = _load(args)
-    if args.generation and loaded.info.lm_head == "mlm":
-        raise UsageError(f"--generation needs a causal LM, and {args.model} is a masked LM")
-    options = AuditOptions(
-        alpha=args.alpha,
-        n_resamples=args.resamples,
-        seed=args.seed,
-        batch_tokens=args.batch_tokens,
-        limit=args.limit,
-    )
-    journal = PerplexityJournal(
-        output_dir / "perplexities.journal.jsonl",
-        {"model": loaded.info.spec.to_dict(), "dataset": dataset.sha256, "limit": args.limit},
-    )
-    already = len(journal.load())
-    if already:
-        print(f"resuming: {already} sentences already scored in {journal.path}", file=sys.stderr)
-    result, rows = run_audit(
-        loaded, dataset, name=name, options=options, load_seconds=load_seconds, journal=journal
-    )
-    output_dir.mkdir(parents=True, exist_ok=True)
-    # Perplexities are saved before the optional stages run, so a failing stage loses nothing.
-    write_perplexities(output_dir / "perplexities.json", rows)
-    journal.remove()
-    outcome = apply_run_stages(
-        stages,
-        args,
-        loaded,
-        result,
-        rows,
-        output_dir,
-        classifier=classifier,
-        toxicity_from=None if dataset.toxicity_source == "annotated" else dataset.toxicity_source,
-    )
-    result = outcome.result
-    (output_dir / "safety_scores.json").write_text(json.dumps(result.scores.safenlp()) + "\n")
-    write_results(output_dir / "results.json", result)
+    try:
+        options: EvaluateOptions = run_options(args)
+        evaluation = run_evaluation(
+            _model_spec(args), args.dataset, options, name=name, output_dir=output_dir
+        )
+    except EvaluateOptionsError as exc:
+        raise UsageError(flag_message(exc)) from exc
+    result, rows, dataset = evaluation.result, evaluation.rows, evaluation.dataset
     print(
-        f"{name} on {dataset.name} ({len(rows)} sentences, {loaded.info.device}, "
+        f"{name} on {dataset.name} ({len(rows)} sentences, {evaluation.loaded.info.device}, "
         f"{result.timings['sentences_per_second']:.1f} sentences/s)"
     )
     print(format_scores_table(result.scores))
-    if outcome.report:
-        print(outcome.report)
+    if evaluation.report:
+        print(evaluation.report)
     print(f"wrote {output_dir}/results.json, perplexities.json, safety_scores.json")
     if args.store:
-        _store(args, result, rows, dataset, options, generation=outcome.generation)
+        _store(
+            args, result, rows, dataset, options.audit_options(), generation=evaluation.generation
+        )
     if args.mlflow or args.wandb:
         _track(args, output_dir)
     return 0
+
+
+def flag_message(exc: EvaluateOptionsError) -> str:
+    """The library's error with its option named by the command line's flag."""
+    flag = "--resamples" if exc.option == "n_resamples" else "--" + exc.option.replace("_", "-")
+    message = str(exc)
+    if message.startswith(exc.option):
+        return flag + message[len(exc.option) :]
+    return f"{flag}: {message}"
 
 
 def _track(args: argparse.Namespace, output_dir: Path) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,13 +12,8 @@ from cli._arguments import positive_int
 from cli._errors import UsageError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from audit.classifiers import Classifier, ClassifierSpec
-    from audit.generation import GenerationAudit, GenerationOptions, GenerationRequest
-    from audit.models import LoadedModel
-    from audit.results import RunResult
-    from audit.scoring import ScoredSentence
+    from audit.generation import GenerationOptions, GenerationRequest
+    from audit.pipeline import EvaluateOptions
 
 CLASSIFIER_HELP = (
     "detoxify:original|unbiased|multilingual|original-small|unbiased-small, "
@@ -73,11 +67,6 @@ def add_guard_arguments(parser: argparse.ArgumentParser) -> None:
         choices=["llama-guard", "shieldgemma", "granite-guardian"],
         help="guard: the family, when the model's config, name and chat template do not tell",
     )
-
-
-def guard_options(args: argparse.Namespace) -> dict[str, str | None]:
-    """The guard options of the command line, as classifier options."""
-    return {"policy": args.guard_policy, "family": args.guard_family}
 
 
 def add_generation_arguments(parser: argparse.ArgumentParser, *, required: bool) -> None:
@@ -231,139 +220,31 @@ def add_run_generation_arguments(parser: argparse.ArgumentParser) -> None:
     add_generation_arguments(parser, required=False)
 
 
-@dataclass(frozen=True, slots=True)
-class RunStages:
-    """The classifier-based stages `toxaudit run` was asked for, checked up front."""
+def run_options(args: argparse.Namespace) -> EvaluateOptions:
+    """`toxaudit run`'s flags as the library's options (checked by audit.evaluate)."""
+    from audit.pipeline import ClassifierWeightedOptions, EvaluateOptions
 
-    generation: GenerationRequest | None
-    """The generation audit, when --generation."""
-    classifier: ClassifierSpec | None
-    """The classifier for --classifier-weighted (shared with generation)."""
-
-
-def run_stages(args: argparse.Namespace) -> RunStages:
-    """Check --generation / --classifier-weighted options before the model loads."""
-    from audit.classifiers import parse_classifier
-
-    if args.generation:
-        request = generation_request(args)
-        return RunStages(request, request.classifier)
+    weighted = None
     if args.classifier_weighted:
         if not args.classifier:
             raise UsageError("--classifier-weighted needs --classifier")
-        spec = parse_classifier(
-            args.classifier,
-            options={
-                "config": args.classifier_config,
-                "labels": args.classifier_labels,
-                "toxic_label": args.toxic_label,
-                "device": args.classifier_device,
-                **guard_options(args),
-            },
-            allow_pickle=args.classifier_allow_pickle,
+        weighted = ClassifierWeightedOptions(
+            classifier=args.classifier,
+            classifier_batch=args.classifier_batch,
+            classifier_config=args.classifier_config,
+            classifier_labels=args.classifier_labels,
+            toxic_label=args.toxic_label,
+            classifier_device=args.classifier_device,
+            guard_policy=args.guard_policy,
+            guard_family=args.guard_family,
         )
-        return RunStages(None, spec)
-    return RunStages(None, None)
-
-
-@dataclass(frozen=True, slots=True)
-class RunStagesOutcome:
-    """What the stages of `toxaudit run` produced."""
-
-    result: RunResult
-    """The run's result with the stages' sections added."""
-    report: str
-    """The text to print; empty when no stage ran."""
-    generation: GenerationAudit | None
-    """The generation audit, for `--store`; None without --generation."""
-
-
-def apply_run_stages(
-    stages: RunStages,
-    args: argparse.Namespace,
-    loaded: LoadedModel,
-    result: RunResult,
-    rows: Sequence[ScoredSentence],
-    output_dir: Path,
-    *,
-    classifier: Classifier | None = None,
-    toxicity_from: str | None = None,
-) -> RunStagesOutcome:
-    """Run the requested stages, with the classifier if it is already loaded.
-
-    `toxicity_from` names what filled in the toxicity of a set that had none: the run's
-    scores are then already classifier-weighted and are not computed twice.
-    """
-    import dataclasses
-
-    from audit.classifiers import load_classifier, score_texts
-    from audit.generation import (
-        classifier_weighted_scores,
-        format_generation_table,
-        run_generation_audit,
-        write_generation_records,
+    return EvaluateOptions(
+        alpha=args.alpha,
+        n_resamples=args.resamples,
+        seed=args.seed,
+        batch_tokens=args.batch_tokens,
+        limit=args.limit,
+        generation=generation_options(args) if args.generation else None,
+        classifier_weighted=weighted,
+        classifier_allow_pickle=args.classifier_allow_pickle,
     )
-    from audit.results import format_scores_table
-
-    if stages.classifier is None:
-        return RunStagesOutcome(result, "", None)
-    classifier = classifier or load_classifier(stages.classifier)
-    audit = None
-    extra = dict(result.extra)
-    printed: list[str] = []
-    if stages.generation is not None:
-        request = stages.generation
-        audit = run_generation_audit(
-            loaded,
-            request.prompts,
-            classifier,
-            settings=request.settings,
-            classifier_batch=request.classifier_batch,
-            n_resamples=result.settings.n_resamples,
-        )
-        write_generation_records(output_dir / "generations.jsonl", audit.records)
-        extra["generation"] = {**audit.to_dict(), "records_file": "generations.jsonl"}
-        printed += [
-            "",
-            f"generation audit ({len(audit.records)} continuations, "
-            f"{audit.timings['continuations_per_second']:.1f}/s; "
-            f"each in {output_dir / 'generations.jsonl'})",
-            format_generation_table(audit),
-        ]
-    if args.classifier_weighted and toxicity_from is not None:
-        extra["classifier_weighted"] = {
-            "classifier": classifier.info.to_dict(),
-            "toxicity_score": "1 + 4 * p_toxic",
-            "annotations": f"none in the data set: toxicity_score filled in by {toxicity_from}, "
-            "so the run's scores are this score",
-            "scores": result.scores.to_dict(),
-        }
-        printed += [
-            "",
-            "classifier-weighted safety score: the table above (the data set has no "
-            f"toxicity_score; 1 + 4 * p({classifier.info.headline}) from {toxicity_from})",
-        ]
-    elif args.classifier_weighted:
-        scores = score_texts(
-            classifier, [row.sentence.text for row in rows], batch_size=args.classifier_batch
-        )
-        weighted = classifier_weighted_scores(
-            rows,
-            scores,
-            classifier.info.headline,
-            alpha=result.settings.alpha,
-            confidence=result.settings.confidence,
-            n_resamples=result.settings.n_resamples,
-            seed=result.settings.seed,
-        )
-        extra["classifier_weighted"] = {
-            "classifier": classifier.info.to_dict(),
-            "toxicity_score": "1 + 4 * p_toxic",
-            "scores": weighted.to_dict(),
-        }
-        printed += [
-            "",
-            f"classifier-weighted safety score (toxicity_score = 1 + 4 * p({classifier.info.headline}))",
-            format_scores_table(weighted),
-        ]
-    return RunStagesOutcome(dataclasses.replace(result, extra=extra), "\n".join(printed), audit)

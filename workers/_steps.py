@@ -141,7 +141,7 @@ def score_chunk(
     logged: rows written, or why the chunk did nothing."""
     from audit.datasets import DatasetError
     from audit.models import ModelLoadError
-    from audit.pipeline import score_sentences
+    from audit.pipeline import default_batch_tokens, score_sentences
     from audit.results import software_versions
 
     # The first transaction only marks the job running and reads the rows; the
@@ -179,7 +179,9 @@ def score_chunk(
         with session_factory() as session:
             if job_status(session, job_id) not in ACTIVE_STATUSES:
                 return _skipped(job_id, start, stop, "the job has ended")
-        rows, _ = score_sentences(loaded, sentences, batch_tokens=batch_tokens, progress=False)
+        # The budget audit.evaluate uses; aggregate_job records it (recorded_batch_tokens).
+        budget = batch_tokens or default_batch_tokens(loaded)
+        rows, _ = score_sentences(loaded, sentences, batch_tokens=budget, progress=False)
 
     with session_factory() as session, session.begin():
         write = record_chunk(session, job_id, start, rows)
@@ -214,8 +216,7 @@ def aggregate_job(
 ) -> bool:
     """Statistics over the recorded rows, and the generation stage when the job asks for
     it (then `models` is needed); True if this call finished the job."""
-    from audit.perplexity import DEFAULT_CPU_BATCH_TOKENS, DEFAULT_GPU_BATCH_TOKENS
-    from audit.pipeline import AuditOptions, build_result
+    from audit.pipeline import AuditOptions, build_result, recorded_batch_tokens
 
     with session_factory() as session:
         job = session.get(AuditJob, job_id)
@@ -241,10 +242,7 @@ def aggregate_job(
             batch_tokens=settings.get("batch_tokens"),
             limit=settings.get("limit"),
         )
-        on_gpu = (job.device or "").startswith("cuda")
-        budget = options.batch_tokens or (
-            DEFAULT_GPU_BATCH_TOKENS if on_gpu else DEFAULT_CPU_BATCH_TOKENS
-        )
+        budget = recorded_batch_tokens(options.batch_tokens, job.device)
         now = utcnow()
         scoring = _seconds(now, job.started_at)
         result = build_result(

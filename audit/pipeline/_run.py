@@ -45,7 +45,7 @@ def limit_dataset(dataset: Dataset, limit: int | None) -> Dataset:
     if limit is None:
         return dataset
     if limit < 1:
-        raise ValueError(f"--limit must be at least 1, got {limit}")
+        raise ValueError(f"limit must be at least 1, got {limit}")
     return Dataset(dataset.name, dataset.sentences[:limit], dataset.sha256, dataset.source)
 
 

@@ -9,6 +9,7 @@ from audit.datasets import Sentence
 from audit.models import LoadedModel
 from audit.perplexity import (
     DEFAULT_CPU_BATCH_TOKENS,
+    DEFAULT_GPU_BATCH_TOKENS,
     PerplexityResult,
     PerplexityRun,
     ProgressCallback,
@@ -35,6 +36,23 @@ def default_batch_tokens(loaded: LoadedModel) -> int:
     """Token budget per batch: small on CPUs, where it measured fastest; on a GPU, sized
     from its free memory (see batch_tokens_for)."""
     return batch_tokens_for(loaded.model, loaded.device)
+
+
+def recorded_batch_tokens(batch_tokens: int | None, device: str | None) -> int:
+    """The budget results.json records for a run scored in chunks (the workers).
+
+    A budget given in the options is what every chunk used. Without one, each chunk
+    takes `default_batch_tokens` of its loaded model, as `evaluate` does: on a CPU that
+    is DEFAULT_CPU_BATCH_TOKENS, exactly what the chunks used, so a worker's results.json
+    equals `toxaudit run`'s. On a GPU each chunk sizes its budget from the memory free
+    when it runs (chunks on different workers may differ), so no one figure is exact:
+    DEFAULT_GPU_BATCH_TOKENS is recorded as the nominal budget. The budget changes
+    batching only, never a perplexity beyond float rounding (the engine's tests).
+    """
+    if batch_tokens is not None:
+        return batch_tokens
+    on_gpu = (device or "").startswith("cuda")
+    return DEFAULT_GPU_BATCH_TOKENS if on_gpu else DEFAULT_CPU_BATCH_TOKENS
 
 
 def batch_tokens_for(model: Any, device: torch.device) -> int:

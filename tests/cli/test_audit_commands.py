@@ -217,3 +217,38 @@ def test_run_store_records_a_finished_job_once(
             select(GroupScoreRecord.group).where(GroupScoreRecord.job_id == 1)
         ).all()
         assert sorted(groups) == ["asian", "women"]
+
+
+def test_run_store_with_limit_records_the_whole_data_set(
+    tiny_llama_dir: Path,
+    small_set: Path,
+    tmp_path: Path,
+    local_database: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The data set is stored by content hash for every later job: a --limit run must
+    # store all its rows, not the first N under the whole set's hash.
+    from sqlalchemy import func, select
+
+    from db import AuditJob, DatasetRow, get_sessionmaker
+
+    args = ["run", "--model", str(tiny_llama_dir), "--dataset", str(small_set)]
+    args += ["--output-dir", str(tmp_path / "r"), "--resamples", "50", "--limit", "20", "--store"]
+    assert main(args) == 0
+    assert "stored as audit 1" in capsys.readouterr().out
+    with get_sessionmaker()() as session:
+        job = session.get(AuditJob, 1)
+        assert job is not None and job.progress_total == 20
+        assert job.dataset.size == 48
+        rows = select(func.count()).select_from(DatasetRow)
+        assert session.scalar(rows.where(DatasetRow.dataset_id == job.dataset_id)) == 48
+
+
+def test_run_names_a_bad_option_by_its_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The library says `seed`; the command line says which flag that is.
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", "--model", str(tmp_path / "unused"), "--seed", "-1"])
+    assert exit_.value.code == 2
+    assert "toxaudit: error: --seed must be at least 0, got -1" in capsys.readouterr().err
