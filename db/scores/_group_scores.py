@@ -48,16 +48,11 @@ class GroupValue:
 
 def audit_group_scores(
     session: Session, job_id: int, *, metric: str | None = None
-) -> list[GroupScoreRecord]:
-    """Per-group metrics of a job, by metric, group and label."""
-    query = select(GroupScoreRecord).where(GroupScoreRecord.job_id == job_id)
-    if metric is not None:
-        query = query.where(GroupScoreRecord.metric == metric)
-    return list(
-        session.scalars(
-            query.order_by(GroupScoreRecord.metric, GroupScoreRecord.group, GroupScoreRecord.label)
-        ).all()
-    )
+) -> list[GroupValue]:
+    """Per-group metrics of one job (every metric, or only `metric`), by metric, group
+    and label."""
+    metrics = None if metric is None else (metric,)
+    return group_values(session, [job_id], metrics=metrics)[job_id]
 
 
 def generation_toxicity(session: Session, job_ids: Iterable[int]) -> dict[int, float]:
@@ -78,49 +73,37 @@ def generation_toxicity(session: Session, job_ids: Iterable[int]) -> dict[int, f
 
 
 def group_values(
-    session: Session, job_ids: Iterable[int], *, metrics: Sequence[str] = (SAFETY_METRIC,)
+    session: Session,
+    job_ids: Iterable[int],
+    *,
+    metrics: Sequence[str] | None = (SAFETY_METRIC,),
 ) -> dict[int, list[GroupValue]]:
-    """job id -> its per-group metrics, by metric, group and label."""
+    """job id -> its per-group metrics (of `metrics`, or every metric when None), by
+    metric, group and label."""
     ids = sorted(set(job_ids))
     out: dict[int, list[GroupValue]] = {i: [] for i in ids}
     if not ids:
         return out
     g = GroupScoreRecord
-    rows = session.execute(
-        select(
-            g.job_id,
-            g.metric,
-            g.group,
-            g.label,
-            g.value,
-            g.ci_low,
-            g.ci_high,
-            g.p_value,
-            g.n_harmful,
-            g.n_neutral,
-            g.significant,
-            g.unscored_reason,
-        )
-        .where(g.job_id.in_(ids), g.metric.in_(list(metrics)))
-        .order_by(g.job_id, g.metric, g.group, g.label)
-    ).all()
-    for row in rows:
-        out[row[0]].append(
-            GroupValue(
-                job_id=row[0],
-                metric=row[1],
-                group=row[2],
-                label=row[3],
-                value=row[4],
-                ci_low=row[5],
-                ci_high=row[6],
-                p_value=row[7],
-                n_harmful=row[8],
-                n_neutral=row[9],
-                significant=row[10],
-                unscored_reason=row[11],
-            )
-        )
+    query = select(
+        g.job_id,
+        g.metric,
+        g.group,
+        g.label,
+        g.value,
+        g.ci_low,
+        g.ci_high,
+        g.p_value,
+        g.n_harmful,
+        g.n_neutral,
+        g.significant,
+        g.unscored_reason,
+    ).where(g.job_id.in_(ids))
+    if metrics is not None:
+        query = query.where(g.metric.in_(list(metrics)))
+    # The columns are named as GroupValue's fields.
+    for row in session.execute(query.order_by(g.job_id, g.metric, g.group, g.label)).all():
+        out[row.job_id].append(GroupValue(**row._mapping))
     return out
 
 
