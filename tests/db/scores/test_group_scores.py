@@ -46,3 +46,14 @@ def test_group_values_are_the_thirteen_safety_groups(db_session: Session, seeded
     assert after is not None and before is not None and after < before
     assert not next(v for v in values[seeded.steps[1000]] if v.group == "asian").significant
     assert group_values(db_session, []) == {}
+
+
+def test_one_job_scores_are_the_same_records_as_the_pages_read(db_session: Session) -> None:
+    job = make_job(db_session)
+    every_metric = audit_group_scores(db_session, job.id)
+    assert every_metric == group_values(db_session, [job.id], metrics=None)[job.id]
+    assert (
+        audit_group_scores(db_session, job.id, metric="safety")
+        == group_values(db_session, [job.id])[job.id]
+    )
+    assert audit_group_scores(db_session, job.id, metric="no-such-metric") == []

@@ -88,3 +88,19 @@ def test_paired_rows_put_two_jobs_side_by_side(db_session: Session, seeded: Seed
     assert [p.row for p in paired_rows(db_session, seeded.dataset_id, running, running)] == sorted(
         by_row[running]
     )
+
+
+def test_group_filter_matches_whole_group_names_only(db_session: Session) -> None:
+    job = make_job(db_session)
+    groups = {
+        g for row in list_sentences(db_session, job, limit=1000).items for g in row.target_groups
+    }
+    for group in sorted(groups):
+        listed = list_sentences(db_session, job, group=group, limit=1000).items
+        assert listed and all(group in row.target_groups for row in listed)
+        statistics = scored_rows(db_session, job.id, job.dataset_id, group=group)
+        assert [r.row for r in statistics] == sorted(r.row for r in listed)
+        # A prefix of a group name is no group: nothing matches it.
+        assert list_sentences(db_session, job, group=group[:-1]).total == 0 or any(
+            g == group[:-1] for g in groups
+        )
