@@ -57,15 +57,18 @@ from db.audits import (
 from db.checkpoints import (
     CheckpointSummary,
     ModelSummary,
+    NewestAudit,
     OverviewEntry,
     all_tags,
     latest_succeeded_jobs,
     list_checkpoints,
     model_checkpoint_audits,
     model_summaries,
+    newest_audits,
     overview_entries,
 )
 from db.scores import (
+    GENERATION_HEADLINE_METRIC,
     SAFETY_METRIC,
     GroupValue,
     audit_group_scores,
@@ -77,6 +80,7 @@ from db.sentences import (
     PairedRow,
     ScoredRow,
     SentenceRow,
+    group_contains,
     list_sentences,
     load_job_dataset,
     load_job_sentences,
@@ -100,6 +104,7 @@ from db.tokens import (
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "GENERATION_HEADLINE_METRIC",
     "GENERATION_METRIC_NAMES",
     "SAFETY_METRIC",
     "ApiToken",
@@ -118,6 +123,7 @@ __all__ = [
     "GroupValue",
     "JobStatus",
     "ModelSummary",
+    "NewestAudit",
     "OverviewEntry",
     "Page",
     "PairedDifferenceRecord",
@@ -147,6 +153,7 @@ __all__ = [
     "get_or_create_checkpoint",
     "get_or_create_dataset",
     "get_sessionmaker",
+    "group_contains",
     "group_values",
     "hash_token",
     "job_progress",
@@ -164,6 +171,7 @@ __all__ = [
     "make_engine",
     "model_checkpoint_audits",
     "model_summaries",
+    "newest_audits",
     "normalize_settings",
     "open_browser_session",
     "overview_entries",
