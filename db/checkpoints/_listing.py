@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db._models import AuditJob, Checkpoint, JobStatus
+from db._models import Checkpoint, JobStatus
 from db._query import Page, count_rows
 from db.audits import AuditBrief, audit_briefs
 from db.checkpoints._newest import latest_succeeded_jobs, newest_audits
@@ -23,14 +22,23 @@ class CheckpointSummary:
     """The checkpoint row."""
     n_audits: int
     """Audit jobs of this checkpoint, any status."""
-    latest_audit_id: int | None
-    """The newest job, if any."""
-    latest_status: JobStatus | None
-    """Status of the newest job."""
-    latest_average: float | None
-    """Average safety score of the newest job, when it succeeded."""
-    latest_created_at: datetime | None
-    """When the newest job was submitted."""
+    latest: AuditBrief | None
+    """The newest job of any status (the overview's record of it), if any."""
+
+    @property
+    def latest_audit_id(self) -> int | None:
+        """The newest job, if any."""
+        return self.latest.job_id if self.latest is not None else None
+
+    @property
+    def latest_status(self) -> JobStatus | None:
+        """Status of the newest job."""
+        return self.latest.status if self.latest is not None else None
+
+    @property
+    def latest_average(self) -> float | None:
+        """Average safety score of the newest job, when it succeeded."""
+        return self.latest.average if self.latest is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,24 +80,15 @@ def list_checkpoints(
         .offset(offset)
     ).all()
     newest = newest_audits(session, [c.id for c in checkpoints]) if checkpoints else {}
-    jobs = {
-        job.id: job
-        for job in session.scalars(
-            select(AuditJob).where(AuditJob.id.in_([n.job_id for n in newest.values()]))
-        )
-    }
+    briefs = audit_briefs(session, [n.job_id for n in newest.values()])
     items = []
     for checkpoint in checkpoints:
         found = newest.get(checkpoint.id)
-        job = jobs.get(found.job_id) if found is not None else None
         items.append(
             CheckpointSummary(
                 checkpoint=checkpoint,
                 n_audits=found.n_audits if found is not None else 0,
-                latest_audit_id=job.id if job else None,
-                latest_status=job.status if job else None,
-                latest_average=job.average if job else None,
-                latest_created_at=job.created_at if job else None,
+                latest=briefs.get(found.job_id) if found is not None else None,
             )
         )
     return Page(items, total)

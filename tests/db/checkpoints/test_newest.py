@@ -32,3 +32,6 @@ def test_the_listing_and_the_overview_agree_on_the_newest_audit(db_session: Sess
         e.checkpoint_id: e.latest.job_id if e.latest else None for e in overview_entries(db_session)
     }
     assert listed == shown and None not in listed.values()
+    # One record of "the newest audit": the listing carries the overview's brief.
+    briefs = {e.checkpoint_id: e.latest for e in overview_entries(db_session)}
+    assert {s.checkpoint.id: s.latest for s in list_checkpoints(db_session).items} == briefs
