@@ -21,7 +21,7 @@ from urllib.parse import unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api._errors import error_body
+from api._errors import send_error
 
 INT64_MAX = 2**63 - 1
 
@@ -180,7 +180,7 @@ class RequestGuards:
                 if body is not None:
                     check_json_body(body)
         except _RefusedError as refused:
-            await _answer(send, 422, error_body(422, refused.msg, refused.loc))
+            await send_error(send, 422, refused.msg, refused.loc)
             return
 
         async def replay_receive() -> Message:
@@ -203,18 +203,3 @@ async def _read_body(receive: Receive) -> tuple[list[Message], bytes | None]:
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             return messages, b"".join(chunks)
-
-
-async def _answer(send: Send, status: int, body_value: dict[str, Any]) -> None:
-    body = json.dumps(body_value).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

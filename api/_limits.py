@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api._errors import error_body
+from api._errors import send_error
 
 
 class BodySizeLimit:
@@ -29,10 +27,10 @@ class BodySizeLimit:
                 try:
                     length = int(value)
                 except ValueError:
-                    await self._reject(send, 400, "malformed Content-Length header")
+                    await send_error(send, 400, "malformed Content-Length header")
                     return
                 if length > self.max_bytes:
-                    await self._reject(send, 413, self._message())
+                    await send_error(send, 413, self._message())
                     return
         received = 0
         started = False
@@ -48,7 +46,7 @@ class BodySizeLimit:
                     # this (its own error for the cut body) is dropped below.
                     rejected = True
                     if not started:
-                        await self._reject(send, 413, self._message())
+                        await send_error(send, 413, self._message())
                     return {"type": "http.disconnect"}
             return message
 
@@ -64,18 +62,3 @@ class BodySizeLimit:
 
     def _message(self) -> str:
         return f"request body too large: the limit is {self.max_bytes} bytes"
-
-    @staticmethod
-    async def _reject(send: Send, status: int, detail: str) -> None:
-        body = json.dumps(error_body(status, detail)).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})

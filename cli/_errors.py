@@ -7,6 +7,12 @@ class UsageError(ValueError):
     """Bad command-line usage."""
 
 
+class ServiceError(Exception):
+    """The audit service could not be reached, refused the request, or answered what is
+    not what the contract says (raised by cli._client.ServiceClient, for every command
+    that talks to the service)."""
+
+
 def user_errors() -> tuple[type[BaseException], ...]:
     """Exceptions caused by the user's input, reported without a traceback."""
     from audit.classifiers import ClassifierError
@@ -16,7 +22,6 @@ def user_errors() -> tuple[type[BaseException], ...]:
     from audit.integrations import TrackerError
     from audit.models import ModelLoadError
     from audit.results import ResultsError
-    from cli._gate_service import ServiceError
     from reports import ReportError
 
     return (

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import socket
 import sys
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from cli._errors import UsageError
 from cli._gate_config import ConfigTable, find_config, read_config
+from cli._options import add_seed_argument, add_token_argument
 
 if TYPE_CHECKING:
     import httpx
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from audit.gate import GateReport, GateSettings
     from audit.results import RunResult
     from audit.scoring import ScoredSentence
-    from cli._gate_service import ServiceClient
+    from cli._client import ServiceClient
 
 # Settings the config table can hold, as argparse destinations (flags use dashes).
 SETTING_KEYS = (
@@ -94,10 +94,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--confidence", type=float, help="simultaneous level of the drop checks together (0.95)"
     )
     stats.add_argument("--resamples", type=int, help="resamples (1000)")
-    stats.add_argument("--seed", type=int, help="seed (0)")
+    add_seed_argument(stats, default=None)
     service = p.add_argument_group("service")
     service.add_argument("--api", help="base URL of a toxaudit service, e.g. http://host:8000")
-    service.add_argument("--token", help="bearer token (default: $TOXAUDIT_TOKEN)")
+    add_token_argument(service)
     service.add_argument("--timeout", type=float, help="seconds per HTTP request (30)")
     output = p.add_argument_group("output")
     output.add_argument("--junit", type=Path, help="write JUnit XML here (one case per check)")
@@ -327,18 +327,9 @@ def _client(
 ) -> ServiceClient | None:
     if api is None:
         return None
-    from cli._gate_service import ServiceClient
+    from cli._client import open_client
 
-    if not api.startswith(("http://", "https://")):
-        raise UsageError(f"--api must be an http:// or https:// URL, got {api!r}")
-    if timeout <= 0:
-        raise UsageError(f"--timeout must be positive, got {timeout}")
-    return ServiceClient(
-        api,
-        token=token or os.environ.get("TOXAUDIT_TOKEN") or None,
-        timeout=timeout,
-        transport=transport,
-    )
+    return open_client(api, token=token, timeout=timeout, transport=transport)
 
 
 def _write(path: Path, text: str, what: str) -> None:

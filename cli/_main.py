@@ -13,16 +13,32 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from cli import _audit, _gate, _generate, _report, _service_api, _service_worker
+from cli import (
+    _audit,
+    _db,
+    _gate,
+    _generate,
+    _report,
+    _serve,
+    _submit,
+    _token,
+    _watchdog,
+    _worker,
+)
 from cli._errors import UsageError, user_errors
 
+# One module per command or command group, in the order `toxaudit --help` lists them.
 COMMAND_MODULES: tuple[ModuleType, ...] = (
     _audit,
     _gate,
     _generate,
     _report,
-    _service_api,
-    _service_worker,
+    _serve,
+    _submit,
+    _token,
+    _worker,
+    _watchdog,
+    _db,
 )
 
 

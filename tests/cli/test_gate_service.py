@@ -12,7 +12,7 @@ import pytest
 import cli._gate
 from audit.results import parse_perplexities, perplexity_records
 from audit.scoring import paired_differences
-from cli._gate_service import ServiceClient, ServiceError
+from cli._client import ServiceClient, ServiceError
 from tests.audit.gate.builders import (
     BASELINE_HARMFUL,
     CONSISTENT_HARMFUL,

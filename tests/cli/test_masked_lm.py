@@ -91,7 +91,7 @@ def test_run_on_implicithate_scores_one_group_and_gates(
 
 def test_submit_sends_lm_head_only_when_given() -> None:
     from cli._main import build_parser
-    from cli._service_api import _request_body
+    from cli._submit import _request_body
 
     parser = build_parser()
     plain = parser.parse_args(["submit", "--model", "org/encoder"])

@@ -208,7 +208,7 @@ def test_submit_refused_requests_exit_2_with_the_reason(
 
 def test_submit_sends_only_the_options_given() -> None:
     from cli._main import build_parser
-    from cli._service_api import _request_body
+    from cli._submit import _request_body
 
     args = build_parser().parse_args(
         ["submit", "--model", "org/m", "--step", "5", "--tag", "a", "--tag", "b", "--limit", "9"]

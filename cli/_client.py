@@ -1,4 +1,9 @@
-"""Results from the audit service over HTTP (the contract in docs/architecture.md).
+"""The one HTTP client of the audit service (the contract in docs/architecture.md).
+
+Every command that talks to the service (`submit`, `gate --api`) goes through
+`ServiceClient`, and every failure it meets (unreachable, refused, malformed)
+is a `ServiceError`, which the CLI's main error handler prints as one line
+`toxaudit: error: ...` with exit status 2.
 
 A reference is an audit id or a checkpoint label: `audit:ID` and `label:NAME`
 say which; a bare reference is tried as an audit id first and, when the
@@ -7,9 +12,14 @@ service has no such audit, as a label (its newest succeeded audit).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
+
+from cli._errors import ServiceError, UsageError
+
+__all__ = ["DEFAULT_API", "ServiceClient", "ServiceError", "open_client", "service_token"]
 
 if TYPE_CHECKING:
     import httpx
@@ -18,8 +28,32 @@ if TYPE_CHECKING:
     from audit.scoring import GroupDifference, ScoredSentence
 
 
-class ServiceError(Exception):
-    """The service could not be reached or did not give what the gate needs."""
+DEFAULT_API = "http://127.0.0.1:8000"
+"""The service `toxaudit serve` starts by default."""
+
+
+def service_token(flag: str | None) -> str | None:
+    """The bearer token: --token, else $TOXAUDIT_TOKEN, else none."""
+    return flag or os.environ.get("TOXAUDIT_TOKEN") or None
+
+
+def open_client(
+    api: str,
+    *,
+    token: str | None,
+    timeout: float,
+    transport: httpx.BaseTransport | None = None,
+) -> ServiceClient:
+    """A client of the service at `api`, with the token of --token or the environment.
+
+    A URL that is not http(s) or a timeout that is not positive is bad usage, named by
+    its flag.
+    """
+    if not api.startswith(("http://", "https://")):
+        raise UsageError(f"--api must be an http:// or https:// URL, got {api!r}")
+    if timeout <= 0:
+        raise UsageError(f"--timeout must be positive, got {timeout}")
+    return ServiceClient(api, token=service_token(token), timeout=timeout, transport=transport)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +85,10 @@ class ServiceComparison:
 
 
 class ServiceClient:
-    """Reads audits' results and perplexities; the transport is injectable for tests."""
+    """Submits and follows audits, reads their results, perplexities and comparisons.
+
+    The transport is injectable for tests (httpx.MockTransport).
+    """
 
     def __init__(
         self,
@@ -81,30 +118,64 @@ class ServiceClient:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _get(self, path: str, params: dict[str, str | int | float] | None = None) -> Any:
-        """Parsed JSON of a GET; None on 404 (the caller knows what was missing)."""
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str | int | float] | None = None,
+        json: Any = None,
+        missing_ok: bool = False,
+    ) -> Any:
+        """Parsed JSON of a request; None on 404 when `missing_ok` (the caller knows what
+        was missing), a ServiceError for every other failure."""
         import httpx
 
         url = f"{self.base_url}{path}"
         try:
-            response = self._client.get(path, params=params)
+            response = self._client.request(method, path, params=params, json=json)
         except httpx.HTTPError as exc:
             raise ServiceError(f"cannot reach {url}: {exc or type(exc).__name__}") from exc
-        if response.status_code == 404:
+        if response.status_code == 404 and missing_ok:
             return None
+        where = url if method == "GET" else f"{method} {url}"
         if response.status_code in (401, 403):
             hint = (
                 "the token was refused"
                 if self._has_token
                 else "give a token with --token or TOXAUDIT_TOKEN"
             )
-            raise ServiceError(f"{url}: HTTP {response.status_code}, {hint}")
+            detail = _detail(response)
+            raise ServiceError(f"{where}: HTTP {response.status_code}, {hint} ({detail})")
         if response.is_error:
-            raise ServiceError(f"{url}: HTTP {response.status_code}: {_detail(response)}")
+            raise ServiceError(f"{where}: HTTP {response.status_code}: {_detail(response)}")
         try:
             return response.json()
         except ValueError as exc:
-            raise ServiceError(f"{url}: the response is not JSON") from exc
+            raise ServiceError(f"{where}: the response is not JSON") from exc
+
+    def _get(self, path: str, params: dict[str, str | int | float] | None = None) -> Any:
+        """Parsed JSON of a GET; None on 404."""
+        return self._request("GET", path, params=params, missing_ok=True)
+
+    def submit(self, body: dict[str, Any]) -> dict[str, Any]:
+        """POST /api/audits: the new (or reused) audit's record."""
+        return self._object(self._request("POST", "/api/audits", json=body), "/api/audits")
+
+    def audit(self, audit_id: str | int) -> dict[str, Any]:
+        """GET /api/audits/{id}: the audit's record, with its status and progress."""
+        path = f"/api/audits/{quote(str(audit_id), safe='')}"
+        return self._object(self._request("GET", path), path)
+
+    def results(self, audit_id: str | int) -> dict[str, Any]:
+        """GET /api/audits/{id}/results.json of an audit that must have one."""
+        path = f"/api/audits/{quote(str(audit_id), safe='')}/results.json"
+        return self._object(self._request("GET", path), path)
+
+    def _object(self, data: Any, path: str) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            raise ServiceError(f"{self.base_url}{path}: expected a JSON object")
+        return data
 
     def latest_audit_id(self, label: str) -> str | None:
         """The newest succeeded audit of a checkpoint label, or None."""
@@ -225,18 +296,20 @@ class ServiceClient:
 
 
 def _detail(response: httpx.Response) -> str:
+    """The reason a response gives, on one line."""
     try:
         body = response.json()
     except ValueError:
-        return response.text.strip().replace("\n", " ")[:200] or response.reason_phrase
-    if isinstance(body, dict) and "detail" in body:
-        detail = body["detail"]
-        if isinstance(detail, list) and detail and all(isinstance(d, dict) for d in detail):
-            # FastAPI's validation errors: "field: message" for each.
-            # An empty `loc` is about the request as a whole (an unknown audit): just the msg.
-            return "; ".join(
-                f"{d['loc'][-1]}: {d.get('msg', '')}" if d.get("loc") else str(d.get("msg", ""))
-                for d in detail
-            )[:200]
-        return str(detail)[:200]
-    return str(body)[:200]
+        return response.text.strip().replace("\n", " ")[:300] or response.reason_phrase
+    detail = body.get("detail", body) if isinstance(body, dict) else body
+    if isinstance(detail, list) and all(isinstance(d, dict) for d in detail):
+        # The service's error shape: "field: message" for each, the field's path without
+        # its first part (body, query, path); an empty `loc` is about the request as a
+        # whole (an unknown audit, a refused token): just the message.
+        return "; ".join(
+            f"{'.'.join(str(p) for p in d['loc'][1:]) or d['loc'][0]}: {d.get('msg', '')}"
+            if d.get("loc")
+            else str(d.get("msg", ""))
+            for d in detail
+        )[:300]
+    return str(detail).replace("\n", " ")[:300]

@@ -1,12 +1,12 @@
-"""`toxaudit worker` (a Celery worker), `toxaudit watchdog` and `toxaudit db upgrade`."""
+"""`toxaudit worker`: a Celery worker for audit jobs (--gpus: one per GPU, cli/_gpu_workers.py)."""
 
 from __future__ import annotations
 
 import argparse
 from typing import TYPE_CHECKING
 
-from cli._arguments import positive_int
 from cli._errors import UsageError
+from cli._options import positive_int
 
 if TYPE_CHECKING:
     from workers import WorkerSettings
@@ -72,31 +72,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     p.set_defaults(handler=cmd_worker)
 
-    p = commands.add_parser(
-        "watchdog",
-        help="send again the jobs whose broker messages were lost (needs TOXAUDIT_BROKER_URL)",
-        description="Every TOXAUDIT_STALL_CHECK_INTERVAL seconds, find active jobs that have "
-        "not moved for TOXAUDIT_STALL_TIMEOUT seconds and have no task queued or running in "
-        "the broker (lost with a Redis that kept no data, or purged), and send them to the "
-        "workers again; they resume where they stopped. Run one per deployment.",
-    )
-    p.add_argument("--once", action="store_true", help="check once and exit")
-    p.set_defaults(handler=cmd_watchdog)
 
-    p = commands.add_parser("db", help="the results database")
-    db_commands = p.add_subparsers(dest="db_command", required=True, metavar="ACTION")
-    u = db_commands.add_parser(
-        "upgrade",
-        help="apply the migrations",
-        description="Bring the schema to the newest revision (idempotent).",
-    )
-    u.add_argument(
-        "--url", help="SQLAlchemy URL (default: TOXAUDIT_DATABASE_URL or the SQLite file)"
-    )
-    u.set_defaults(handler=cmd_db_upgrade)
-
-
-def _broker_settings(without_broker: str) -> WorkerSettings:
+def broker_settings(without_broker: str) -> WorkerSettings:
     """The worker settings, which must name a broker; `without_broker` says what to do else."""
     from workers import get_worker_settings
 
@@ -110,7 +87,7 @@ def _broker_settings(without_broker: str) -> WorkerSettings:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    _broker_settings("without one, `toxaudit serve` runs jobs in-process")
+    broker_settings("without one, `toxaudit serve` runs jobs in-process")
     if args.gpus is not None:
         from cli._gpu_workers import run_per_gpu
 
@@ -134,31 +111,4 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if args.hostname:
         argv.append(f"--hostname={args.hostname}")
     app.worker_main(argv)
-    return 0
-
-
-def cmd_watchdog(args: argparse.Namespace) -> int:
-    import logging
-
-    from workers import watch
-
-    settings = _broker_settings(
-        "the embedded worker of `toxaudit serve` resumes its jobs itself when it starts"
-    )
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    sent = watch(settings=settings, once=args.once)
-    print(f"sent again: {', '.join(map(str, sent)) or 'none'}")
-    return 0
-
-
-def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    from sqlalchemy.engine import make_url
-
-    from db import get_database_settings, upgrade_database
-
-    url = args.url or get_database_settings().database_url
-    upgrade_database(url)
-    print(
-        f"database {make_url(url).render_as_string(hide_password=True)} is at the newest revision"
-    )
     return 0

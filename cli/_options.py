@@ -1,0 +1,32 @@
+"""Argument types and helpers shared by the command modules.
+
+A flag that several commands take is defined here once, so it means the same thing,
+with the same type and help, in each of them (issue 13).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+SEED_HELP = "bootstrap seed (0)"
+"""What --seed is in every command: the seed of the bootstrap resamples."""
+
+
+def positive_int(value: str) -> int:
+    """An integer of at least 1; argparse reports anything else with the option's name."""
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
+
+
+def add_seed_argument(
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup, *, default: int | None
+) -> None:
+    """--seed, the bootstrap seed; None as default lets a command tell "not given"."""
+    parser.add_argument("--seed", type=int, default=default, help=SEED_HELP)
+
+
+def add_token_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """--token, the service's bearer token (cli._client.service_token falls back to the env)."""
+    parser.add_argument("--token", help="bearer token (default: $TOXAUDIT_TOKEN)")

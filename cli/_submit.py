@@ -1,0 +1,136 @@
+"""`toxaudit submit`: submit an audit to the service and, with --wait, follow it."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+from cli._client import DEFAULT_API
+from cli._errors import UsageError
+from cli._options import add_seed_argument, add_token_argument, positive_int
+
+if TYPE_CHECKING:
+    from cli._client import ServiceClient
+
+FINISHED = ("succeeded", "failed", "cancelled")
+TIMEOUT_SECONDS = 60.0
+"""Seconds per HTTP request: submitting may wait on the database of a busy service."""
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = commands.add_parser(
+        "submit",
+        help="submit an audit to the service",
+        description="Submit an audit over HTTP and print its id; with --wait, show its "
+        "progress and print the group table when it ends.",
+    )
+    p.add_argument("--model", required=True, help="hub id, alias, or a path under the roots")
+    p.add_argument("--revision", help="hub branch, tag or commit")
+    p.add_argument("--label", help="checkpoint label (default: the model reference)")
+    p.add_argument("--step", type=int, help="training step of the checkpoint")
+    p.add_argument("--tag", action="append", default=[], dest="tags", help="tag (repeatable)")
+    p.add_argument("--dataset", default="sample", help="sample, toxigen, or a file on the server")
+    p.add_argument("--alpha", type=float, help="significance level (0.05)")
+    p.add_argument("--resamples", type=positive_int, help="bootstrap resamples (1000)")
+    add_seed_argument(p, default=None)
+    p.add_argument("--limit", type=positive_int, help="score only the first N rows")
+    p.add_argument("--batch-tokens", type=positive_int, help="token budget per batch")
+    p.add_argument(
+        "--lm-head",
+        choices=["auto", "clm", "mlm"],
+        help="clm: perplexity; mlm: pseudo-perplexity of a masked LM; auto (default): by config",
+    )
+    p.add_argument("--chunk-size", type=positive_int, help="rows per worker task")
+    p.add_argument(
+        "--api",
+        default=os.environ.get("TOXAUDIT_API_URL", DEFAULT_API),
+        help=f"service URL (TOXAUDIT_API_URL, default {DEFAULT_API})",
+    )
+    add_token_argument(p)
+    p.add_argument("--wait", action="store_true", help="follow the job and print its table")
+    p.add_argument(
+        "--poll-interval", type=float, default=1.0, help="seconds between progress checks (1)"
+    )
+    p.set_defaults(handler=cmd_submit)
+
+
+def _request_body(args: argparse.Namespace) -> dict[str, Any]:
+    options = {
+        key: value
+        for key, value in {
+            "alpha": args.alpha,
+            "resamples": args.resamples,
+            "seed": args.seed,
+            "limit": args.limit,
+            "batch_tokens": args.batch_tokens,
+            "lm_head": args.lm_head,
+            "chunk_size": args.chunk_size,
+        }.items()
+        if value is not None
+    }
+    body: dict[str, Any] = {"model": args.model, "dataset": args.dataset, "options": options}
+    for key in ("revision", "label", "step"):
+        if getattr(args, key) is not None:
+            body[key] = getattr(args, key)
+    if args.tags:
+        body["tags"] = args.tags
+    return body
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    from cli._client import open_client
+
+    if args.poll_interval <= 0:
+        raise UsageError(f"--poll-interval must be positive, got {args.poll_interval}")
+    # A ServiceError leaves through the CLI's main error handler: one line, exit 2.
+    with open_client(args.api, token=args.token, timeout=TIMEOUT_SECONDS) as client:
+        job = client.submit(_request_body(args))
+        print(job["id"])
+        print(
+            f"toxaudit: audit {job['id']} {job['status']}"
+            + (f" (reusing audit {job['reused_from_id']})" if job.get("reused") else ""),
+            file=sys.stderr,
+        )
+        if not args.wait:
+            return 0
+        job = _follow(client, job, args.poll_interval)
+        return _report(client, job)
+
+
+def _follow(client: ServiceClient, job: dict[str, Any], interval: float) -> dict[str, Any]:
+    from tqdm import tqdm
+
+    progress = job["progress"]
+    with tqdm(
+        total=progress["total"] or None,
+        initial=progress["done"],
+        desc=f"audit {job['id']}",
+        unit="sentence",
+        file=sys.stderr,
+        dynamic_ncols=True,
+    ) as bar:
+        while job["status"] not in FINISHED:
+            time.sleep(interval)
+            job = client.audit(job["id"])
+            progress = job["progress"]
+            if progress["total"] and bar.total != progress["total"]:
+                bar.total = progress["total"]
+            bar.update(progress["done"] - bar.n)
+            bar.set_postfix_str(job["status"])
+    return job
+
+
+def _report(client: ServiceClient, job: dict[str, Any]) -> int:
+    from audit.results import format_scores_table
+    from audit.scoring import SafetyScores
+
+    if job["status"] != "succeeded":
+        cause = job.get("error") or "no cause recorded"
+        print(f"toxaudit: audit {job['id']} {job['status']}: {cause}", file=sys.stderr)
+        return 1
+    results = client.results(job["id"])
+    print(format_scores_table(SafetyScores.from_dict(results["scores"])))
+    return 0
