@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
+    AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
@@ -39,7 +40,9 @@ class _Create(BaseModel):
 
 
 class _Public(BaseModel):
-    model_config = ConfigDict(use_attribute_docstrings=True)
+    # from_attributes: a response body validates straight from the db record that holds
+    # the same fields (GroupValue, GenerationResult, Checkpoint, SentenceRow), no copies.
+    model_config = ConfigDict(use_attribute_docstrings=True, from_attributes=True)
 
 
 def _field_docs(cls: type) -> dict[str, str]:
@@ -218,7 +221,8 @@ class AuditsPublic(_Public):
 class SentencePublic(_Public):
     row: int
     """Position in the data set (0-based)."""
-    id: int
+    # Read from SentenceRow.sentence_id; a validation alias leaves the JSON key `id`.
+    id: int = Field(validation_alias=AliasChoices("id", "sentence_id"))
     """The record's id."""
     text: str
     label: str

@@ -1,54 +1,9 @@
-"""The results database: SQLAlchemy 2 models, sessions, settings and migrations."""
+"""The results database: SQLAlchemy 2 models, sessions, settings and migrations.
 
-from db._browser_sessions import (
-    close_browser_session,
-    open_browser_session,
-    verify_browser_session,
-)
-from db._dashboard_reads import (
-    AuditBrief,
-    GroupValue,
-    ModelSummary,
-    OverviewEntry,
-    PairedRow,
-    ScoredRow,
-    all_tags,
-    audit_briefs,
-    audit_settings,
-    generation_metric_names,
-    generation_toxicity,
-    group_values,
-    job_progress,
-    latest_succeeded_jobs,
-    model_checkpoint_audits,
-    model_summaries,
-    overview_entries,
-    paired_rows,
-    paired_scored_sentences,
-    scored_rows,
-    sentence_texts,
-    succeeded_audits,
-)
-from db._generation import GENERATION_METRIC_NAMES, record_generation
-from db._jobs import (
-    ACTIVE_STATUSES,
-    SAFETY_METRIC,
-    ChunkWrite,
-    cancel_job,
-    claim_stalled_jobs,
-    fail_job,
-    finalize_job,
-    job_status,
-    load_job_dataset,
-    load_job_sentences,
-    load_scored_rows,
-    lock_job,
-    record_chunk,
-    record_model,
-    scored_row_numbers,
-    start_job,
-)
-from db._local_runs import record_local_run
+Queries live by concept (audits, sentences, scores, checkpoints, tokens, compare); this
+module re-exports their public names so callers write `from db import ...`.
+"""
+
 from db._migrate import alembic_config, downgrade_database, upgrade_database
 from db._models import (
     ApiToken,
@@ -65,38 +20,91 @@ from db._models import (
     SentenceResult,
     utcnow,
 )
-from db._reads import (
-    CheckpointSummary,
-    Page,
-    SentenceRow,
-    audit_group_scores,
-    get_audit,
-    list_audits,
-    list_checkpoints,
-    list_generations,
-    list_sentences,
-)
+from db._query import Page
 from db._session import get_engine, get_sessionmaker, make_engine, session_scope
 from db._settings import DatabaseSettings, get_database_settings
-from db._submit import (
+from db.audits import (
+    ACTIVE_STATUSES,
+    GENERATION_METRIC_NAMES,
+    AuditBrief,
+    ChunkWrite,
+    audit_briefs,
+    audit_settings,
+    cancel_job,
+    claim_stalled_jobs,
     default_settings,
+    fail_job,
+    finalize_job,
     find_reusable_job,
+    get_audit,
     get_or_create_checkpoint,
     get_or_create_dataset,
+    job_progress,
+    job_status,
+    list_audits,
+    list_generations,
+    lock_job,
     normalize_settings,
+    record_chunk,
+    record_generation,
+    record_local_run,
+    record_model,
     settings_hash,
+    start_job,
     submit_job,
+    succeeded_audits,
 )
-from db._tokens import (
+from db.checkpoints import (
+    CheckpointSummary,
+    ModelSummary,
+    NewestAudit,
+    OverviewEntry,
+    all_tags,
+    latest_succeeded_jobs,
+    list_checkpoints,
+    model_checkpoint_audits,
+    model_summaries,
+    newest_audits,
+    overview_entries,
+)
+from db.scores import (
+    GENERATION_HEADLINE_METRIC,
+    SAFETY_METRIC,
+    GroupValue,
+    audit_group_scores,
+    generation_metric_names,
+    generation_toxicity,
+    group_values,
+)
+from db.sentences import (
+    PairedRow,
+    ScoredRow,
+    SentenceRow,
+    group_contains,
+    list_sentences,
+    load_job_dataset,
+    load_job_sentences,
+    load_scored_rows,
+    paired_rows,
+    paired_scored_sentences,
+    scored_row_numbers,
+    scored_rows,
+    sentence_texts,
+)
+from db.tokens import (
+    close_browser_session,
     create_api_token,
     hash_token,
     list_api_tokens,
+    open_browser_session,
     revoke_api_token,
     verify_api_token,
+    verify_browser_session,
 )
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "GENERATION_HEADLINE_METRIC",
     "GENERATION_METRIC_NAMES",
     "SAFETY_METRIC",
     "ApiToken",
@@ -115,6 +123,7 @@ __all__ = [
     "GroupValue",
     "JobStatus",
     "ModelSummary",
+    "NewestAudit",
     "OverviewEntry",
     "Page",
     "PairedDifferenceRecord",
@@ -144,6 +153,7 @@ __all__ = [
     "get_or_create_checkpoint",
     "get_or_create_dataset",
     "get_sessionmaker",
+    "group_contains",
     "group_values",
     "hash_token",
     "job_progress",
@@ -161,6 +171,7 @@ __all__ = [
     "make_engine",
     "model_checkpoint_audits",
     "model_summaries",
+    "newest_audits",
     "normalize_settings",
     "open_browser_session",
     "overview_entries",

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi import status as http_status
 
-from api._convert import audit_detail, audit_public, generation_public, sentence_public
+from api._convert import audit_detail, audit_public
 from api._deps import AuditDep, DispatchDep, SessionDep, SettingsDep, TokenDep, read_access
 from api._errors import error_responses
 from api._schemas import (
@@ -16,7 +16,9 @@ from api._schemas import (
     AuditDetail,
     AuditsPublic,
     AuditSubmitted,
+    GenerationPublic,
     GenerationsPublic,
+    SentencePublic,
     SentencesPublic,
 )
 from api._validation import (
@@ -179,7 +181,9 @@ def read_sentences(
         limit=limit,
         offset=offset,
     )
-    return SentencesPublic(items=[sentence_public(r) for r in page.items], total=page.total)
+    return SentencesPublic(
+        items=[SentencePublic.model_validate(r) for r in page.items], total=page.total
+    )
 
 
 @router.get(
@@ -197,7 +201,9 @@ def read_generations(
     offset: Offset = 0,
 ) -> GenerationsPublic:
     page = list_generations(session, job.id, group=group, label=label, limit=limit, offset=offset)
-    return GenerationsPublic(items=[generation_public(r) for r in page.items], total=page.total)
+    return GenerationsPublic(
+        items=[GenerationPublic.model_validate(r) for r in page.items], total=page.total
+    )
 
 
 def _require_succeeded(job: AuditJob, what: str) -> None:

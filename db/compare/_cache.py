@@ -17,10 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from audit.scoring import GroupDifference, paired_differences
-from db._dashboard_reads import paired_scored_sentences
 from db._models import PairedDifferenceRecord, utcnow
-from db._submit import _upsert_insert
+from db._query import upsert_insert
 from db.compare._records import ComparisonSettings
+from db.sentences import paired_scored_sentences
 
 COMPARISON_METHOD = "paired-bootstrap/simultaneous-max-t/v2"
 """Names what audit.scoring.paired_differences computes. Change it whenever that changes
@@ -81,7 +81,7 @@ def cached_differences(
     values = [d.to_dict() for d in differences]
     # Two processes may compute the same key at once: the later write wins, with the
     # same numbers. A row of an older record shape is overwritten the same way.
-    statement = _upsert_insert(session, record).values(
+    statement = upsert_insert(session, record).values(
         **key, differences=values, created_at=utcnow()
     )
     session.execute(

@@ -7,7 +7,6 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db._dashboard_reads import group_values
 from db._models import AuditJob, Checkpoint, DatasetRecord, JobStatus
 from db.compare._cache import cached_differences
 from db.compare._records import (
@@ -21,6 +20,7 @@ from db.compare._records import (
     RequestedSettings,
 )
 from db.compare._rule import DEFAULT_MAX_COMPARED_AUDITS, check_audit_ids, resolve_settings
+from db.scores import group_values
 
 AVERAGE = "average"
 

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from audit.datasets import Dataset
 from audit.results import RunResult
 from audit.scoring import ScoredSentence
-from db._generation import record_generation
-from db._jobs import finalize_job, record_chunk, record_model, start_job
 from db._models import AuditJob
-from db._submit import submit_job
+from db.audits._generations import record_generation
+from db.audits._lifecycle import finalize_job, record_chunk, record_model, start_job
+from db.audits._submit import submit_job
 
 if TYPE_CHECKING:
     from audit.generation import GenerationAudit

@@ -15,22 +15,19 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from audit.datasets import Dataset, DatasetError, Sentence, parse_sentence
 from audit.results import RunResult
 from audit.scoring import ScoredSentence
 from db._models import (
     AuditJob,
-    DatasetRecord,
-    DatasetRow,
     GroupScoreRecord,
     JobStatus,
     SentenceResult,
     utcnow,
 )
-from db._submit import _upsert_insert
+from db._query import upsert_insert
+from db.scores import SAFETY_METRIC
 
 ACTIVE_STATUSES: tuple[JobStatus, ...] = (JobStatus.queued, JobStatus.running)
-SAFETY_METRIC = "safety"
 MAX_ERROR_CHARS = 4000
 
 
@@ -134,7 +131,7 @@ def record_chunk(
             for offset, row in enumerate(rows)
         ]
         statement = (
-            _upsert_insert(session, SentenceResult)
+            upsert_insert(session, SentenceResult)
             .values(values)
             .on_conflict_do_nothing(index_elements=["job_id", "row"])
             .returning(SentenceResult.id)
@@ -181,11 +178,6 @@ def claim_stalled_jobs(
     return claimed
 
 
-def scored_row_numbers(session: Session, job_id: int) -> set[int]:
-    """Rows of the job already recorded (what a resumed job may skip)."""
-    return set(session.scalars(select(SentenceResult.row).where(SentenceResult.job_id == job_id)))
-
-
 def finalize_job(session: Session, job_id: int, result: RunResult) -> bool:
     """Write the scores of a job whose rows are all in; False if it had already ended.
 
@@ -216,7 +208,7 @@ def finalize_job(session: Session, job_id: int, result: RunResult) -> bool:
         for group in result.scores.groups
     ]
     if groups:
-        session.execute(_upsert_insert(session, GroupScoreRecord), groups)
+        session.execute(upsert_insert(session, GroupScoreRecord), groups)
     scores = result.scores
     session.execute(
         update(AuditJob)
@@ -268,75 +260,3 @@ def cancel_job(session: Session, job_id: int) -> AuditJob | None:
 def job_status(session: Session, job_id: int) -> JobStatus | None:
     status = session.scalars(select(AuditJob.status).where(AuditJob.id == job_id)).first()
     return None if status is None else JobStatus(status)
-
-
-def _sentence(row: DatasetRow, *, source: str) -> Sentence:
-    record = {
-        "id": row.sentence_id,
-        "text": row.text,
-        "label": row.label,
-        "toxicity_score": row.toxicity_score,
-        "target_groups": row.target_groups,
-    }
-    return parse_sentence(record, source=source, row=row.row + 1)
-
-
-def _dataset_source(record: DatasetRecord) -> str:
-    return f"data set '{record.name}' (sha256 {record.sha256[:12]}) in the database"
-
-
-def load_job_sentences(session: Session, job: AuditJob, start: int, stop: int) -> list[Sentence]:
-    """Rows start..stop-1 of the job's data set, validated again: stored rows are input
-    like any other. Raises DatasetError naming the data set, row and field.
-    """
-    stop = min(stop, job.progress_total)
-    source = _dataset_source(job.dataset)
-    rows = list(
-        session.scalars(
-            select(DatasetRow)
-            .where(
-                DatasetRow.dataset_id == job.dataset_id,
-                DatasetRow.row >= start,
-                DatasetRow.row < stop,
-            )
-            .order_by(DatasetRow.row)
-        )
-    )
-    if [r.row for r in rows] != list(range(start, stop)):
-        raise DatasetError(
-            f"expected rows {start + 1}..{stop}, found {len(rows)} stored rows", source=source
-        )
-    return [_sentence(row, source=source) for row in rows]
-
-
-def load_job_dataset(session: Session, job: AuditJob) -> Dataset:
-    """The rows the job scores (its limit applied) as a validated Dataset."""
-    record = job.dataset
-    sentences = tuple(load_job_sentences(session, job, 0, job.progress_total))
-    return Dataset(record.name, sentences, record.sha256, record.source)
-
-
-def load_scored_rows(session: Session, job_id: int) -> list[ScoredSentence]:
-    """The job's scored sentences in row order (the perplexities file's records)."""
-    job = session.get(AuditJob, job_id)
-    if job is None:
-        raise LookupError(f"audit job {job_id} does not exist")
-    pairs = session.execute(
-        select(DatasetRow, SentenceResult)
-        .join(
-            SentenceResult,
-            (SentenceResult.row == DatasetRow.row) & (SentenceResult.job_id == job_id),
-        )
-        .where(DatasetRow.dataset_id == job.dataset_id)
-        .order_by(DatasetRow.row)
-    ).all()
-    source = f"audit job {job_id}"
-    return [
-        ScoredSentence(
-            _sentence(row, source=source),
-            result.perplexity,
-            result.unscored_reason,
-            result.truncated,
-        )
-        for row, result in pairs
-    ]

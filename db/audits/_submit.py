@@ -16,7 +16,6 @@ from typing import Any
 
 from sqlalchemy import insert as core_insert
 from sqlalchemy import literal, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from audit.datasets import Dataset, sentence_record
@@ -32,6 +31,7 @@ from db._models import (
     SentenceResult,
     utcnow,
 )
+from db._query import upsert_insert
 
 # Model-loading settings that change the numbers, besides AuditOptions' statistics.
 _MODEL_SETTING_DEFAULTS: dict[str, Any] = {
@@ -77,15 +77,6 @@ def settings_hash(settings: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _upsert_insert(session: Session, table: Any) -> Any:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(table)
-    if dialect == "sqlite":
-        return sqlite.insert(table)
-    raise NotImplementedError(f"toxaudit supports SQLite and PostgreSQL, not {dialect}")
-
-
 def get_or_create_checkpoint(
     session: Session,
     *,
@@ -98,7 +89,7 @@ def get_or_create_checkpoint(
     """The checkpoint for reference+revision; a later submission refreshes label/step/tags."""
     revision = revision or ""
     statement = (
-        _upsert_insert(session, Checkpoint)
+        upsert_insert(session, Checkpoint)
         .values(
             reference=reference,
             revision=revision,
@@ -126,7 +117,7 @@ def get_or_create_checkpoint(
 def get_or_create_dataset(session: Session, dataset: Dataset) -> DatasetRecord:
     """The stored data set with this content hash, its rows written once."""
     statement = (
-        _upsert_insert(session, DatasetRecord)
+        upsert_insert(session, DatasetRecord)
         .values(
             name=dataset.name,
             sha256=dataset.sha256,

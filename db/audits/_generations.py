@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from db._jobs import SAFETY_METRIC
 from db._models import GenerationResult, GroupScoreRecord
-from db._submit import _upsert_insert
+from db._query import Page, count_rows, upsert_insert
+from db.scores import SAFETY_METRIC
 
 if TYPE_CHECKING:
     from audit.generation import GenerationAudit
@@ -46,7 +46,7 @@ def record_generation(session: Session, job_id: int, audit: GenerationAudit) -> 
     ]
     if rows:
         session.execute(
-            _upsert_insert(session, GenerationResult)
+            upsert_insert(session, GenerationResult)
             .values(rows)
             .on_conflict_do_nothing(
                 index_elements=["job_id", "group", "label", "prompt_index", "sample_index"]
@@ -79,5 +79,37 @@ def record_generation(session: Session, job_id: int, audit: GenerationAudit) -> 
                 }
             )
     if metrics:
-        session.execute(_upsert_insert(session, GroupScoreRecord), metrics)
+        session.execute(upsert_insert(session, GroupScoreRecord), metrics)
     return audit.to_dict()
+
+
+def list_generations(
+    session: Session,
+    job_id: int,
+    *,
+    group: str | None = None,
+    label: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[GenerationResult]:
+    """A job's continuations, most toxic first (unscored last)."""
+    query = select(GenerationResult).where(GenerationResult.job_id == job_id)
+    if group is not None:
+        query = query.where(GenerationResult.group == group)
+    if label is not None:
+        query = query.where(GenerationResult.label == label)
+    total = count_rows(session, query)
+    toxicity = GenerationResult.toxicity
+    rows = session.scalars(
+        query.order_by(
+            toxicity.is_(None),
+            toxicity.desc(),
+            GenerationResult.group,
+            GenerationResult.label,
+            GenerationResult.prompt_index,
+            GenerationResult.sample_index,
+        )
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return Page(list(rows), total)

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from db._models import ApiToken, BrowserSession, utcnow
-from db._tokens import hash_token
+from db.tokens._api_tokens import hash_token
 
 
 def _aware(moment: datetime) -> datetime:

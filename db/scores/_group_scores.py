@@ -1,0 +1,119 @@
+"""Per-group metrics of audits (the group_scores table): the safety score and generation metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db._models import GroupScoreRecord
+
+SAFETY_METRIC = "safety"
+"""The metric name of the per-group safety score."""
+GENERATION_HEADLINE_METRIC = "toxic_fraction"
+"""The generation metric the overview shows: share of continuations rated toxic."""
+
+
+@dataclass(frozen=True, slots=True)
+class GroupValue:
+    """One per-group metric of one job (a row of group_scores)."""
+
+    job_id: int
+    """The audit job."""
+    metric: str
+    """"safety" or a generation metric."""
+    group: str
+    """Target group."""
+    label: str
+    """Prompt label for generation metrics; "" for the safety score."""
+    value: float | None
+    """The estimate; None when unscored."""
+    ci_low: float | None
+    """Lower end of its interval."""
+    ci_high: float | None
+    """Upper end of its interval."""
+    p_value: float | None
+    """Mann-Whitney p-value (safety only)."""
+    n_harmful: int
+    """Harmful sentences scored (safety only)."""
+    n_neutral: int
+    """Neutral sentences scored (safety only)."""
+    significant: bool
+    """p <= alpha (safety only)."""
+    unscored_reason: str | None
+    """Why there is no value."""
+
+
+def audit_group_scores(
+    session: Session, job_id: int, *, metric: str | None = None
+) -> list[GroupValue]:
+    """Per-group metrics of one job (every metric, or only `metric`), by metric, group
+    and label."""
+    metrics = None if metric is None else (metric,)
+    return group_values(session, [job_id], metrics=metrics)[job_id]
+
+
+def generation_toxicity(session: Session, job_ids: Iterable[int]) -> dict[int, float]:
+    """job id -> mean headline generation metric over its group/label cells, when measured."""
+    ids = sorted(set(job_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(GroupScoreRecord.job_id, func.avg(GroupScoreRecord.value))
+        .where(
+            GroupScoreRecord.job_id.in_(ids),
+            GroupScoreRecord.metric == GENERATION_HEADLINE_METRIC,
+            GroupScoreRecord.value.is_not(None),
+        )
+        .group_by(GroupScoreRecord.job_id)
+    ).all()
+    return {int(job_id): float(value) for job_id, value in rows if value is not None}
+
+
+def group_values(
+    session: Session,
+    job_ids: Iterable[int],
+    *,
+    metrics: Sequence[str] | None = (SAFETY_METRIC,),
+) -> dict[int, list[GroupValue]]:
+    """job id -> its per-group metrics (of `metrics`, or every metric when None), by
+    metric, group and label."""
+    ids = sorted(set(job_ids))
+    out: dict[int, list[GroupValue]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    g = GroupScoreRecord
+    query = select(
+        g.job_id,
+        g.metric,
+        g.group,
+        g.label,
+        g.value,
+        g.ci_low,
+        g.ci_high,
+        g.p_value,
+        g.n_harmful,
+        g.n_neutral,
+        g.significant,
+        g.unscored_reason,
+    ).where(g.job_id.in_(ids))
+    if metrics is not None:
+        query = query.where(g.metric.in_(list(metrics)))
+    # The columns are named as GroupValue's fields.
+    for row in session.execute(query.order_by(g.job_id, g.metric, g.group, g.label)).all():
+        out[row.job_id].append(GroupValue(**row._mapping))
+    return out
+
+
+def generation_metric_names(session: Session, job_id: int) -> list[str]:
+    """The generation metrics recorded for a job (every metric but the safety score)."""
+    return list(
+        session.scalars(
+            select(GroupScoreRecord.metric)
+            .where(GroupScoreRecord.job_id == job_id, GroupScoreRecord.metric != SAFETY_METRIC)
+            .distinct()
+            .order_by(GroupScoreRecord.metric)
+        )
+    )

@@ -1,0 +1,90 @@
+"""One data set's rows under two jobs side by side, for paired comparisons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from audit.datasets import Sentence
+from audit.scoring import ScoredSentence
+from db._models import DatasetRow, SentenceResult
+from db.sentences._filters import ROW_FIELDS, GroupLists
+
+
+@dataclass(frozen=True, slots=True)
+class PairedRow:
+    """One sentence of a data set with its perplexity under two jobs, without its text."""
+
+    row: int
+    """Position in the data set."""
+    sentence_id: int
+    """The record's own id."""
+    label: str
+    """"hate" or "neutral"."""
+    toxicity_score: float
+    """Annotated toxicity."""
+    target_groups: tuple[str, ...]
+    """Groups the sentence is about."""
+    baseline_perplexity: float | None
+    """Under the first job; None when it has no score there."""
+    candidate_perplexity: float | None
+    """Under the second job; None when it has no score there."""
+
+
+def paired_rows(
+    session: Session, dataset_id: int, baseline_job_id: int, candidate_job_id: int
+) -> list[PairedRow]:
+    """Rows of a data set scored by at least one of two jobs, in data-set order.
+
+    One query with both jobs' results side by side: a paired comparison reads each
+    data-set row once instead of once per job.
+    """
+    baseline = aliased(SentenceResult)
+    candidate = aliased(SentenceResult)
+    query = (
+        select(
+            *ROW_FIELDS,
+            baseline.perplexity,
+            candidate.perplexity,
+        )
+        .outerjoin(
+            baseline, (baseline.row == DatasetRow.row) & (baseline.job_id == baseline_job_id)
+        )
+        .outerjoin(
+            candidate, (candidate.row == DatasetRow.row) & (candidate.job_id == candidate_job_id)
+        )
+        .where(
+            DatasetRow.dataset_id == dataset_id,
+            (baseline.job_id.is_not(None)) | (candidate.job_id.is_not(None)),
+        )
+        .order_by(DatasetRow.row)
+    )
+    group_names = GroupLists()
+    return [
+        PairedRow(r, sid, label, tox, group_names(groups), base_ppl, cand_ppl)
+        for r, sid, label, tox, groups, base_ppl, cand_ppl in session.connection()
+        .execute(query)
+        .all()
+    ]
+
+
+def paired_scored_sentences(
+    session: Session, dataset_id: int, baseline_job_id: int, candidate_job_id: int
+) -> tuple[list[ScoredSentence], list[ScoredSentence]]:
+    """Two jobs' scored sentences of one data set (without texts), row for row, from one
+    query; a row one job has no result for is unscored in that job's list."""
+    baseline: list[ScoredSentence] = []
+    candidate: list[ScoredSentence] = []
+    for r in paired_rows(session, dataset_id, baseline_job_id, candidate_job_id):
+        sentence = Sentence(
+            r.sentence_id,
+            "",
+            "hate" if r.label == "hate" else "neutral",
+            r.toxicity_score,
+            r.target_groups,
+        )
+        baseline.append(ScoredSentence(sentence, r.baseline_perplexity))
+        candidate.append(ScoredSentence(sentence, r.candidate_perplexity))
+    return baseline, candidate
