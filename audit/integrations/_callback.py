@@ -23,7 +23,7 @@ from transformers import TrainerCallback
 from audit.datasets import Dataset, Sentence, load_dataset
 from audit.integrations._records import metric_key
 from audit.integrations._subset import seeded_subset
-from audit.models import LoadedModel, ModelInfo, ModelSpec
+from audit.models import LoadedModel, ModelInfo, ModelSpec, context_length
 from audit.pipeline import score_sentences
 from audit.scoring import DEFAULT_ALPHA, DEFAULT_CONFIDENCE, SafetyScores, safety_scores
 
@@ -119,19 +119,6 @@ def _processing_tokenizer(candidate: Any) -> Any:
     # A multimodal processor carries its tokenizer; a tokenizer is used as it is.
     inner = getattr(candidate, "tokenizer", None)
     return inner if inner is not None and callable(inner) else candidate
-
-
-def _max_length(model: Any, tokenizer: Any) -> int:
-    # The same rule as audit.models.load_model, so an in-process score truncates exactly
-    # as scoring the saved checkpoint would.
-    config = model.config
-    longest = int(
-        getattr(config, "max_position_embeddings", None)
-        or getattr(config, "n_positions", None)
-        or tokenizer.model_max_length
-    )
-    tokenizer_max = getattr(tokenizer, "model_max_length", longest) or longest
-    return min(longest, int(tokenizer_max)) if tokenizer_max < 10**9 else longest
 
 
 def _error_detail(response: httpx.Response) -> str:
@@ -439,7 +426,7 @@ class SafetyAuditCallback(TrainerCallback):
                     parameters=sum(p.numel() for p in model.parameters()),
                     device=str(parameter.device),
                     dtype=str(parameter.dtype).removeprefix("torch."),
-                    max_length=_max_length(model, tokenizer),
+                    max_length=context_length(model, tokenizer),
                     commit=None,
                 ),
             )

@@ -256,6 +256,19 @@ def _lm_head(spec: ModelSpec, source: str, kwargs: dict[str, Any]) -> LmHead:
     return head
 
 
+def context_length(model: Any, tokenizer: Any) -> int:
+    """The longest input scored: the model's positions, or the tokenizer's limit if smaller
+    (a tokenizer without a real limit reports a huge sentinel, which is ignored)."""
+    config = model.config
+    longest = int(
+        getattr(config, "max_position_embeddings", None)
+        or getattr(config, "n_positions", None)
+        or tokenizer.model_max_length
+    )
+    tokenizer_max = getattr(tokenizer, "model_max_length", longest) or longest
+    return min(longest, int(tokenizer_max)) if tokenizer_max < 10**9 else longest
+
+
 def load_model(spec: ModelSpec) -> LoadedModel:
     """Load a causal or masked LM and its tokenizer as the spec says; errors say what to do."""
     from transformers import AutoModelForCausalLM, AutoModelForMaskedLM, AutoTokenizer
@@ -298,13 +311,7 @@ def load_model(spec: ModelSpec) -> LoadedModel:
         # Padding positions are always masked out, so any id will do; eos is always there.
         tokenizer.pad_token = tokenizer.eos_token
     config = model.config
-    max_length = int(
-        getattr(config, "max_position_embeddings", None)
-        or getattr(config, "n_positions", None)
-        or tokenizer.model_max_length
-    )
-    tokenizer_max = getattr(tokenizer, "model_max_length", max_length) or max_length
-    max_length = min(max_length, int(tokenizer_max)) if tokenizer_max < 10**9 else max_length
+    max_length = context_length(model, tokenizer)
     info = ModelInfo(
         spec=spec,
         resolved_path=source,
