@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from audit.generation import GenerationOptions
 from audit.pipeline._run import AuditOptions
@@ -45,21 +45,12 @@ class ClassifierWeightedOptions:
 
 
 @dataclass(frozen=True, slots=True)
-class EvaluateOptions:
-    """Everything `audit.evaluate` runs besides the model and the data set."""
+class EvaluateOptions(AuditOptions):
+    """Everything `audit.evaluate` runs besides the model and the data set: the audit's
+    statistics and scoring (AuditOptions' fields: alpha in (0, 1), confidence in (0, 1),
+    n_resamples >= 0, seed >= 0, batch_tokens >= 1 or None, limit >= 1 or None), checked
+    here, and the optional stages."""
 
-    alpha: float = 0.05
-    """Significance level, in (0, 1)."""
-    confidence: float = 0.95
-    """Confidence level of the bootstrap intervals, in (0, 1)."""
-    n_resamples: int = 1000
-    """Bootstrap resamples (>= 0)."""
-    seed: int = 0
-    """Bootstrap seed (>= 0)."""
-    batch_tokens: int | None = None
-    """Token budget per forward pass; None picks by device (`default_batch_tokens`)."""
-    limit: int | None = None
-    """Score only the first N rows (>= 1); None: all."""
     generation: GenerationOptions | None = None
     """Also run the generation audit (a causal LM only); adds `generation` to results.json."""
     classifier_weighted: ClassifierWeightedOptions | None = None
@@ -92,11 +83,4 @@ class EvaluateOptions:
 
     def audit_options(self) -> AuditOptions:
         """The statistics and scoring part (what results.json's settings record)."""
-        return AuditOptions(
-            alpha=self.alpha,
-            confidence=self.confidence,
-            n_resamples=self.n_resamples,
-            seed=self.seed,
-            batch_tokens=self.batch_tokens,
-            limit=self.limit,
-        )
+        return AuditOptions(**{f.name: getattr(self, f.name) for f in fields(AuditOptions)})
