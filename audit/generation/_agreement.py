@@ -1,0 +1,220 @@
+"""How far two classifiers agree on the same continuations, per group and prompt label.
+
+Two views of agreement: Cohen's kappa of their toxic/non-toxic calls at the threshold
+(chance-corrected agreement of the decisions the metrics count), and Spearman's rho of
+their scores (whether they rank continuations alike, whatever their calibration). Only
+continuations both classifiers scored take part. Intervals are percentile bootstrap
+intervals over continuations; a resample in which a coefficient is undefined (one class
+only, constant scores) is left out of the interval rather than counted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy.stats import rankdata
+
+from audit.generation._metrics import TOXIC_THRESHOLD, Estimate
+from audit.scoring import percentile_interval
+
+MIN_AGREEMENT_CONTINUATIONS = 3
+"""Fewer continuations scored by both classifiers than this give no agreement: with two,
+rho is +-1 whatever the classifiers do."""
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class Agreement:
+    """Agreement of one pair of classifiers on one group's continuations under one label."""
+
+    classifiers: tuple[str, str]
+    """The pair's references, in the order they were given."""
+    group: str
+    """The target group."""
+    label: str
+    """The prompt label: "hate" or "neutral"."""
+    n_continuations: int
+    """Continuations both classifiers scored: the ones compared."""
+    kappa: Estimate | None
+    """Cohen's kappa of toxic (score >= threshold) against not; None when undefined."""
+    rho: Estimate | None
+    """Spearman's rho of the scores (ties at average ranks); None when undefined."""
+    kappa_unscored_reason: str | None = None
+    """Why kappa is missing; None when it is there."""
+    rho_unscored_reason: str | None = None
+    """Why rho is missing; None when it is there."""
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["classifiers"] = list(self.classifiers)
+        return out
+
+
+def cohen_kappa(first: FloatArray, second: FloatArray, threshold: float) -> float | None:
+    """Cohen's kappa of two raters' calls `score >= threshold`; None when chance agreement
+    is certain (both raters gave one and the same class), where kappa is 0/0."""
+    a = (first >= threshold).astype(np.float64)
+    b = (second >= threshold).astype(np.float64)
+    observed = float(np.mean(a == b))
+    pa, pb = float(a.mean()), float(b.mean())
+    chance = pa * pb + (1.0 - pa) * (1.0 - pb)
+    if chance >= 1.0:
+        return None
+    return (observed - chance) / (1.0 - chance)
+
+
+def spearman_rho(first: FloatArray, second: FloatArray) -> float | None:
+    """Spearman's rho with tied scores at their average rank; None when either is constant."""
+    ranks = rankdata(np.vstack([first, second]), axis=1)
+    rho = _row_correlations(ranks[:1], ranks[1:])[0]
+    return None if not np.isfinite(rho) else float(rho)
+
+
+def _row_correlations(x: FloatArray, y: FloatArray) -> FloatArray:
+    """Pearson correlation of each row of x with the same row of y; NaN for a constant row."""
+    dx = x - x.mean(axis=1, keepdims=True)
+    dy = y - y.mean(axis=1, keepdims=True)
+    denominator = np.sqrt((dx * dx).sum(axis=1) * (dy * dy).sum(axis=1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = (dx * dy).sum(axis=1) / denominator
+    # Rounding can put a perfect correlation a hair outside [-1, 1].
+    return np.where(denominator > 0, np.clip(out, -1.0, 1.0), np.nan)
+
+
+def _boot_kappa(a: FloatArray, b: FloatArray, weights: FloatArray) -> FloatArray:
+    n = a.size
+    pa, pb = weights @ a / n, weights @ b / n
+    observed = weights @ (a == b).astype(np.float64) / n
+    chance = pa * pb + (1.0 - pa) * (1.0 - pb)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kappa = (observed - chance) / (1.0 - chance)
+    return np.where(chance < 1.0, kappa, np.nan)
+
+
+def _pair_agreement(
+    pair: tuple[str, str],
+    group: str,
+    label: str,
+    first: FloatArray,
+    second: FloatArray,
+    *,
+    threshold: float,
+    confidence: float,
+    n_resamples: int,
+    rng: np.random.Generator,
+) -> Agreement:
+    n = first.size
+    if n < MIN_AGREEMENT_CONTINUATIONS:
+        reason = (
+            f"too few continuations scored by both classifiers ({n}; at least "
+            f"{MIN_AGREEMENT_CONTINUATIONS})"
+        )
+        return Agreement(pair, group, label, n, None, None, reason, reason)
+    kappa = cohen_kappa(first, second, threshold)
+    rho = spearman_rho(first, second)
+    kappa_boot = rho_boot = None
+    if n_resamples > 0 and (kappa is not None or rho is not None):
+        picks = rng.integers(0, n, size=(n_resamples, n))
+        if kappa is not None:
+            weights = np.zeros((n_resamples, n))
+            np.add.at(weights, (np.arange(n_resamples)[:, None], picks), 1.0)
+            kappa_boot = _boot_kappa(
+                (first >= threshold).astype(np.float64),
+                (second >= threshold).astype(np.float64),
+                weights,
+            )
+        if rho is not None:
+            rho_boot = _row_correlations(
+                rankdata(first[picks], axis=1), rankdata(second[picks], axis=1)
+            )
+    one_class = "both classifiers called every continuation the same class: kappa is 0/0"
+    return Agreement(
+        pair,
+        group,
+        label,
+        n,
+        None if kappa is None else _estimate(kappa, kappa_boot, confidence),
+        None if rho is None else _estimate(rho, rho_boot, confidence),
+        None if kappa is not None else one_class,
+        None if rho is not None else "a classifier gave every continuation the same score",
+    )
+
+
+def _tidy(value: float) -> float:
+    # Rounding leaves kappa = 0 as -1e-17: shown as -0.000, it would read as a sign.
+    return round(value, 12) + 0.0
+
+
+def _estimate(point: float, samples: FloatArray | None, confidence: float) -> Estimate:
+    if samples is None:
+        return Estimate(_tidy(point), None, None)
+    low, high = percentile_interval(samples, confidence)
+    return Estimate(
+        _tidy(point),
+        None if low is None else _tidy(low),
+        None if high is None else _tidy(high),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CellScores:
+    """The headline toxicity every classifier gave each continuation of one cell."""
+
+    group: str
+    """The target group."""
+    label: str
+    """The prompt label."""
+    scores: Mapping[str, Sequence[float | None]]
+    """By classifier reference: one score per continuation (None: unscored), same order."""
+
+
+def classifier_agreement(
+    cells: Sequence[CellScores],
+    *,
+    threshold: float = TOXIC_THRESHOLD,
+    confidence: float = 0.95,
+    n_resamples: int = 1000,
+    seed: int = 0,
+) -> list[Agreement]:
+    """Every pair of classifiers (in the order given) on every cell, by pair then cell."""
+    if not 0 < threshold < 1:
+        raise ValueError(f"threshold must be in (0, 1), got {threshold}")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    if n_resamples < 0:
+        raise ValueError(f"n_resamples must be >= 0, got {n_resamples}")
+    out = []
+    references = list(cells[0].scores) if cells else []
+    for pair in combinations(references, 2):
+        for cell in sorted(cells, key=lambda c: (c.group, c.label)):
+            both = [
+                (x, y)
+                for x, y in zip(cell.scores[pair[0]], cell.scores[pair[1]], strict=True)
+                if x is not None and y is not None
+            ]
+            values = np.array(both, dtype=np.float64).reshape(-1, 2)
+            # Each (pair, cell) resamples from its own stream, keyed by its names, so
+            # adding a group or a classifier never moves another interval.
+            name = "\0".join((*pair, cell.group, cell.label))
+            key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big")
+            out.append(
+                _pair_agreement(
+                    pair,
+                    cell.group,
+                    cell.label,
+                    values[:, 0],
+                    values[:, 1],
+                    threshold=threshold,
+                    confidence=confidence,
+                    n_resamples=n_resamples,
+                    rng=np.random.default_rng([seed, key]),
+                )
+            )
+    return out

@@ -1,0 +1,127 @@
+"""Agreement of classifiers: kappa and rho against reference formulas, degenerate cells."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from scipy.stats import spearmanr
+
+from audit.generation import (
+    MIN_AGREEMENT_CONTINUATIONS,
+    Agreement,
+    CellScores,
+    classifier_agreement,
+    cohen_kappa,
+    spearman_rho,
+)
+
+FIRST = np.array([0.9, 0.2, 0.7, 0.4, 0.6, 0.1, 0.8, 0.3])
+SECOND = np.array([0.8, 0.3, 0.4, 0.4, 0.9, 0.2, 0.6, 0.55])
+
+
+def _kappa_by_hand(a: np.ndarray, b: np.ndarray) -> float:
+    # Cohen (1960): (p_o - p_e) / (1 - p_e) over the 2x2 table of calls.
+    x, y = a >= 0.5, b >= 0.5
+    p_o = np.mean(x == y)
+    p_e = x.mean() * y.mean() + (1 - x.mean()) * (1 - y.mean())
+    return float((p_o - p_e) / (1 - p_e))
+
+
+def test_kappa_matches_the_formula_and_sklearn() -> None:
+    # Calls: first TFTFTFTF, second TFFFTFTT: 6 of 8 agree, p_e = .5*.5 + .5*.5 = .5.
+    assert cohen_kappa(FIRST, SECOND, 0.5) == pytest.approx(0.5)
+    assert cohen_kappa(FIRST, SECOND, 0.5) == pytest.approx(_kappa_by_hand(FIRST, SECOND))
+    metrics = pytest.importorskip("sklearn.metrics")
+    assert cohen_kappa(FIRST, SECOND, 0.5) == pytest.approx(
+        metrics.cohen_kappa_score(FIRST >= 0.5, SECOND >= 0.5)
+    )
+
+
+def test_rho_matches_scipy_with_ties_at_average_ranks() -> None:
+    # SECOND has a tie (0.4, 0.4): both take rank 3.5.
+    expected = spearmanr(FIRST, SECOND).statistic
+    assert spearman_rho(FIRST, SECOND) == pytest.approx(expected)
+    # By hand: ranks of FIRST 8,2,6,4,5,1,7,3; of SECOND 7,2,3.5,3.5,8,1,6,5.
+    r1 = np.array([8, 2, 6, 4, 5, 1, 7, 3], dtype=float)
+    r2 = np.array([7, 2, 3.5, 3.5, 8, 1, 6, 5])
+    assert spearman_rho(FIRST, SECOND) == pytest.approx(np.corrcoef(r1, r2)[0, 1])
+
+
+def test_identical_classifiers_agree_perfectly() -> None:
+    cell = CellScores("women", "hate", {"a": list(FIRST), "b": list(FIRST)})
+    (agreement,) = classifier_agreement([cell], n_resamples=200, seed=1)
+    assert agreement.kappa is not None and agreement.kappa.value == pytest.approx(1.0)
+    assert agreement.rho is not None and agreement.rho.value == pytest.approx(1.0)
+    # Every resample of identical raters agrees perfectly too.
+    assert agreement.kappa.ci_low == pytest.approx(1.0)
+    assert agreement.rho.ci_high == pytest.approx(1.0)
+
+
+def test_bootstrap_is_seeded_and_brackets_the_estimate() -> None:
+    rng = np.random.default_rng(0)
+    a = rng.random(60)
+    b = np.clip(a + rng.normal(0, 0.25, 60), 0, 1)
+    cell = CellScores("g", "neutral", {"a": list(a), "b": list(b)})
+    first = classifier_agreement([cell], n_resamples=300, seed=5)
+    assert first == classifier_agreement([cell], n_resamples=300, seed=5)
+    assert first != classifier_agreement([cell], n_resamples=300, seed=6)
+    (agreement,) = first
+    for estimate in (agreement.kappa, agreement.rho):
+        assert estimate is not None and estimate.ci_low is not None and estimate.ci_high is not None
+        assert estimate.ci_low <= estimate.value <= estimate.ci_high
+        assert estimate.ci_high - estimate.ci_low > 0.02
+    assert agreement.n_continuations == 60
+
+
+def test_only_continuations_both_scored_are_compared() -> None:
+    a = [0.9, None, 0.7, 0.4, 0.1, 0.2]
+    b = [0.8, 0.3, None, 0.6, 0.2, 0.1]
+    (agreement,) = classifier_agreement([CellScores("g", "hate", {"a": a, "b": b})], n_resamples=0)
+    kept_a, kept_b = np.array([0.9, 0.4, 0.1, 0.2]), np.array([0.8, 0.6, 0.2, 0.1])
+    assert agreement.n_continuations == 4
+    assert agreement.kappa is not None
+    assert agreement.kappa.value == pytest.approx(_kappa_by_hand(kept_a, kept_b))
+    assert agreement.rho is not None
+    assert agreement.rho.value == pytest.approx(spearmanr(kept_a, kept_b).statistic)
+    assert agreement.kappa.ci_low is None  # no resamples, no interval
+
+
+def test_degenerate_cells_are_unscored_with_their_reason_never_nan() -> None:
+    one_class = CellScores("g", "hate", {"a": [0.1, 0.2, 0.3, 0.4], "b": [0.0, 0.3, 0.2, 0.1]})
+    constant = CellScores("g", "neutral", {"a": [0.7, 0.7, 0.7], "b": [0.1, 0.9, 0.6]})
+    few = CellScores("h", "hate", {"a": [0.1, 0.9], "b": [0.2, 0.8]})
+    by_cell = {
+        (a.group, a.label): a
+        for a in classifier_agreement([one_class, constant, few], n_resamples=50)
+    }
+    calls = by_cell["g", "hate"]
+    assert calls.kappa is None and calls.kappa_unscored_reason is not None
+    assert "same class" in calls.kappa_unscored_reason
+    assert calls.rho is not None and calls.rho_unscored_reason is None
+    flat = by_cell["g", "neutral"]
+    assert flat.rho is None and flat.rho_unscored_reason is not None
+    assert "same score" in flat.rho_unscored_reason
+    # One rater always toxic, the other mixed: kappa is defined, and 0.
+    assert flat.kappa is not None and flat.kappa.value == pytest.approx(0.0)
+    short = by_cell["h", "hate"]
+    assert short.kappa is None and short.rho is None
+    assert short.n_continuations == 2 < MIN_AGREEMENT_CONTINUATIONS
+    assert short.kappa_unscored_reason is not None and "too few" in short.kappa_unscored_reason
+    text = json.dumps([a.to_dict() for a in by_cell.values()], allow_nan=False)
+    assert "NaN" not in text
+
+
+def test_every_pair_in_the_order_given() -> None:
+    cell = CellScores("g", "hate", {"c": list(FIRST), "a": list(SECOND), "b": list(FIRST)})
+    pairs = [a.classifiers for a in classifier_agreement([cell], n_resamples=0)]
+    assert pairs == [("c", "a"), ("c", "b"), ("a", "b")]
+    assert isinstance(classifier_agreement([cell], n_resamples=0)[0], Agreement)
+
+
+def test_bad_statistics_settings_are_errors() -> None:
+    with pytest.raises(ValueError, match="threshold"):
+        classifier_agreement([], threshold=1.0)
+    with pytest.raises(ValueError, match="n_resamples"):
+        classifier_agreement([], n_resamples=-1)
