@@ -19,6 +19,10 @@ from annotated_types import Ge, Gt, Le, MaxLen, MinLen
 Reference = Annotated[str, MinLen(1), MaxLen(1000)]
 Group = Annotated[str, MinLen(1), MaxLen(100)]
 
+MAX_CLASSIFIERS = 4
+"""Classifiers one generation audit may score with: each is a model loaded and run over
+every continuation, and the pairs to compare grow with the square."""
+
 
 class GenerationOptionsError(ValueError):
     """Generation options that cannot be run; the message says which and why."""
@@ -44,9 +48,12 @@ class GenerationOptions:
     prompts: Reference
     """`sample`, `toxigen-prompts`, a directory of ToxiGen prompt files, or a JSONL of
     {prompt, group, label} (the service: under TOXAUDIT_DATASET_ROOTS)."""
-    classifier: Reference
-    """`detoxify:<variant or checkpoint>`, `hf:<hub id or directory>` or `profanity-check`
-    (the service: files and directories under TOXAUDIT_MODEL_ROOTS)."""
+    classifier: Reference | tuple[Reference, ...]
+    """`detoxify:<variant or checkpoint>`, `hf:<hub id or directory>`, `guard:<hub id or
+    directory>` or `profanity-check` (the service: files and directories under
+    TOXAUDIT_MODEL_ROOTS); or a list of up to 4 of them, each scoring every continuation,
+    with their agreement reported. The first is the headline classifier. The classifier
+    options below go to every classifier that takes them."""
     per_group: Annotated[int, Ge(1)] = 50
     """Prompts per group and label, drawn with `seed` (the service caps it:
     TOXAUDIT_MAX_PER_GROUP)."""
@@ -83,6 +90,13 @@ class GenerationOptions:
     def __post_init__(self) -> None:
         for name, (kind, bounds) in _FIELD_TYPES.items():
             _check_field(name, getattr(self, name), kind, bounds)
+        # One spelling from here on: a tuple, whichever form was given.
+        object.__setattr__(self, "classifier", _check_classifiers(self.classifier))
+
+    @property
+    def classifiers(self) -> tuple[str, ...]:
+        """Every classifier reference, in the order given (the first is the headline)."""
+        return (self.classifier,) if isinstance(self.classifier, str) else self.classifier
 
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any]) -> GenerationOptions:
@@ -90,11 +104,11 @@ class GenerationOptions:
 
         `groups` may also be a comma-separated string, the command line's spelling.
         """
-        unknown = sorted(set(options) - set(_FIELD_TYPES))
+        unknown = sorted(set(options) - {*_FIELD_TYPES, "classifier"})
         if unknown:
             raise GenerationOptionsError(
                 f"unknown generation option(s) {', '.join(unknown)}; known: "
-                + ", ".join(_FIELD_TYPES),
+                + ", ".join(f.name for f in dataclasses.fields(cls)),
                 field=unknown[0],
             )
         given = {name: value for name, value in options.items() if value is not None}
@@ -108,6 +122,8 @@ class GenerationOptions:
             given["groups"] = tuple(g.strip() for g in groups.split(",") if g.strip())
         elif isinstance(groups, list | tuple):
             given["groups"] = tuple(groups)
+        if isinstance(given["classifier"], list):
+            given["classifier"] = tuple(given["classifier"])
         return cls(**given)
 
     def to_dict(self) -> dict[str, Any]:
@@ -115,6 +131,9 @@ class GenerationOptions:
         values = dataclasses.asdict(self)
         if self.groups is not None:
             values["groups"] = list(self.groups)
+        # One classifier keeps the single-string form jobs stored before lists existed.
+        classifiers = self.classifiers
+        values["classifier"] = classifiers[0] if len(classifiers) == 1 else list(classifiers)
         return values
 
 
@@ -134,8 +153,37 @@ def _unwrap(annotation: Any) -> tuple[Any, tuple[Any, ...], bool]:
 
 _FIELD_TYPES: dict[str, tuple[tuple[Any, bool], tuple[Any, ...]]] = {}
 for _name, _annotation in get_type_hints(GenerationOptions, include_extras=True).items():
+    if _name == "classifier":  # a string or a list of them: _check_classifiers
+        continue
     _base, _bounds, _optional = _unwrap(_annotation)
     _FIELD_TYPES[_name] = ((_base, _optional), _bounds)
+_REFERENCE_BOUNDS = _unwrap(Reference)[1]
+
+
+def _check_classifiers(value: object) -> tuple[str, ...]:
+    """The classifier references as a tuple: one string, or 1 to MAX_CLASSIFIERS distinct."""
+    name = "classifier"
+    if value is None:
+        raise GenerationOptionsError(f"generation needs '{name}'", field=name)
+    if isinstance(value, str):
+        value = (value,)
+    if not isinstance(value, tuple):
+        raise _type_error(name, "a string or a list of strings", value)
+    if not 1 <= len(value) <= MAX_CLASSIFIERS:
+        raise GenerationOptionsError(
+            f"generation option '{name}' takes 1 to {MAX_CLASSIFIERS} classifiers, "
+            f"got {len(value)}",
+            field=name,
+        )
+    for entry in value:
+        _check_field(name, entry, (str, False), _REFERENCE_BOUNDS)
+    repeated = sorted({entry for entry in value if value.count(entry) > 1})
+    if repeated:
+        raise GenerationOptionsError(
+            f"generation option '{name}' names {', '.join(repeated)} more than once",
+            field=name,
+        )
+    return value
 
 
 def _type_error(name: str, expected: str, value: object) -> GenerationOptionsError:

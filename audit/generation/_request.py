@@ -11,7 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from audit.classifiers import ClassifierError, ClassifierSpec, load_classifier, parse_classifier
+from audit.classifiers import (
+    CLASSIFIERS,
+    ClassifierError,
+    ClassifierSpec,
+    load_classifier,
+    parse_classifier,
+)
 from audit.datasets import DatasetError
 from audit.generation._audit import GenerationAudit, run_generation_audit
 from audit.generation._generate import GenerationSettings
@@ -43,12 +49,18 @@ class GenerationRequest:
 
     prompts: PromptSet
     """The selected prompts."""
-    classifier: ClassifierSpec
-    """The classifier to build (name and arguments, recorded with the results)."""
+    classifiers: tuple[ClassifierSpec, ...]
+    """The classifiers to build, headline first (name and arguments, recorded with the
+    results)."""
     settings: GenerationSettings
     """How to generate."""
     classifier_batch: int
     """Texts per classifier batch."""
+
+    @property
+    def classifier(self) -> ClassifierSpec:
+        """The headline classifier: the one the single-classifier metrics are of."""
+        return self.classifiers[0]
 
 
 def generation_request(
@@ -70,7 +82,7 @@ def generation_request(
             seed=options.seed,
             batch_tokens=options.batch_tokens,
         )
-        spec = classifier_spec(options, allow_pickle=allow_pickle)
+        specs = classifier_specs(options, allow_pickle=allow_pickle)
     except (TypeError, ValueError, ClassifierError) as exc:
         raise GenerationOptionsError(str(exc)) from exc
     groups = None if options.groups is None else list(options.groups)
@@ -85,30 +97,61 @@ def generation_request(
         raise GenerationOptionsError(
             str(exc), field="prompts", public_message=exc.public_message
         ) from exc
-    return GenerationRequest(prompts, spec, settings, options.classifier_batch)
+    return GenerationRequest(prompts, specs, settings, options.classifier_batch)
+
+
+def classifier_specs(
+    options: GenerationOptions, *, allow_pickle: bool = False
+) -> tuple[ClassifierSpec, ...]:
+    """Every classifier the options name, with the classifier options as arguments.
+
+    One classifier takes every option given, so an option it does not take is an error.
+    Several share the options: each takes those of its kind, and an option none of
+    them takes is the error.
+    """
+    given = {
+        argument: getattr(options, option)
+        for option, argument in CLASSIFIER_OPTIONS.items()
+        if getattr(options, option) is not None
+    }
+    references = options.classifiers
+    if len(references) == 1:
+        return (parse_classifier(references[0], options=given, allow_pickle=allow_pickle),)
+    kinds = [reference.partition(":")[0] for reference in references]
+    specs = []
+    for reference, kind in zip(references, kinds, strict=True):
+        taken = CLASSIFIERS[kind].arguments if kind in CLASSIFIERS else ()
+        specs.append(
+            parse_classifier(
+                reference,
+                options={k: v for k, v in given.items() if k in taken},
+                allow_pickle=allow_pickle,
+            )
+        )
+    for option, argument in CLASSIFIER_OPTIONS.items():
+        if argument in given and not any(argument in CLASSIFIERS[k].arguments for k in kinds):
+            flag = "--" + option.replace("_", "-")
+            raise ClassifierError(
+                f"{flag} applies to none of the classifiers ({', '.join(references)})"
+            )
+    return tuple(specs)
 
 
 def classifier_spec(options: GenerationOptions, *, allow_pickle: bool = False) -> ClassifierSpec:
-    """The classifier the options name, with its options as its arguments."""
-    return parse_classifier(
-        options.classifier,
-        options={
-            argument: getattr(options, option) for option, argument in CLASSIFIER_OPTIONS.items()
-        },
-        allow_pickle=allow_pickle,
-    )
+    """The headline classifier the options name, with its options as its arguments."""
+    return classifier_specs(options, allow_pickle=allow_pickle)[0]
 
 
 def run_generation_request(
     loaded: LoadedModel, request: GenerationRequest, *, n_resamples: int
 ) -> GenerationAudit:
-    """Load the classifier once and run the generation audit on an already loaded model."""
+    """Load each classifier once and run the generation audit on an already loaded model."""
     if n_resamples < 0:
         raise GenerationOptionsError(f"resamples must be >= 0, got {n_resamples}")
     return run_generation_audit(
         loaded,
         request.prompts,
-        load_classifier(request.classifier),
+        [load_classifier(spec) for spec in request.classifiers],
         settings=request.settings,
         classifier_batch=request.classifier_batch,
         n_resamples=n_resamples,

@@ -88,3 +88,57 @@ def test_allow_pickle_reaches_the_classifier_spec_only_when_asked() -> None:
     options = GenerationOptions(prompts="sample", classifier="detoxify:/m/x.ckpt")
     assert not generation_request(options).classifier.allow_pickle
     assert generation_request(options, allow_pickle=True).classifier.allow_pickle
+
+
+def test_one_classifier_keeps_its_string_form_and_several_are_a_list() -> None:
+    one = GenerationOptions.from_mapping({"prompts": "sample", "classifier": "profanity-check"})
+    assert one.classifiers == ("profanity-check",)
+    assert one == GenerationOptions(prompts="sample", classifier=("profanity-check",))
+    assert one.to_dict()["classifier"] == "profanity-check"
+    several = GenerationOptions.from_mapping(
+        {"prompts": "sample", "classifier": ["guard:org/g", "profanity-check"]}
+    )
+    assert several.classifiers == ("guard:org/g", "profanity-check")
+    assert several.to_dict()["classifier"] == ["guard:org/g", "profanity-check"]
+    assert GenerationOptions.from_mapping(json.loads(json.dumps(several.to_dict()))) == several
+
+
+@pytest.mark.parametrize(
+    ("classifier", "message"),
+    [
+        ((), "1 to 4 classifiers"),
+        (tuple(f"hf:org/m{i}" for i in range(5)), "1 to 4 classifiers"),
+        (("profanity-check", "profanity-check"), "names profanity-check more than once"),
+        (("profanity-check", ""), "at least 1 long"),
+        (("profanity-check", 3), "a string"),
+        (3, "a string or a list of strings"),
+    ],
+)
+def test_the_classifier_list_is_checked(classifier: object, message: str) -> None:
+    with pytest.raises(GenerationOptionsError, match=message) as caught:
+        GenerationOptions(prompts="sample", classifier=classifier)  # type: ignore[arg-type]
+    assert caught.value.field == "classifier"
+
+
+def test_several_classifiers_share_the_options_each_takes() -> None:
+    from audit.classifiers import ClassifierError
+    from audit.generation import classifier_specs
+
+    options = GenerationOptions(
+        prompts="sample",
+        classifier=("guard:org/g", "hf:org/h", "profanity-check"),
+        guard_family="llama-guard",
+        toxic_label="toxic",
+        classifier_device="cpu",
+    )
+    guard, hf, profanity = classifier_specs(options)
+    assert dict(guard.args) == {"model": "org/g", "family": "llama-guard", "device": "cpu"}
+    assert dict(hf.args) == {"model": "org/h", "toxic_label": "toxic", "device": "cpu"}
+    assert dict(profanity.args) == {}
+    request = generation_request(options)
+    assert request.classifiers == (guard, hf, profanity) and request.classifier == guard
+    lonely = GenerationOptions(
+        prompts="sample", classifier=("hf:org/h", "profanity-check"), guard_policy="No insults."
+    )
+    with pytest.raises(ClassifierError, match="--guard-policy applies to none"):
+        classifier_specs(lonely)
