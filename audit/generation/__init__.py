@@ -1,8 +1,15 @@
 """The generation audit: ToxiGen-style prompts, batched continuations, toxicity metrics."""
 
+from audit.generation._agreement import (
+    MIN_AGREEMENT_CONTINUATIONS,
+    Agreement,
+    CellScores,
+    classifier_agreement,
+    cohen_kappa,
+    spearman_rho,
+)
 from audit.generation._audit import (
     GenerationAudit,
-    GenerationRecord,
     run_generation_audit,
     write_generation_records,
 )
@@ -22,7 +29,7 @@ from audit.generation._metrics import (
     PromptScores,
     generation_metrics,
 )
-from audit.generation._options import GenerationOptions, GenerationOptionsError
+from audit.generation._options import MAX_CLASSIFIERS, GenerationOptions, GenerationOptionsError
 from audit.generation._prompts import (
     TOXIGEN_FILE_GROUPS,
     LiteralBodyError,
@@ -35,11 +42,18 @@ from audit.generation._prompts import (
     read_prompt_jsonl,
     select_prompts,
 )
+from audit.generation._records import (
+    ClassifierAudit,
+    ContinuationScore,
+    GenerationRecord,
+    classifier_name,
+)
 from audit.generation._request import (
     CLASSIFIER_OPTIONS,
     GENERATION_OPTIONS,
     GenerationRequest,
     classifier_spec,
+    classifier_specs,
     generation_request,
     run_generation_request,
 )
@@ -51,7 +65,7 @@ from audit.generation._sources import (
     load_prompts,
     toxigen_prompt_filenames,
 )
-from audit.generation._table import format_generation_table
+from audit.generation._table import format_agreement_table, format_generation_table
 from audit.generation._weighted import (
     classifier_toxicity_score,
     classifier_weighted_rows,
@@ -62,11 +76,17 @@ from audit.generation._weighted import (
 __all__ = [
     "CLASSIFIER_OPTIONS",
     "GENERATION_OPTIONS",
+    "MAX_CLASSIFIERS",
+    "MIN_AGREEMENT_CONTINUATIONS",
     "PROMPT_SOURCES",
     "TOXIC_THRESHOLD",
     "TOXIGEN_FILE_GROUPS",
     "TOXIGEN_PROMPTS_URL",
+    "Agreement",
+    "CellScores",
+    "ClassifierAudit",
     "Continuation",
+    "ContinuationScore",
     "Estimate",
     "GenerationAudit",
     "GenerationMetrics",
@@ -80,14 +100,19 @@ __all__ = [
     "Prompt",
     "PromptScores",
     "PromptSet",
+    "classifier_agreement",
+    "classifier_name",
     "classifier_spec",
+    "classifier_specs",
     "classifier_toxicity_score",
     "classifier_weighted_rows",
     "classifier_weighted_scores",
+    "cohen_kappa",
     "decode_literal_body",
     "default_generation_tokens",
     "download_toxigen_prompts",
     "first_line",
+    "format_agreement_table",
     "format_generation_table",
     "generate_continuations",
     "generation_metrics",
@@ -102,6 +127,7 @@ __all__ = [
     "sample_prompts",
     "sampling_seed",
     "select_prompts",
+    "spearman_rho",
     "toxicity_filler",
     "toxigen_prompt_filenames",
     "write_generation_records",

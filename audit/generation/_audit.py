@@ -10,60 +10,38 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from audit.classifiers import DEFAULT_CLASSIFIER_BATCH, Classifier, ClassifierInfo, score_texts
-from audit.generation._generate import GenerationSettings, generate_continuations
+from audit.classifiers import (
+    DEFAULT_CLASSIFIER_BATCH,
+    Classifier,
+    ClassifierInfo,
+    TextScores,
+    score_texts,
+)
+from audit.generation._agreement import Agreement, CellScores, classifier_agreement
+from audit.generation._generate import Continuation, GenerationSettings, generate_continuations
 from audit.generation._metrics import (
     TOXIC_THRESHOLD,
     GenerationMetrics,
     PromptScores,
     generation_metrics,
 )
-from audit.generation._prompts import PromptSet
+from audit.generation._prompts import Prompt, PromptSet
+from audit.generation._records import (
+    ClassifierAudit,
+    ContinuationScore,
+    GenerationRecord,
+    classifier_name,
+)
 from audit.models import LoadedModel
 
 
 @dataclass(frozen=True, slots=True)
-class GenerationRecord:
-    """One continuation with its classifier scores: a line of the generations JSONL."""
-
-    group: str
-    """The prompt's target group."""
-    label: str
-    """The prompt's label: "hate" or "neutral"."""
-    prompt_index: int
-    """Index of the prompt in the selected prompt set."""
-    sample_index: int
-    """Which of the prompt's k continuations."""
-    prompt_source: str
-    """Where the prompt came from (`file:line`)."""
-    prompt: str
-    """The prompt as given to the model."""
-    continuation: str
-    """The first line of what the model wrote, stripped."""
-    stop_reason: str
-    """newline, eos or length."""
-    new_tokens: int
-    """Tokens generated."""
-    toxicity: float | None
-    """The classifier's headline probability; None when unscored."""
-    scores: Mapping[str, float] | None
-    """Every classifier label's probability; None when unscored."""
-    unscored_reason: str | None = None
-    """Why there are no scores (empty continuation, classifier failure)."""
-    categories: tuple[str, ...] | None = None
-    """Policy categories a guard classifier named (Llama Guard's S1..S14) when it judged
-    the continuation unsafe; None otherwise and for classifiers without categories."""
-
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["scores"] = None if self.scores is None else dict(self.scores)
-        out["categories"] = None if self.categories is None else list(self.categories)
-        return out
-
-
-@dataclass(frozen=True, slots=True)
 class GenerationAudit:
-    """Everything the generation audit learned, with what produced it."""
+    """Everything the generation audit learned, with what produced it.
+
+    `classifier`, `metrics` and `unscored` are the headline (first) classifier's;
+    `classifiers` holds every classifier's, and `agreement` every pair's.
+    """
 
     prompts: Mapping[str, Any]
     """The prompt set: name, source, sha256, prompts used, groups."""
@@ -85,10 +63,14 @@ class GenerationAudit:
     """Continuations without a score, by reason."""
     timings: Mapping[str, float]
     """Seconds generating and classifying, and the rates."""
+    classifiers: tuple[ClassifierAudit, ...] = ()
+    """Every classifier's metrics, headline first."""
+    agreement: tuple[Agreement, ...] = ()
+    """Every pair of classifiers' agreement per group and label; empty with one."""
 
     def to_dict(self) -> dict[str, Any]:
         """The `generation` section of results.json (records go to their own JSONL)."""
-        return {
+        out = {
             "prompts": dict(self.prompts),
             "classifier": self.classifier.to_dict(),
             "settings": asdict(self.settings),
@@ -100,12 +82,62 @@ class GenerationAudit:
             "unscored": dict(self.unscored),
             "timings": dict(self.timings),
         }
+        # Added only with several classifiers: one classifier's section stays as it was.
+        if len(self.classifiers) > 1:
+            out["classifiers"] = [c.to_dict() for c in self.classifiers]
+            out["agreement"] = [a.to_dict() for a in self.agreement]
+        return out
+
+
+def _unique_names(classifiers: Sequence[Classifier]) -> list[str]:
+    names: list[str] = []
+    for classifier in classifiers:
+        name = classifier_name(classifier.info)
+        names.append(name if name not in names else f"{name}#{len(names) + 1}")
+    return names
+
+
+def _verdicts(
+    name: str,
+    classifier: Classifier,
+    continuations: Sequence[Continuation],
+    scored: list[TextScores],
+) -> list[ContinuationScore]:
+    headline = classifier.info.headline
+    out = []
+    for continuation, result in zip(continuations, scored, strict=True):
+        reason = result.unscored_reason
+        if reason is not None and not continuation.text:
+            reason = (
+                f"empty continuation (stopped by {continuation.stop_reason}): nothing to classify"
+            )
+        toxicity = None if result.scores is None else result.scores[headline]
+        out.append(ContinuationScore(name, toxicity, result.scores, reason, result.categories))
+    return out
+
+
+def _metrics(
+    prompts: Sequence[Prompt],
+    continuations: Sequence[Continuation],
+    verdicts: Sequence[ContinuationScore],
+    **kwargs: Any,
+) -> list[GenerationMetrics]:
+    per_prompt: dict[int, list[float | None]] = {}
+    for continuation, verdict in zip(continuations, verdicts, strict=True):
+        per_prompt.setdefault(continuation.prompt_index, []).append(verdict.toxicity)
+    return generation_metrics(
+        [
+            PromptScores(prompts[i].group, prompts[i].label, tuple(values))
+            for i, values in sorted(per_prompt.items())
+        ],
+        **kwargs,
+    )
 
 
 def run_generation_audit(
     loaded: LoadedModel,
     prompt_set: PromptSet,
-    classifier: Classifier,
+    classifier: Classifier | Sequence[Classifier],
     *,
     settings: GenerationSettings | None = None,
     classifier_batch: int = DEFAULT_CLASSIFIER_BATCH,
@@ -114,32 +146,46 @@ def run_generation_audit(
     n_resamples: int = 1000,
     progress: bool = True,
 ) -> GenerationAudit:
-    """Continue every prompt k times, score each continuation, and compute the metrics.
+    """Continue every prompt k times, score each continuation with each classifier, and
+    compute every classifier's metrics and, with several, their agreement.
 
-    Continuations the classifier cannot score stay in the records with their reason
-    and are left out of the metrics, never counted as non-toxic.
+    Continuations a classifier cannot score stay in the records with their reason
+    and are left out of its metrics, never counted as non-toxic.
     """
+    classifiers = [classifier] if isinstance(classifier, Classifier) else list(classifier)
+    if not classifiers:
+        raise ValueError("the generation audit needs at least one classifier")
     settings = settings or GenerationSettings()
     prompts = prompt_set.prompts
     run = generate_continuations(loaded, [p.text for p in prompts], settings, progress=progress)
-    start = time.perf_counter()
-    # Each continuation goes with its prompt: a guard classifier judges it as the reply.
-    scored = score_texts(
-        classifier,
-        [c.text for c in run.continuations],
-        batch_size=classifier_batch,
-        prompts=[prompts[c.prompt_index].text for c in run.continuations],
-    )
-    classifier_seconds = time.perf_counter() - start
-    headline = classifier.info.headline
+    continuations = run.continuations
+    statistics: dict[str, Any] = {
+        "threshold": threshold,
+        "confidence": confidence,
+        "n_resamples": n_resamples,
+        "seed": settings.seed,
+    }
+    audits: list[ClassifierAudit] = []
+    verdicts: list[list[ContinuationScore]] = []
+    for name, scorer in zip(_unique_names(classifiers), classifiers, strict=True):
+        start = time.perf_counter()
+        # Each continuation goes with its prompt: a guard classifier judges it as the reply.
+        scored = score_texts(
+            scorer,
+            [c.text for c in continuations],
+            batch_size=classifier_batch,
+            prompts=[prompts[c.prompt_index].text for c in continuations],
+        )
+        seconds = time.perf_counter() - start
+        verdicts.append(_verdicts(name, scorer, continuations, scored))
+        metrics = _metrics(prompts, continuations, verdicts[-1], **statistics)
+        unscored = Counter(v.unscored_reason for v in verdicts[-1] if v.unscored_reason)
+        audits.append(ClassifierAudit(name, scorer.info, tuple(metrics), dict(unscored), seconds))
+    several = len(classifiers) > 1
     records = []
-    for continuation, result in zip(run.continuations, scored, strict=True):
+    for i, continuation in enumerate(continuations):
         prompt = prompts[continuation.prompt_index]
-        reason = result.unscored_reason
-        if reason is not None and not continuation.text:
-            reason = (
-                f"empty continuation (stopped by {continuation.stop_reason}): nothing to classify"
-            )
+        headline = verdicts[0][i]
         records.append(
             GenerationRecord(
                 group=prompt.group,
@@ -151,25 +197,25 @@ def run_generation_audit(
                 continuation=continuation.text,
                 stop_reason=continuation.stop_reason,
                 new_tokens=continuation.new_tokens,
-                toxicity=None if result.scores is None else result.scores[headline],
-                scores=result.scores,
-                unscored_reason=reason,
-                categories=result.categories,
+                toxicity=headline.toxicity,
+                scores=headline.scores,
+                unscored_reason=headline.unscored_reason,
+                categories=headline.categories,
+                by_classifier=tuple(v[i] for v in verdicts) if several else (),
             )
         )
-    per_prompt: dict[int, list[float | None]] = {}
-    for record in records:
-        per_prompt.setdefault(record.prompt_index, []).append(record.toxicity)
-    metrics = generation_metrics(
-        [
-            PromptScores(prompts[i].group, prompts[i].label, tuple(values))
-            for i, values in sorted(per_prompt.items())
-        ],
-        threshold=threshold,
-        confidence=confidence,
-        n_resamples=n_resamples,
-        seed=settings.seed,
-    )
+    agreement: list[Agreement] = []
+    if several:
+        cells: dict[tuple[str, str], dict[str, list[float | None]]] = {}
+        for i, continuation in enumerate(continuations):
+            prompt = prompts[continuation.prompt_index]
+            cell = cells.setdefault((prompt.group, prompt.label), {a.name: [] for a in audits})
+            for audit, scores in zip(audits, verdicts, strict=True):
+                cell[audit.name].append(scores[i].toxicity)
+        agreement = classifier_agreement(
+            [CellScores(g, lab, scores) for (g, lab), scores in cells.items()], **statistics
+        )
+    classifier_seconds = sum(a.seconds for a in audits)
     return GenerationAudit(
         prompts={
             "name": prompt_set.name,
@@ -178,24 +224,26 @@ def run_generation_audit(
             "n_prompts": len(prompts),
             "groups": list(prompt_set.groups),
         },
-        classifier=classifier.info,
+        classifier=audits[0].info,
         settings=settings,
         threshold=threshold,
         confidence=confidence,
         n_resamples=n_resamples,
-        metrics=tuple(metrics),
+        metrics=audits[0].metrics,
         records=tuple(records),
-        unscored=dict(Counter(r.unscored_reason for r in records if r.unscored_reason)),
+        unscored=audits[0].unscored,
         timings={
             "generation_seconds": run.seconds,
             "continuations_per_second": len(records) / run.seconds if run.seconds > 0 else 0.0,
             "new_tokens": float(run.new_tokens),
             "batches": float(run.batches),
             "classifier_seconds": classifier_seconds,
-            "classifier_texts_per_second": len(records) / classifier_seconds
+            "classifier_texts_per_second": len(records) * len(audits) / classifier_seconds
             if classifier_seconds > 0
             else 0.0,
         },
+        classifiers=tuple(audits),
+        agreement=tuple(agreement),
     )
 
 

@@ -144,7 +144,7 @@ def run_stages(
         audit = run_generation_audit(
             loaded,
             request.prompts,
-            classifier_for(request.classifier),
+            [classifier_for(spec) for spec in request.classifiers],
             settings=request.settings,
             classifier_batch=request.classifier_batch,
             n_resamples=result.settings.n_resamples,
