@@ -26,7 +26,15 @@ CLASSIFIER_HELP = (
 
 def add_classifier_arguments(parser: argparse.ArgumentParser, *, required: bool) -> None:
     """--classifier and its options (shared with `toxaudit run --generation`)."""
-    parser.add_argument("--classifier", required=required, help=CLASSIFIER_HELP)
+    parser.add_argument(
+        "--classifier",
+        action="append",
+        required=required,
+        help=CLASSIFIER_HELP + ". Repeat it (up to 4) to score every continuation with each: "
+        "metrics per classifier, the first as the headline, plus their agreement (Cohen's "
+        "kappa at 0.5 and Spearman's rho, per group and label); the options below go to "
+        "every classifier that takes them",
+    )
     parser.add_argument(
         "--classifier-config",
         metavar="DIR",
@@ -145,7 +153,7 @@ def generation_options(args: argparse.Namespace) -> GenerationOptions:
     return GenerationOptions.from_mapping(
         {
             "prompts": args.prompts,
-            "classifier": args.classifier,
+            "classifier": tuple(args.classifier),
             "per_group": args.per_group,
             "groups": args.groups,
             "samples": args.samples,
@@ -228,8 +236,12 @@ def run_options(args: argparse.Namespace) -> EvaluateOptions:
     if args.classifier_weighted:
         if not args.classifier:
             raise UsageError("--classifier-weighted needs --classifier")
+        if len(args.classifier) > 1:
+            raise UsageError(
+                "--classifier-weighted takes one --classifier, got " + ", ".join(args.classifier)
+            )
         weighted = ClassifierWeightedOptions(
-            classifier=args.classifier,
+            classifier=args.classifier[0],
             classifier_batch=args.classifier_batch,
             classifier_config=args.classifier_config,
             classifier_labels=args.classifier_labels,
