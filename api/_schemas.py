@@ -246,9 +246,12 @@ class GenerationPublic(_Public):
     prompt: str
     continuation: str
     scores: dict[str, Any]
-    """Every classifier label's score."""
+    """Every label's score of the headline (first) classifier."""
     toxicity: float | None
     unscored_reason: str | None
+    classifier_scores: dict[str, Any] | None = None
+    """With several classifiers, each one's verdict by name ({toxicity, unscored_reason,
+    categories}), headline first; null with one."""
 
 
 class GenerationsPublic(_Public):

@@ -31,7 +31,7 @@ from audit.generation import (
     GenerationOptions,
     GenerationOptionsError,
     GenerationSettings,
-    classifier_spec,
+    classifier_specs,
     generation_request,
 )
 from audit.models import MODEL_ALIASES
@@ -182,36 +182,44 @@ def _check_prompts(options: GenerationOptions, roots: list[Path]) -> str:
 
 
 def _check_classifier(options: GenerationOptions, roots: list[Path]) -> GenerationOptions:
-    """The options with every file the classifier names checked and resolved.
+    """The options with every file each classifier names checked and resolved.
 
     Driven by the registry: each classifier kind declares which arguments name a model
     or a file, so a kind added later is checked the same way without a change here.
+    Several classifiers each go through the same check, located by their index.
     """
+    base: tuple[str, ...] = ("options", "generation", "classifier")
+    references = options.classifiers
     try:
-        spec = classifier_spec(options)
+        specs = classifier_specs(options)
     except ClassifierError as exc:
-        reject(("options", "generation", "classifier"), str(exc), options.classifier)
+        reject(base, str(exc), options.to_dict()["classifier"])
     option_of = {argument: option for option, argument in CLASSIFIER_OPTIONS.items()}
-    kinds = dict((argument, kind) for argument, _, kind in classifier_references(spec))
-    resolved: dict[str, str] = {}
-    for argument, value in sorted(spec.args.items()):
-        field = ("options", "generation", option_of.get(argument, "classifier"))
-        kind = kinds.get(argument)
-        if kind == "model":
-            resolved[argument] = check_model_reference(
-                value, roots, field, aliases=(), model_files=False
-            )
-        elif kind == "checkpoint":
-            resolved[argument] = _check_checkpoint(value, roots, field)
-        elif kind == "directory":
-            resolved[argument] = _check_config_directory(value, roots, field)
-        elif _looks_like_path(value):
-            reject(field, f"'{spec.name}' does not take a file or directory here", value)
-    # The target after the colon is the one argument no option fills.
-    target = [a for a in spec.args if a not in option_of and a in resolved]
-    classifier = f"{spec.name}:{resolved[target[0]]}" if target else options.classifier
-    config = resolved.get("config", options.classifier_config)
-    return replace(options, classifier=classifier, classifier_config=config)
+    classifiers: list[str] = []
+    config = options.classifier_config
+    for index, (reference, spec) in enumerate(zip(references, specs, strict=True)):
+        at = base if len(references) == 1 else (*base, str(index))
+        kinds = dict((argument, kind) for argument, _, kind in classifier_references(spec))
+        resolved: dict[str, str] = {}
+        for argument, value in sorted(spec.args.items()):
+            option = option_of.get(argument)
+            field = at if option is None else ("options", "generation", option)
+            kind = kinds.get(argument)
+            if kind == "model":
+                resolved[argument] = check_model_reference(
+                    value, roots, field, aliases=(), model_files=False
+                )
+            elif kind == "checkpoint":
+                resolved[argument] = _check_checkpoint(value, roots, field)
+            elif kind == "directory":
+                resolved[argument] = _check_config_directory(value, roots, field)
+            elif _looks_like_path(value):
+                reject(field, f"'{spec.name}' does not take a file or directory here", value)
+        # The target after the colon is the one argument no option fills.
+        target = [a for a in spec.args if a not in option_of and a in resolved]
+        classifiers.append(f"{spec.name}:{resolved[target[0]]}" if target else reference)
+        config = resolved.get("config", config)
+    return replace(options, classifier=tuple(classifiers), classifier_config=config)
 
 
 def check_generation(options: GenerationOptions, settings: ApiSettings) -> GenerationOptions:

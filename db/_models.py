@@ -178,6 +178,9 @@ class GenerationResult(Base):
     scores: Mapped[dict[str, Any]] = mapped_column(default=dict)
     toxicity: Mapped[float | None] = mapped_column(Float)
     unscored_reason: Mapped[str | None] = mapped_column(Text)
+    # With several classifiers, {classifier name: {toxicity, unscored_reason, categories}}
+    # in the audit's order, headline first; NULL with one (scores and toxicity say it all).
+    classifier_scores: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class GroupScoreRecord(Base):

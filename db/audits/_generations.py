@@ -41,6 +41,15 @@ def record_generation(session: Session, job_id: int, audit: GenerationAudit) -> 
             "scores": dict(r.scores) if r.scores is not None else {},
             "toxicity": r.toxicity,
             "unscored_reason": r.unscored_reason,
+            "classifier_scores": {
+                v.classifier: {
+                    "toxicity": v.toxicity,
+                    "unscored_reason": v.unscored_reason,
+                    "categories": None if v.categories is None else list(v.categories),
+                }
+                for v in r.by_classifier
+            }
+            or None,
         }
         for r in audit.records
     ]
