@@ -11,16 +11,15 @@ from sqlalchemy.orm import Session
 from dashboards._charts import group_bars
 from dashboards._compare import audit_name
 from dashboards._drilldown import sentence_shifts
+from dashboards._generation import generation_tables
 from dashboards._tables import Column, Table, key_value_table
 from db import (
     SAFETY_METRIC,
     AuditJob,
     JobStatus,
     audit_briefs,
-    generation_metric_names,
     get_audit,
     group_values,
-    list_generations,
     list_sentences,
     scored_rows,
     sentence_texts,
@@ -129,75 +128,6 @@ def _group_table(job: AuditJob, session: Session) -> tuple[Table, dict[str, Any]
             alpha=alpha,
         )
     return table, chart, alpha
-
-
-def _generation_table(session: Session, job_id: int) -> Table | None:
-    metrics = [m for m in generation_metric_names(session, job_id)]
-    if not metrics:
-        return None
-    values = group_values(session, [job_id], metrics=metrics)[job_id]
-    cells: dict[tuple[str, str], dict[str, Any]] = {}
-    for v in values:
-        row = cells.setdefault(
-            (v.group, v.label),
-            {"group": v.group, "label": v.label, "unscored_reason": v.unscored_reason},
-        )
-        row[v.metric] = v.value
-        row[f"{v.metric}_ci_low"] = v.ci_low
-        row[f"{v.metric}_ci_high"] = v.ci_high
-    columns = [Column("group", "Group"), Column("label", "Prompt label")]
-    for m in metrics:
-        title = m.replace("_", " ").capitalize()
-        columns += [
-            Column(m, title, "number"),
-            Column(f"{m}_ci_low", "CI low", "number"),
-            Column(f"{m}_ci_high", "CI high", "number"),
-        ]
-    columns.append(Column("unscored_reason", "Unscored because"))
-    return Table(
-        "generation",
-        "Toxicity of continuations per group and prompt label",
-        tuple(columns),
-        [cells[k] for k in sorted(cells)],
-        note="Intervals resample prompts (with all their continuations).",
-    )
-
-
-def _continuations(
-    session: Session, job_id: int, group: str | None, label: str | None, limit: int
-) -> Table:
-    page = list_generations(session, job_id, group=group, label=label, limit=limit)
-    rows = [
-        {
-            "rank": i + 1,
-            "group": g.group,
-            "label": g.label,
-            "prompt_index": g.prompt_index,
-            "sample_index": g.sample_index,
-            "toxicity": g.toxicity,
-            "prompt": g.prompt,
-            "continuation": g.continuation,
-            "unscored_reason": g.unscored_reason,
-        }
-        for i, g in enumerate(page.items)
-    ]
-    return Table(
-        "continuations",
-        "Most toxic continuations",
-        (
-            Column("rank", "#", "int"),
-            Column("group", "Group"),
-            Column("label", "Prompt label"),
-            Column("toxicity", "Toxicity", "number"),
-            Column("prompt", "Prompt", "offensive", sortable=False),
-            Column("continuation", "Continuation", "offensive", sortable=False),
-            Column("prompt_index", "Prompt #", "int"),
-            Column("sample_index", "Sample #", "int"),
-            Column("unscored_reason", "Unscored because"),
-        ),
-        rows,
-        total=page.total,
-    )
 
 
 def _sentences(
@@ -322,12 +252,14 @@ def audit_view(
         if v
     }
     tables["model"] = key_value_table("model", "Model and machine", model)
-    generation = _generation_table(session, job.id)
-    if generation is not None:
-        tables["generation"] = generation
-        tables["continuations"] = _continuations(
-            session, job.id, group, label, page_size if page_size > PAGE_SIZE else TOP_CONTINUATIONS
-        )
+    tables |= generation_tables(
+        session,
+        job.id,
+        results.get("generation"),
+        group=group,
+        label=label,
+        limit=page_size if page_size > PAGE_SIZE else TOP_CONTINUATIONS,
+    )
     baseline = get_audit(session, vs) if vs and vs != job.id else None
     if baseline is not None and baseline.dataset_id != job.dataset_id:
         baseline = None

@@ -351,3 +351,44 @@ def test_jobs_store_the_checked_options_the_workers_rebuild(
     )
     assert set(stored) == {field for field in GenerationOptions.__dataclass_fields__}
     assert dispatched == [json.loads(text)["id"]]
+
+
+def test_several_classifiers_are_each_checked_and_stored_as_a_list(
+    client: TestClient, auth: dict[str, str], roots: Path, outside: Path, dispatched: list[int]
+) -> None:
+    status, text = _post(
+        client, auth, _generation(classifier=["profanity-check", f"hf:{roots}/model"])
+    )
+    assert status == 202, text
+    stored = json.loads(text)["settings"]["generation"]["classifier"]
+    assert stored == ["profanity-check", f"hf:{(roots / 'model').resolve()}"]
+    # The second item goes through the same reference check as a single classifier, and
+    # the error names its index.
+    status, text = _post(client, auth, _generation(classifier=["profanity-check", f"hf:{outside}"]))
+    assert status == 422, text
+    (error,) = json.loads(text)["detail"]
+    assert error["loc"][-2:] == ["classifier", "1"] and "outside the allowed roots" in text
+    status, text = _post(client, auth, _generation(classifier=["profanity-check", "nope:x"]))
+    assert status == 422 and "unknown classifier 'nope'" in text, text
+    assert len(dispatched) == 1
+
+
+@pytest.mark.parametrize(
+    ("classifiers", "message"),
+    [
+        (["profanity-check"] * 2, "more than once"),
+        ([f"hf:org/m{i}" for i in range(5)], "1 to 4 classifiers"),
+        ([], "1 to 4 classifiers"),
+    ],
+)
+def test_the_classifier_list_is_bounded(
+    client: TestClient,
+    auth: dict[str, str],
+    dispatched: list[int],
+    classifiers: list[str],
+    message: str,
+) -> None:
+    status, text = _post(client, auth, _generation(classifier=classifiers))
+    assert status == 422, text
+    assert message in text and "classifier" in text
+    assert dispatched == []
