@@ -263,6 +263,50 @@ def test_generation_stage_records_continuations_and_metrics(
     assert not aggregate_job(sqlite_sessions, job_id, models=embedded.models)
 
 
+def test_generation_stage_with_two_classifiers_stores_their_agreement(
+    embedded: EmbeddedWorker,
+    sqlite_sessions: sessionmaker[Session],
+    tiny_llama_dir: Path,
+    sample_dataset: Dataset,
+    tmp_path: Path,
+) -> None:
+    from db import GenerationResult
+    from tests.audit.classifiers.tiny_guards import build_tiny_guard
+
+    guard = f"guard:{build_tiny_guard(tmp_path / 'guard', 'llama-guard')}"
+    options = {
+        "prompts": "sample",
+        "classifier": [guard, "profanity-check"],
+        "groups": ["asian"],
+        "per_group": 2,
+        "samples": 2,
+        "temperature": 1.0,
+        "max_new_tokens": 4,
+    }
+    job_id = submit(sqlite_sessions, tiny_llama_dir, sample_dataset, limit=20, generation=options)
+    embedded.submit(job_id)
+    assert embedded.wait_idle(120)
+    job = get_job(sqlite_sessions, job_id)
+    assert job.status is JobStatus.succeeded, job.error
+    assert job.results is not None
+    section = job.results["generation"]
+    assert [c["name"] for c in section["classifiers"]] == [guard, "profanity-check"]
+    assert {(a["group"], a["label"]) for a in section["agreement"]} == {
+        ("asian", "hate"),
+        ("asian", "neutral"),
+    }
+    assert all(a["n_continuations"] == 4 for a in section["agreement"])
+    with sqlite_sessions() as session:
+        continuations = session.scalars(
+            select(GenerationResult).where(GenerationResult.job_id == job_id)
+        ).all()
+    assert len(continuations) == 8
+    for row in continuations:
+        assert row.classifier_scores is not None
+        assert list(row.classifier_scores) == [guard, "profanity-check"]
+        assert row.classifier_scores[guard]["toxicity"] == row.toxicity
+
+
 def test_bad_generation_options_fail_before_any_chunk(
     embedded: EmbeddedWorker,
     sqlite_sessions: sessionmaker[Session],
