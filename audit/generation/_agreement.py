@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import rankdata
 
 from audit.generation._metrics import TOXIC_THRESHOLD, Estimate
 from audit.scoring import percentile_interval
@@ -72,23 +71,13 @@ def cohen_kappa(first: FloatArray, second: FloatArray, threshold: float) -> floa
 
 def spearman_rho(first: FloatArray, second: FloatArray) -> float | None:
     """Spearman's rho with tied scores at their average rank; None when either is constant."""
-    ranks = rankdata(np.vstack([first, second]), axis=1)
-    rho = _row_correlations(ranks[:1], ranks[1:])[0]
+    # The data as observed is the resample that draws every continuation once.
+    rho = _boot_rho(first, second, np.ones((1, first.size)))[0]
     return None if not np.isfinite(rho) else float(rho)
 
 
-def _row_correlations(x: FloatArray, y: FloatArray) -> FloatArray:
-    """Pearson correlation of each row of x with the same row of y; NaN for a constant row."""
-    dx = x - x.mean(axis=1, keepdims=True)
-    dy = y - y.mean(axis=1, keepdims=True)
-    denominator = np.sqrt((dx * dx).sum(axis=1) * (dy * dy).sum(axis=1))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = (dx * dy).sum(axis=1) / denominator
-    # Rounding can put a perfect correlation a hair outside [-1, 1].
-    return np.where(denominator > 0, np.clip(out, -1.0, 1.0), np.nan)
-
-
 def _boot_kappa(a: FloatArray, b: FloatArray, weights: FloatArray) -> FloatArray:
+    """Kappa of each resample, given as (resamples, n) multiplicities of the n calls."""
     n = a.size
     pa, pb = weights @ a / n, weights @ b / n
     observed = weights @ (a == b).astype(np.float64) / n
@@ -96,6 +85,37 @@ def _boot_kappa(a: FloatArray, b: FloatArray, weights: FloatArray) -> FloatArray
     with np.errstate(divide="ignore", invalid="ignore"):
         kappa = (observed - chance) / (1.0 - chance)
     return np.where(chance < 1.0, kappa, np.nan)
+
+
+def _resample_ranks(values: FloatArray, weights: FloatArray) -> FloatArray:
+    """The average rank each value would have within each resample, (resamples, n).
+
+    From the multiplicities alone, without sorting every resample: a value drawn c
+    times above `below` smaller drawn values holds ranks below+1 .. below+c, on average
+    below + (c + 1) / 2. Equal values are one value, so ties share their average rank.
+    """
+    resamples = weights.shape[0]
+    distinct, which = np.unique(values, return_inverse=True)
+    cells = (np.arange(resamples)[:, None] * distinct.size + which[None, :]).ravel()
+    counts = np.bincount(
+        cells, weights=weights.ravel(), minlength=resamples * distinct.size
+    ).reshape(resamples, distinct.size)
+    below = np.cumsum(counts, axis=1) - counts
+    return (below + (counts + 1.0) / 2.0)[:, which]
+
+
+def _boot_rho(first: FloatArray, second: FloatArray, weights: FloatArray) -> FloatArray:
+    """Spearman's rho of each resample: the Pearson correlation of its ranks, each of the
+    n continuations counted as often as it was drawn."""
+    x, y = _resample_ranks(first, weights), _resample_ranks(second, weights)
+    n = first.size
+    dx = x - (weights * x).sum(axis=1, keepdims=True) / n
+    dy = y - (weights * y).sum(axis=1, keepdims=True) / n
+    denominator = np.sqrt((weights * dx * dx).sum(axis=1) * (weights * dy * dy).sum(axis=1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rho = (weights * dx * dy).sum(axis=1) / denominator
+    # A resample of one distinct score has no rank order; rounding can leave |rho| > 1.
+    return np.where(denominator > 1e-9, np.clip(rho, -1.0, 1.0), np.nan)
 
 
 def _pair_agreement(
@@ -122,18 +142,18 @@ def _pair_agreement(
     kappa_boot = rho_boot = None
     if n_resamples > 0 and (kappa is not None or rho is not None):
         picks = rng.integers(0, n, size=(n_resamples, n))
+        # How often each continuation was drawn, per resample.
+        drawn = (np.arange(n_resamples)[:, None] * n + picks).ravel()
+        counts = np.bincount(drawn, minlength=n_resamples * n).reshape(n_resamples, n)
+        weights: FloatArray = counts.astype(np.float64)
         if kappa is not None:
-            weights = np.zeros((n_resamples, n))
-            np.add.at(weights, (np.arange(n_resamples)[:, None], picks), 1.0)
             kappa_boot = _boot_kappa(
                 (first >= threshold).astype(np.float64),
                 (second >= threshold).astype(np.float64),
                 weights,
             )
         if rho is not None:
-            rho_boot = _row_correlations(
-                rankdata(first[picks], axis=1), rankdata(second[picks], axis=1)
-            )
+            rho_boot = _boot_rho(first, second, weights)
     one_class = "both classifiers called every continuation the same class: kappa is 0/0"
     return Agreement(
         pair,
