@@ -56,17 +56,18 @@ class Agreement:
         return out
 
 
+def _calls(scores: FloatArray, threshold: float) -> FloatArray:
+    """1.0 where the score calls the continuation toxic, else 0.0."""
+    return (scores >= threshold).astype(np.float64)
+
+
 def cohen_kappa(first: FloatArray, second: FloatArray, threshold: float) -> float | None:
     """Cohen's kappa of two raters' calls `score >= threshold`; None when chance agreement
     is certain (both raters gave one and the same class), where kappa is 0/0."""
-    a = (first >= threshold).astype(np.float64)
-    b = (second >= threshold).astype(np.float64)
-    observed = float(np.mean(a == b))
-    pa, pb = float(a.mean()), float(b.mean())
-    chance = pa * pb + (1.0 - pa) * (1.0 - pb)
-    if chance >= 1.0:
-        return None
-    return (observed - chance) / (1.0 - chance)
+    # The data as observed is the resample that draws every continuation once.
+    once = np.ones((1, first.size))
+    kappa = _boot_kappa(_calls(first, threshold), _calls(second, threshold), once)[0]
+    return None if not np.isfinite(kappa) else float(kappa)
 
 
 def spearman_rho(first: FloatArray, second: FloatArray) -> float | None:
@@ -147,11 +148,7 @@ def _pair_agreement(
         counts = np.bincount(drawn, minlength=n_resamples * n).reshape(n_resamples, n)
         weights: FloatArray = counts.astype(np.float64)
         if kappa is not None:
-            kappa_boot = _boot_kappa(
-                (first >= threshold).astype(np.float64),
-                (second >= threshold).astype(np.float64),
-                weights,
-            )
+            kappa_boot = _boot_kappa(_calls(first, threshold), _calls(second, threshold), weights)
         if rho is not None:
             rho_boot = _boot_rho(first, second, weights)
     one_class = "both classifiers called every continuation the same class: kappa is 0/0"
