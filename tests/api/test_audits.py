@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from audit.results import RunResult, parse_perplexities
-from db import JobStatus, get_audit
+from db import GenerationResult, JobStatus, get_audit
 from tests.api.errors import error_text
 from tests.api.factories import make_job
 
@@ -120,6 +121,27 @@ def test_generations(client: TestClient, db_session: Session) -> None:
     assert page["total"] == 2
     assert [g["toxicity"] for g in page["items"]] == [0.1, None]
     assert page["items"][1]["unscored_reason"]
+    assert page["items"][0]["classifier_scores"] is None  # one classifier
+
+
+def test_generations_carry_every_classifiers_verdict(
+    client: TestClient, db_session: Session
+) -> None:
+    job = make_job(db_session)
+    row = db_session.scalars(
+        select(GenerationResult).where(
+            GenerationResult.job_id == job.id, GenerationResult.group == "asian"
+        )
+    ).one()
+    verdicts = {
+        "guard:org/g": {"toxicity": 0.9, "unscored_reason": None, "categories": ["S10"]},
+        "profanity-check": {"toxicity": 0.2, "unscored_reason": None, "categories": None},
+    }
+    row.classifier_scores = verdicts
+    db_session.flush()
+    page = client.get(f"/api/audits/{job.id}/generations", params={"group": "asian"}).json()
+    assert page["items"][0]["classifier_scores"] == verdicts
+    assert list(page["items"][0]["classifier_scores"]) == ["guard:org/g", "profanity-check"]
 
 
 def test_results_and_perplexities_follow_the_file_contract(
