@@ -179,6 +179,50 @@ def generation_rows(report: Report) -> list[Row]:
     ]
 
 
+AGREEMENT_HEADERS = (
+    "Classifiers",
+    "Group",
+    "Prompt label",
+    "Compared",
+    "Cohen's kappa",
+    "Spearman's rho",
+    "Note",
+)
+AGREEMENT_NOTE = (
+    "Several classifiers scored every continuation; the table above is the first's. Kappa: "
+    "chance-corrected agreement of their toxic calls; rho: rank correlation of their "
+    "scores; over the continuations both scored, with intervals resampling continuations."
+)
+
+
+def agreement_rows(report: Report) -> list[Row]:
+    """Each pair of classifiers' agreement per group and label, when several scored."""
+    section = report.run.result.extra.get("generation")
+    entries = section.get("agreement") if isinstance(section, Mapping) else None
+    if not isinstance(entries, list):
+        return []
+    rows = []
+    for e in entries:
+        if not isinstance(e, Mapping):
+            continue
+        reasons = (e.get("kappa_unscored_reason"), e.get("rho_unscored_reason"))
+        pair = e.get("classifiers")
+        rows.append(
+            Row(
+                (
+                    " vs ".join(map(str, pair)) if isinstance(pair, list) else "",
+                    str(e.get("group")),
+                    str(e.get("label")),
+                    str(e.get("n_continuations")),
+                    _estimate(e.get("kappa")),
+                    _estimate(e.get("rho")),
+                    "; ".join(f"unscored: {r}" for r in dict.fromkeys(r for r in reasons if r)),
+                )
+            )
+        )
+    return rows
+
+
 def generation_note(report: Report) -> str:
     section = report.run.result.extra.get("generation")
     if not isinstance(section, Mapping):

@@ -11,10 +11,13 @@ import jinja2
 from markupsafe import Markup
 
 from reports._content import (
+    AGREEMENT_HEADERS,
+    AGREEMENT_NOTE,
     DIFFERENCE_HEADERS,
     GENERATION_HEADERS,
     GROUP_HEADERS,
     METHOD,
+    agreement_rows,
     difference_rows,
     generation_note,
     generation_rows,
@@ -99,6 +102,9 @@ def render_html(report: Report) -> str:
             generation_headers=GENERATION_HEADERS,
             generation_rows=generation_rows(report),
             generation_note=generation_note(report),
+            agreement_headers=AGREEMENT_HEADERS,
+            agreement_rows=agreement_rows(report),
+            agreement_note=AGREEMENT_NOTE,
             method=METHOD,
             provenance=provenance(report),
             chart_json=Markup(script_json(report_figure(report))),

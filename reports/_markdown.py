@@ -7,11 +7,14 @@ import shutil
 from pathlib import Path
 
 from reports._content import (
+    AGREEMENT_HEADERS,
+    AGREEMENT_NOTE,
     DIFFERENCE_HEADERS,
     GENERATION_HEADERS,
     GROUP_HEADERS,
     METHOD,
     Row,
+    agreement_rows,
     difference_rows,
     generation_note,
     generation_rows,
@@ -101,6 +104,16 @@ def render_markdown(report: Report, png_name: str) -> str:
             _cell(generation_note(report)),
             "",
             _table(GENERATION_HEADERS, generation),
+        ]
+    agreement = agreement_rows(report)
+    if agreement:
+        parts += [
+            "",
+            "### Agreement of the classifiers",
+            "",
+            AGREEMENT_NOTE,
+            "",
+            _table(AGREEMENT_HEADERS, agreement),
         ]
     versions = ", ".join(
         f"{k} {v}" for k, v in sorted(result.software.items()) if k in _VERSIONS and v

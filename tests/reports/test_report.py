@@ -184,3 +184,38 @@ def test_generation_metrics_are_shown_when_the_run_has_them(report_runs) -> None
     html = render_html(load_report(report_runs["consistent"]))
     assert 'id="generation"' in html and "profanity-check" in html
     assert 'id="generation"' not in render_html(load_report(report_runs["noisy"]))
+
+
+def test_the_agreement_of_several_classifiers_is_shown(tmp_path: Path) -> None:
+    from audit.generation import CellScores, classifier_agreement
+    from tests.audit.gate.builders import (
+        BASELINE_HARMFUL,
+        generation_section,
+        scored_rows,
+        write_run,
+    )
+
+    cells = [
+        CellScores(
+            "asian", "hate", {"guard:g": [0.9, 0.1, 0.8, 0.2], "hf:h": [0.7, 0.2, 0.6, 0.4]}
+        ),
+        CellScores("asian", "neutral", {"guard:g": [0.1, 0.1], "hf:h": [0.2, 0.3]}),
+    ]
+    section = generation_section(lambda group, label: 0.2)
+    section["agreement"] = [a.to_dict() for a in classifier_agreement(cells, n_resamples=50)]
+    write_run(tmp_path / "run", scored_rows(BASELINE_HARMFUL), name="run", generation=section)
+    report = load_report(tmp_path / "run")
+    markdown = render_markdown(report, "c.png")
+    assert "### Agreement of the classifiers" in markdown
+    # Identical calls and the same order: kappa 1 and rho 1 in the first cell.
+    assert "| guard:g vs hf:h | asian | hate | 4 | 1.000 [" in markdown
+    assert "unscored: too few continuations" in markdown
+    html = render_html(report)
+    assert 'id="agreement"' in html and "Spearman&#39;s rho" in html
+    plain = write_run(
+        tmp_path / "plain",
+        scored_rows(BASELINE_HARMFUL),
+        name="plain",
+        generation=generation_section(lambda group, label: 0.2),
+    )
+    assert "Agreement of the classifiers" not in render_markdown(load_report(plain.parent), "c.png")
