@@ -1,0 +1,289 @@
+"""`toxaudit sweep`: audit a series of checkpoints of one model and print the trend.
+
+Only flags and printing: finding the checkpoints, running the series (resuming), the
+trend and the watch are `audit.sweep`; `--api` goes through the one service client
+(cli/_sweep_service.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cli._audit import add_lm_head_arguments, add_statistics_arguments, slugify
+from cli._client import DEFAULT_API
+from cli._errors import UsageError
+from cli._options import add_token_argument, positive_int
+
+if TYPE_CHECKING:
+    from audit.models import ModelSpec
+    from audit.pipeline import EvaluateOptions, Evaluation
+    from audit.sweep import SweepAudit, SweepCheckpoint
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = commands.add_parser(
+        "sweep",
+        help="audit a series of checkpoints and print the trend",
+        description="Audit every checkpoint of a training output directory (checkpoint-<N> "
+        "folders), of a hub model's revisions, or of a list of local directories, then "
+        "print the trend: step, average with its interval, and the biggest significant "
+        "change against the previous checkpoint.",
+    )
+    p.add_argument(
+        "sources",
+        nargs="+",
+        metavar="SOURCE",
+        help="a training output directory, a hub id (with --revisions or --all-revisions), "
+        "or several local model directories",
+    )
+    hub = p.add_argument_group("hub checkpoints")
+    hub.add_argument("--revisions", help="comma-separated branches or tags, e.g. step1000,step2000")
+    hub.add_argument(
+        "--all-revisions",
+        action="store_true",
+        help="every branch and tag with a step in its name (listed through huggingface_hub)",
+    )
+    hub.add_argument("--match", help="with --all-revisions: only refs this regex finds")
+    p.add_argument(
+        "--step-regex",
+        help="read the step from a revision or directory name with this regex (its first "
+        "group); default: the name's last number",
+    )
+    p.add_argument("--dataset", default="sample", help="toxigen, implicithate, sample, or a file")
+    p.add_argument("--limit", type=positive_int, help="score only the first N rows")
+    p.add_argument("--batch-tokens", type=positive_int, help="token budget per batch")
+    add_statistics_arguments(p)
+    p.add_argument("--device", default="auto", help="auto (CUDA if present), cpu, cuda, cuda:N")
+    p.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"])
+    p.add_argument(
+        "--trust-remote-code", action="store_true", help="run the repository's own Python code"
+    )
+    add_lm_head_arguments(p)
+    p.add_argument(
+        "--output-dir",
+        type=Path,
+        help="local audits go to DIR/step-<N>/ (default: runs/sweep-<source>)",
+    )
+    p.add_argument("--store", action="store_true", help="also record each audit in the database")
+    p.add_argument("--tag", action="append", default=[], help="checkpoint tag (--store, --api)")
+    service = p.add_argument_group("through the service")
+    service.add_argument(
+        "--api",
+        nargs="?",
+        const=os.environ.get("TOXAUDIT_API_URL", DEFAULT_API),
+        help=f"submit to the service at URL (bare --api: TOXAUDIT_API_URL or {DEFAULT_API})",
+    )
+    add_token_argument(service)
+    service.add_argument(
+        "--poll-interval", type=float, default=1.0, help="seconds between progress checks (1)"
+    )
+    watch = p.add_argument_group("following a run in progress")
+    watch.add_argument(
+        "--watch", action="store_true", help="keep polling a training directory for new checkpoints"
+    )
+    watch.add_argument("--interval", type=float, default=30.0, help="seconds between polls (30)")
+    watch.add_argument(
+        "--max-checkpoints", type=positive_int, help="stop after this many checkpoints"
+    )
+    watch.add_argument(
+        "--until-idle", type=float, help="stop when no new checkpoint came for this many seconds"
+    )
+    p.set_defaults(handler=cmd_sweep)
+
+
+def _revisions(args: argparse.Namespace) -> list[str]:
+    return [r.strip() for r in (args.revisions or "").split(",") if r.strip()]
+
+
+def _check(args: argparse.Namespace) -> None:
+    hub = bool(args.revisions) or args.all_revisions
+    if args.revisions is not None and not _revisions(args):
+        raise UsageError("--revisions names no revision")
+    if args.revisions and args.all_revisions:
+        raise UsageError("--revisions and --all-revisions exclude each other")
+    if args.match is not None and not args.all_revisions:
+        raise UsageError("--match selects among --all-revisions")
+    if hub and len(args.sources) != 1:
+        raise UsageError("--revisions and --all-revisions take one hub id as SOURCE")
+    if args.watch and (hub or len(args.sources) != 1 or not Path(args.sources[0]).is_dir()):
+        raise UsageError("--watch follows one training output directory")
+    if not args.watch and (args.max_checkpoints or args.until_idle is not None):
+        raise UsageError("--max-checkpoints and --until-idle are --watch options")
+    if args.poll_interval <= 0:
+        raise UsageError(f"--poll-interval must be positive, got {args.poll_interval}")
+    if not 0 < args.alpha < 1:
+        raise UsageError(f"--alpha must be between 0 and 1, got {args.alpha}")
+
+
+def find_checkpoints(args: argparse.Namespace) -> tuple[SweepCheckpoint, ...]:
+    """The series the sources name (a training directory, hub revisions, directories)."""
+    from audit.sweep import directory_checkpoints, hub_checkpoints, training_checkpoints
+
+    if args.revisions or args.all_revisions:
+        return hub_checkpoints(
+            args.sources[0],
+            revisions=_revisions(args),
+            all_revisions=args.all_revisions,
+            match=args.match,
+            step_pattern=args.step_regex,
+        )
+    paths = [Path(source) for source in args.sources]
+    if len(paths) == 1 and paths[0].is_dir() and not (paths[0] / "config.json").exists():
+        found = training_checkpoints(paths[0])
+        for folder, why in found.incomplete:
+            print(f"toxaudit: skipping {folder}: {why}", file=sys.stderr)
+        if not found.complete:
+            raise UsageError(f"{paths[0]}: no complete checkpoint yet")
+        return found.complete
+    if len(paths) == 1 and not paths[0].exists():
+        raise UsageError(
+            f"{paths[0]}: no such directory (a hub id needs --revisions or --all-revisions)"
+        )
+    return directory_checkpoints(paths, step_pattern=args.step_regex)
+
+
+def loading_spec(args: argparse.Namespace) -> ModelSpec:
+    from transformers.utils import logging as hf_logging
+
+    from audit.models import ModelSpec
+
+    if not getattr(args, "verbose", False):
+        # One line per checkpoint says what matters; per-tensor loading bars are noise.
+        hf_logging.disable_progress_bar()
+
+    return ModelSpec(
+        reference="",
+        device=args.device,
+        dtype=args.dtype,
+        trust_remote_code=args.trust_remote_code,
+        lm_head=args.lm_head,
+        safenlp_mask_id=args.safenlp_mask_id,
+    )
+
+
+def evaluate_options(args: argparse.Namespace) -> EvaluateOptions:
+    from audit.pipeline import EvaluateOptions, EvaluateOptionsError
+    from cli._audit import flag_message
+
+    try:
+        return EvaluateOptions(
+            alpha=args.alpha,
+            n_resamples=args.resamples,
+            seed=args.seed,
+            batch_tokens=args.batch_tokens,
+            limit=args.limit,
+        )
+    except EvaluateOptionsError as exc:
+        raise UsageError(flag_message(exc)) from exc
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    _check(args)
+    # A bad source (no checkpoint folders, no weights, no step) fails before any work.
+    checkpoints = None if args.watch else find_checkpoints(args)
+    if args.api is not None:
+        from cli._sweep_service import sweep_through_service
+
+        return sweep_through_service(args, checkpoints)
+    return _sweep_locally(args, checkpoints)
+
+
+def _describe(audit: SweepAudit) -> str:
+    step = "-" if audit.checkpoint.step is None else str(audit.checkpoint.step)
+    if audit.result is None:
+        return f"step {step}  {audit.checkpoint.name}: failed: {audit.error}"
+    scores = audit.result.scores
+    average = "-" if scores.average is None else f"{scores.average:.3f}"
+    how = f"already audited in {audit.output_dir}" if audit.skipped else f"-> {audit.output_dir}"
+    return f"step {step}  {audit.checkpoint.name}: average {average} ({how})"
+
+
+def _sweep_locally(args: argparse.Namespace, checkpoints: Sequence[SweepCheckpoint] | None) -> int:
+    from audit.sweep import (
+        WatchOptions,
+        format_trend_table,
+        local_trend,
+        run_series,
+        watch_training_dir,
+    )
+
+    options = evaluate_options(args)
+    loading = loading_spec(args)
+    output_root: Path = args.output_dir or Path("runs") / f"sweep-{slugify(args.sources[0])}"
+    store = _Store(args, options, loading) if args.store else None
+    audits: list[SweepAudit] = []
+
+    def on_audit(audit: SweepAudit, evaluation: Evaluation | None) -> None:
+        print(_describe(audit), file=sys.stderr)
+        if store is not None and audit.result is not None:
+            store.record(audit, evaluation)
+
+    def audit_series(checkpoints: Sequence[SweepCheckpoint]) -> None:
+        audits.extend(
+            run_series(
+                checkpoints,
+                args.dataset,
+                options,
+                output_root=output_root,
+                loading=loading,
+                on_audit=on_audit,
+                progress=not args.watch,
+            )
+        )
+
+    if checkpoints is None:
+        watch = WatchOptions(args.interval, args.max_checkpoints, args.until_idle)
+        print(f"toxaudit: watching {args.sources[0]} every {args.interval:g} s", file=sys.stderr)
+        watch_training_dir(Path(args.sources[0]), audit_series, watch)
+    else:
+        audit_series(checkpoints)
+    print(format_trend_table(local_trend(audits)))
+    failed = [a for a in audits if a.result is None]
+    for audit in failed:
+        print(f"toxaudit: {audit.checkpoint.name} failed: {audit.error}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+class _Store:
+    """`--store`: each audit recorded in the database as `toxaudit run --store` does."""
+
+    def __init__(self, args: argparse.Namespace, options: EvaluateOptions, loading: Any) -> None:
+        from audit.datasets import load_dataset
+        from db import get_database_settings, upgrade_database
+
+        self.args, self.options, self.loading = args, options, loading
+        self.url = get_database_settings().database_url
+        upgrade_database(self.url)
+        self.dataset = load_dataset(args.dataset)
+
+    def record(self, audit: SweepAudit, evaluation: Evaluation | None) -> None:
+        from audit.pipeline import settings_for
+        from audit.results import read_perplexities
+        from audit.sweep import checkpoint_spec
+        from db import record_local_run, session_scope
+
+        assert audit.result is not None
+        rows = (
+            evaluation.rows
+            if evaluation is not None
+            else read_perplexities(audit.output_dir / "perplexities.json")
+        )
+        spec = checkpoint_spec(self.loading, audit.checkpoint)
+        with session_scope() as session:
+            job, reused = record_local_run(
+                session,
+                result=audit.result,
+                rows=rows,
+                dataset=self.dataset,
+                settings=settings_for(self.options.audit_options(), spec),
+                step=audit.checkpoint.step,
+                tags=self.args.tag,
+            )
+            job_id = job.id
+        what = "already stored as" if reused else "stored as"
+        print(f"  {what} audit {job_id} in {self.url}", file=sys.stderr)
