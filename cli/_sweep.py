@@ -1,7 +1,7 @@
 """`toxaudit sweep`: audit a series of checkpoints of one model and print the trend.
 
 Only flags and printing: finding the checkpoints, running the series (resuming), the
-trend and the watch are `audit.sweep`; `--api` goes through the one service client
+trend and the watch are `audit.sweep`; `--api` submits through the one service client
 (cli/_sweep_service.py).
 """
 
@@ -110,8 +110,10 @@ def _check(args: argparse.Namespace) -> None:
         raise UsageError("--match selects among --all-revisions")
     if hub and len(args.sources) != 1:
         raise UsageError("--revisions and --all-revisions take one hub id as SOURCE")
-    if args.watch and (hub or len(args.sources) != 1 or not Path(args.sources[0]).is_dir()):
+    if args.watch and (hub or len(args.sources) != 1):
         raise UsageError("--watch follows one training output directory")
+    if args.watch and not Path(args.sources[0]).is_dir():
+        raise UsageError(f"{args.sources[0]}: no such training directory to --watch")
     if not args.watch and (args.max_checkpoints or args.until_idle is not None):
         raise UsageError("--max-checkpoints and --until-idle are --watch options")
     if args.poll_interval <= 0:

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cli._submit import FINISHED, TIMEOUT_SECONDS
+from cli._follow import TIMEOUT_SECONDS, follow_audits
 
 if TYPE_CHECKING:
     from audit.sweep import SweepCheckpoint
@@ -68,28 +67,12 @@ class _Series:
 
     def wait(self) -> None:
         """Poll every audit until all have finished, on one progress bar."""
-        from tqdm import tqdm
-
-        jobs = [job for _, job in self.submitted]
-        with tqdm(
-            total=sum(j["progress"]["total"] or 0 for j in jobs) or None,
-            desc=f"{len(jobs)} audits",
-            unit="sentence",
-            file=sys.stderr,
-            dynamic_ncols=True,
-        ) as bar:
-            while True:
-                done = sum(j["progress"]["done"] for j in jobs)
-                total = sum(j["progress"]["total"] or 0 for j in jobs)
-                if total and bar.total != total:
-                    bar.total = total
-                bar.update(done - bar.n)
-                finished = sum(1 for j in jobs if j["status"] in FINISHED)
-                bar.set_postfix_str(f"{finished}/{len(jobs)} finished")
-                if finished == len(jobs):
-                    break
-                time.sleep(self.args.poll_interval)
-                jobs = [j if j["status"] in FINISHED else self.client.audit(j["id"]) for j in jobs]
+        jobs = follow_audits(
+            self.client,
+            [job for _, job in self.submitted],
+            self.args.poll_interval,
+            desc=f"{len(self.submitted)} audits",
+        )
         self.submitted = [(c, j) for (c, _), j in zip(self.submitted, jobs, strict=True)]
 
 
