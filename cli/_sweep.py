@@ -1,8 +1,8 @@
 """`toxaudit sweep`: audit a series of checkpoints of one model and print the trend.
 
 Only flags and printing: finding the checkpoints, running the series (resuming), the
-trend and the watch are `audit.sweep`; `--api` submits through the one service client
-(cli/_sweep_service.py).
+trend and the watch are `audit.sweep`. The local path is cli/_sweep_local.py; `--api`
+submits through the one service client (cli/_sweep_service.py).
 """
 
 from __future__ import annotations
@@ -10,19 +10,18 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from cli._audit import add_lm_head_arguments, add_statistics_arguments, slugify
+from cli._audit import add_lm_head_arguments, add_statistics_arguments
 from cli._client import DEFAULT_API
 from cli._errors import UsageError
 from cli._options import add_token_argument, positive_int
 
 if TYPE_CHECKING:
     from audit.models import ModelSpec
-    from audit.pipeline import EvaluateOptions, Evaluation
-    from audit.sweep import SweepAudit, SweepCheckpoint
+    from audit.pipeline import EvaluateOptions
+    from audit.sweep import SweepCheckpoint
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -116,6 +115,18 @@ def _check(args: argparse.Namespace) -> None:
         raise UsageError(f"{args.sources[0]}: no such training directory to --watch")
     if not args.watch and (args.max_checkpoints or args.until_idle is not None):
         raise UsageError("--max-checkpoints and --until-idle are --watch options")
+    if args.api is not None:
+        local_only = {
+            "--output-dir": args.output_dir is not None,
+            "--store": args.store,
+            "--trust-remote-code": args.trust_remote_code,
+            "--safenlp-mask-id": args.safenlp_mask_id,
+            "--device": args.device != "auto",
+            "--dtype": args.dtype != "auto",
+        }
+        given = [flag for flag, set_ in local_only.items() if set_]
+        if given:
+            raise UsageError(f"{', '.join(given)}: local options; the service decides these")
     if args.poll_interval <= 0:
         raise UsageError(f"--poll-interval must be positive, got {args.poll_interval}")
     if not 0 < args.alpha < 1:
@@ -192,100 +203,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         from cli._sweep_service import sweep_through_service
 
         return sweep_through_service(args, checkpoints)
-    return _sweep_locally(args, checkpoints)
+    from cli._sweep_local import sweep_locally
 
-
-def _describe(audit: SweepAudit) -> str:
-    step = "-" if audit.checkpoint.step is None else str(audit.checkpoint.step)
-    if audit.result is None:
-        return f"step {step}  {audit.checkpoint.name}: failed: {audit.error}"
-    scores = audit.result.scores
-    average = "-" if scores.average is None else f"{scores.average:.3f}"
-    how = f"already audited in {audit.output_dir}" if audit.skipped else f"-> {audit.output_dir}"
-    return f"step {step}  {audit.checkpoint.name}: average {average} ({how})"
-
-
-def _sweep_locally(args: argparse.Namespace, checkpoints: Sequence[SweepCheckpoint] | None) -> int:
-    from audit.sweep import (
-        WatchOptions,
-        format_trend_table,
-        local_trend,
-        run_series,
-        watch_training_dir,
-    )
-
-    options = evaluate_options(args)
-    loading = loading_spec(args)
-    output_root: Path = args.output_dir or Path("runs") / f"sweep-{slugify(args.sources[0])}"
-    store = _Store(args, options, loading) if args.store else None
-    audits: list[SweepAudit] = []
-
-    def on_audit(audit: SweepAudit, evaluation: Evaluation | None) -> None:
-        print(_describe(audit), file=sys.stderr)
-        if store is not None and audit.result is not None:
-            store.record(audit, evaluation)
-
-    def audit_series(checkpoints: Sequence[SweepCheckpoint]) -> None:
-        audits.extend(
-            run_series(
-                checkpoints,
-                args.dataset,
-                options,
-                output_root=output_root,
-                loading=loading,
-                on_audit=on_audit,
-                progress=not args.watch,
-            )
-        )
-
-    if checkpoints is None:
-        watch = WatchOptions(args.interval, args.max_checkpoints, args.until_idle)
-        print(f"toxaudit: watching {args.sources[0]} every {args.interval:g} s", file=sys.stderr)
-        watch_training_dir(Path(args.sources[0]), audit_series, watch)
-    else:
-        audit_series(checkpoints)
-    print(format_trend_table(local_trend(audits)))
-    failed = [a for a in audits if a.result is None]
-    for audit in failed:
-        print(f"toxaudit: {audit.checkpoint.name} failed: {audit.error}", file=sys.stderr)
-    return 1 if failed else 0
-
-
-class _Store:
-    """`--store`: each audit recorded in the database as `toxaudit run --store` does."""
-
-    def __init__(self, args: argparse.Namespace, options: EvaluateOptions, loading: Any) -> None:
-        from audit.datasets import load_dataset
-        from db import get_database_settings, upgrade_database
-
-        self.args, self.options, self.loading = args, options, loading
-        self.url = get_database_settings().database_url
-        upgrade_database(self.url)
-        self.dataset = load_dataset(args.dataset)
-
-    def record(self, audit: SweepAudit, evaluation: Evaluation | None) -> None:
-        from audit.pipeline import settings_for
-        from audit.results import read_perplexities
-        from audit.sweep import checkpoint_spec
-        from db import record_local_run, session_scope
-
-        assert audit.result is not None
-        rows = (
-            evaluation.rows
-            if evaluation is not None
-            else read_perplexities(audit.output_dir / "perplexities.json")
-        )
-        spec = checkpoint_spec(self.loading, audit.checkpoint)
-        with session_scope() as session:
-            job, reused = record_local_run(
-                session,
-                result=audit.result,
-                rows=rows,
-                dataset=self.dataset,
-                settings=settings_for(self.options.audit_options(), spec),
-                step=audit.checkpoint.step,
-                tags=self.args.tag,
-            )
-            job_id = job.id
-        what = "already stored as" if reused else "stored as"
-        print(f"  {what} audit {job_id} in {self.url}", file=sys.stderr)
+    return sweep_locally(args, checkpoints, evaluate_options(args), loading_spec(args))

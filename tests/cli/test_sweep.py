@@ -286,3 +286,14 @@ def test_a_failed_audit_through_the_service_exits_1_naming_it(
     assert code == 1
     assert [row[1] for row in _trend(out)] == ["good-1"]
     assert re.search(r"bad-2: audit \d+ failed: ", err), err
+
+
+def test_local_options_are_refused_with_the_service(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(
+            ["sweep", str(tmp_path), "--api", "http://audits.test", "--store", "--dtype", "float16"]
+        )
+    assert exited.value.code == 2
+    assert "--store, --dtype: local options; the service decides these" in capsys.readouterr().err
