@@ -55,7 +55,7 @@ def hub_checkpoints(
                 selector = re.compile(match)
             except re.error as exc:
                 raise SweepSourceError(
-                    f"--match {match!r} is not a regular expression: {exc}"
+                    f"match pattern {match!r} is not a regular expression: {exc}"
                 ) from exc
             names = [name for name in names if selector.search(name)]
         found = [
