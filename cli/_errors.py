@@ -22,6 +22,7 @@ def user_errors() -> tuple[type[BaseException], ...]:
     from audit.integrations import TrackerError
     from audit.models import ModelLoadError
     from audit.results import ResultsError
+    from audit.sweep import SweepSourceError
     from reports import ReportError
 
     return (
@@ -36,4 +37,5 @@ def user_errors() -> tuple[type[BaseException], ...]:
         GenerationOptionsError,
         TrackerError,
         ReportError,
+        SweepSourceError,
     )

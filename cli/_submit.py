@@ -5,19 +5,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from typing import TYPE_CHECKING, Any
 
 from cli._client import DEFAULT_API
 from cli._errors import UsageError
+from cli._follow import TIMEOUT_SECONDS, follow_audits
 from cli._options import add_seed_argument, add_token_argument, positive_int
 
 if TYPE_CHECKING:
     from cli._client import ServiceClient
-
-FINISHED = ("succeeded", "failed", "cancelled")
-TIMEOUT_SECONDS = 60.0
-"""Seconds per HTTP request: submitting may wait on the database of a busy service."""
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -96,31 +92,8 @@ def cmd_submit(args: argparse.Namespace) -> int:
         )
         if not args.wait:
             return 0
-        job = _follow(client, job, args.poll_interval)
+        (job,) = follow_audits(client, [job], args.poll_interval, desc=f"audit {job['id']}")
         return _report(client, job)
-
-
-def _follow(client: ServiceClient, job: dict[str, Any], interval: float) -> dict[str, Any]:
-    from tqdm import tqdm
-
-    progress = job["progress"]
-    with tqdm(
-        total=progress["total"] or None,
-        initial=progress["done"],
-        desc=f"audit {job['id']}",
-        unit="sentence",
-        file=sys.stderr,
-        dynamic_ncols=True,
-    ) as bar:
-        while job["status"] not in FINISHED:
-            time.sleep(interval)
-            job = client.audit(job["id"])
-            progress = job["progress"]
-            if progress["total"] and bar.total != progress["total"]:
-                bar.total = progress["total"]
-            bar.update(progress["done"] - bar.n)
-            bar.set_postfix_str(job["status"])
-    return job
 
 
 def _report(client: ServiceClient, job: dict[str, Any]) -> int:

@@ -14,6 +14,14 @@ from audit.pipeline._score_sentences import (
     recorded_batch_tokens,
     score_sentences,
 )
+from audit.pipeline._settings import (
+    MODEL_SETTING_DEFAULTS,
+    default_settings,
+    normalize_settings,
+    settings_for,
+    settings_hash,
+    settings_of,
+)
 from audit.pipeline._stages import (
     Stages,
     StagesOutcome,
@@ -23,6 +31,7 @@ from audit.pipeline._stages import (
 )
 
 __all__ = [
+    "MODEL_SETTING_DEFAULTS",
     "RUN_FILES",
     "AuditOptions",
     "ClassifierWeightedOptions",
@@ -36,13 +45,18 @@ __all__ = [
     "batch_tokens_for",
     "build_result",
     "default_batch_tokens",
+    "default_settings",
     "evaluate",
     "limit_dataset",
     "load_stage_dataset",
+    "normalize_settings",
     "plan_stages",
     "recorded_batch_tokens",
     "run_audit",
     "run_evaluation",
     "run_stages",
     "score_sentences",
+    "settings_for",
+    "settings_hash",
+    "settings_of",
 ]

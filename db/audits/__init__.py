@@ -1,5 +1,7 @@
 """Audit jobs: submission and reuse, the lifecycle workers drive, generations, listings."""
 
+# The reuse key lives with the pipeline, so a local sweep resumes by the same rule.
+from audit.pipeline import default_settings, normalize_settings, settings_hash
 from db.audits._generations import GENERATION_METRIC_NAMES, list_generations, record_generation
 from db.audits._lifecycle import (
     ACTIVE_STATUSES,
@@ -25,12 +27,9 @@ from db.audits._listing import (
 )
 from db.audits._local_runs import record_local_run
 from db.audits._submit import (
-    default_settings,
     find_reusable_job,
     get_or_create_checkpoint,
     get_or_create_dataset,
-    normalize_settings,
-    settings_hash,
     submit_job,
 )
 

@@ -8,10 +8,7 @@ does nothing; on SQLite writers are serialised anyway.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping, Sequence
-from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import insert as core_insert
@@ -19,7 +16,7 @@ from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
 from audit.datasets import Dataset, sentence_record
-from audit.pipeline import AuditOptions
+from audit.pipeline import normalize_settings, settings_hash
 from db._models import (
     AuditJob,
     Checkpoint,
@@ -32,49 +29,6 @@ from db._models import (
     utcnow,
 )
 from db._query import upsert_insert
-
-# Model-loading settings that change the numbers, besides AuditOptions' statistics.
-_MODEL_SETTING_DEFAULTS: dict[str, Any] = {
-    "device": "auto",
-    "dtype": "auto",
-    "trust_remote_code": False,
-    "lm_head": "auto",
-    "safenlp_mask_id": False,
-}
-# Settings added after audits were first stored: they take part in the reuse hash only
-# when they differ from their default, so audits stored before them are still reused.
-_HASHED_WHEN_SET = frozenset({"lm_head", "safenlp_mask_id"})
-
-
-def default_settings() -> dict[str, Any]:
-    """Every scoring setting a job records, with its default."""
-    audit_defaults = {f.name: f.default for f in fields(AuditOptions)}
-    return {**audit_defaults, **_MODEL_SETTING_DEFAULTS}
-
-
-def normalize_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
-    """The settings with defaults filled in, so `{}` and the explicit defaults hash alike.
-
-    Keys this module does not know (e.g. a `generation` section) are kept: they are
-    part of what the job computes, so they take part in the reuse hash too.
-    """
-    return {**default_settings(), **dict(settings)}
-
-
-# How a job is cut into tasks does not change its numbers, so it is no part of the reuse key.
-_SCHEDULING_SETTINGS = frozenset({"chunk_size"})
-
-
-def settings_hash(settings: Mapping[str, Any]) -> str:
-    """sha256 of the canonical JSON of the normalized scoring settings (the reuse key)."""
-    defaults = default_settings()
-    scoring = {
-        k: v
-        for k, v in normalize_settings(settings).items()
-        if k not in _SCHEDULING_SETTINGS and not (k in _HASHED_WHEN_SET and v == defaults[k])
-    }
-    canonical = json.dumps(scoring, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def get_or_create_checkpoint(

@@ -1,0 +1,45 @@
+"""Following audits on the service until they finish, on one progress bar (`submit
+--wait` follows one, `sweep --api` a series)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cli._client import ServiceClient
+
+FINISHED = ("succeeded", "failed", "cancelled")
+"""Statuses an audit does not leave."""
+TIMEOUT_SECONDS = 60.0
+"""Seconds per HTTP request when submitting and following: submitting may wait on the
+database of a busy service."""
+
+
+def follow_audits(
+    client: ServiceClient, jobs: Sequence[dict[str, Any]], interval: float, *, desc: str
+) -> list[dict[str, Any]]:
+    """Poll every unfinished audit each `interval` seconds until all have finished; the
+    bar counts the sentences scored over all of them. Returns their final records, in
+    the order given."""
+    from tqdm import tqdm
+
+    current = list(jobs)
+    with tqdm(desc=desc, unit="sentence", file=sys.stderr, dynamic_ncols=True, total=None) as bar:
+        while True:
+            total = sum(job["progress"]["total"] or 0 for job in current)
+            if total and bar.total != total:
+                bar.total = total
+            bar.update(sum(job["progress"]["done"] for job in current) - bar.n)
+            finished = sum(1 for job in current if job["status"] in FINISHED)
+            bar.set_postfix_str(
+                current[0]["status"] if len(current) == 1 else f"{finished}/{len(current)} finished"
+            )
+            if finished == len(current):
+                return current
+            time.sleep(interval)
+            current = [
+                job if job["status"] in FINISHED else client.audit(job["id"]) for job in current
+            ]

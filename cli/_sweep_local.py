@@ -1,0 +1,121 @@
+"""`toxaudit sweep` in this process: the series audited one after another (one model
+load each, resuming), each printed as it ends, `--store` as `run --store` stores."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cli._audit import slugify
+
+if TYPE_CHECKING:
+    from audit.models import ModelSpec
+    from audit.pipeline import EvaluateOptions, Evaluation
+    from audit.sweep import SweepAudit, SweepCheckpoint
+
+
+def _describe(audit: SweepAudit) -> str:
+    step = "-" if audit.checkpoint.step is None else str(audit.checkpoint.step)
+    if audit.result is None:
+        return f"step {step}  {audit.checkpoint.name}: failed: {audit.error}"
+    scores = audit.result.scores
+    average = "-" if scores.average is None else f"{scores.average:.3f}"
+    how = f"already audited in {audit.output_dir}" if audit.skipped else f"-> {audit.output_dir}"
+    return f"step {step}  {audit.checkpoint.name}: average {average} ({how})"
+
+
+def sweep_locally(
+    args: argparse.Namespace,
+    checkpoints: Sequence[SweepCheckpoint] | None,
+    options: EvaluateOptions,
+    loading: ModelSpec,
+) -> int:
+    """Audit the series in this process (or, with `checkpoints` None, each new checkpoint
+    of the watched directory), print each as it ends and the trend at the end; 1 when any
+    failed, naming it."""
+    from audit.sweep import (
+        WatchOptions,
+        format_trend_table,
+        local_trend,
+        run_series,
+        watch_training_dir,
+    )
+
+    output_root: Path = args.output_dir or Path("runs") / f"sweep-{slugify(args.sources[0])}"
+    store = _Store(args, options, loading) if args.store else None
+    audits: list[SweepAudit] = []
+
+    def on_audit(audit: SweepAudit, evaluation: Evaluation | None) -> None:
+        print(_describe(audit), file=sys.stderr)
+        if store is not None and audit.result is not None:
+            store.record(audit, evaluation)
+
+    def audit_series(checkpoints: Sequence[SweepCheckpoint]) -> None:
+        audits.extend(
+            run_series(
+                checkpoints,
+                args.dataset,
+                options,
+                output_root=output_root,
+                loading=loading,
+                on_audit=on_audit,
+                progress=not args.watch,
+            )
+        )
+
+    if checkpoints is None:
+        watch = WatchOptions(args.interval, args.max_checkpoints, args.until_idle)
+        print(f"toxaudit: watching {args.sources[0]} every {args.interval:g} s", file=sys.stderr)
+        watch_training_dir(Path(args.sources[0]), audit_series, watch)
+    else:
+        audit_series(checkpoints)
+    print(format_trend_table(local_trend(audits)))
+    failed = [a for a in audits if a.result is None]
+    for audit in failed:
+        print(f"toxaudit: {audit.checkpoint.name} failed: {audit.error}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+class _Store:
+    """`--store`: each audit recorded in the database as `toxaudit run --store` does."""
+
+    def __init__(
+        self, args: argparse.Namespace, options: EvaluateOptions, loading: ModelSpec
+    ) -> None:
+        from audit.datasets import load_dataset
+        from db import get_database_settings, upgrade_database
+
+        self.args, self.options, self.loading = args, options, loading
+        self.url = get_database_settings().database_url
+        upgrade_database(self.url)
+        self.dataset = load_dataset(args.dataset)
+
+    def record(self, audit: SweepAudit, evaluation: Evaluation | None) -> None:
+        from audit.pipeline import settings_for
+        from audit.results import read_perplexities
+        from audit.sweep import checkpoint_spec
+        from db import record_local_run, session_scope
+
+        assert audit.result is not None
+        rows = (
+            evaluation.rows
+            if evaluation is not None
+            else read_perplexities(audit.output_dir / "perplexities.json")
+        )
+        spec = checkpoint_spec(self.loading, audit.checkpoint)
+        with session_scope() as session:
+            job, reused = record_local_run(
+                session,
+                result=audit.result,
+                rows=rows,
+                dataset=self.dataset,
+                settings=settings_for(self.options.audit_options(), spec),
+                step=audit.checkpoint.step,
+                tags=self.args.tag,
+            )
+            job_id = job.id
+        what = "already stored as" if reused else "stored as"
+        print(f"  {what} audit {job_id} in {self.url}", file=sys.stderr)

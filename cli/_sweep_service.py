@@ -1,0 +1,120 @@
+"""`toxaudit sweep --api`: the series submitted to the service, followed with one
+progress bar, and the trend read back from the service (its results and its compare
+endpoint, the one comparison)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cli._follow import TIMEOUT_SECONDS, follow_audits
+
+if TYPE_CHECKING:
+    from audit.sweep import SweepCheckpoint
+    from cli._client import ServiceClient
+
+
+def _request_body(args: argparse.Namespace, checkpoint: SweepCheckpoint) -> dict[str, Any]:
+    """POST /api/audits for one checkpoint; a local directory goes by its absolute path,
+    which the service must see under its model roots."""
+    local = checkpoint.revision is None and Path(checkpoint.reference).is_dir()
+    options = {
+        key: value
+        for key, value in {
+            "alpha": args.alpha,
+            "resamples": args.resamples,
+            "seed": args.seed,
+            "limit": args.limit,
+            "batch_tokens": args.batch_tokens,
+            "lm_head": args.lm_head,
+        }.items()
+        if value is not None
+    }
+    body: dict[str, Any] = {
+        "model": str(Path(checkpoint.reference).resolve()) if local else checkpoint.reference,
+        "label": checkpoint.name,
+        "dataset": args.dataset,
+        "options": options,
+    }
+    if checkpoint.revision is not None:
+        body["revision"] = checkpoint.revision
+    if checkpoint.step is not None:
+        body["step"] = checkpoint.step
+    if args.tag:
+        body["tags"] = args.tag
+    return body
+
+
+class _Series:
+    """The submitted audits of the series, in checkpoint order."""
+
+    def __init__(self, client: ServiceClient, args: argparse.Namespace) -> None:
+        self.client, self.args = client, args
+        self.submitted: list[tuple[SweepCheckpoint, dict[str, Any]]] = []
+
+    def submit(self, checkpoints: Sequence[SweepCheckpoint]) -> None:
+        for checkpoint in checkpoints:
+            job = self.client.submit(_request_body(self.args, checkpoint))
+            reused = f" (reusing audit {job['reused_from_id']})" if job.get("reused") else ""
+            print(
+                f"toxaudit: {checkpoint.name}: audit {job['id']} {job['status']}{reused}",
+                file=sys.stderr,
+            )
+            self.submitted.append((checkpoint, job))
+
+    def wait(self) -> None:
+        """Poll every audit until all have finished, on one progress bar."""
+        jobs = follow_audits(
+            self.client,
+            [job for _, job in self.submitted],
+            self.args.poll_interval,
+            desc=f"{len(self.submitted)} audits",
+        )
+        self.submitted = [(c, j) for (c, _), j in zip(self.submitted, jobs, strict=True)]
+
+
+def sweep_through_service(
+    args: argparse.Namespace, checkpoints: Sequence[SweepCheckpoint] | None
+) -> int:
+    """Submit each checkpoint (with its step), wait for all, print the trend; 1 when
+    any audit failed, naming it. `checkpoints` None: watch the training directory and
+    submit each new checkpoint as it appears."""
+    from audit.results import RunResult
+    from audit.sweep import (
+        TrendPoint,
+        WatchOptions,
+        build_trend,
+        format_trend_table,
+        watch_training_dir,
+    )
+    from cli._client import open_client
+
+    with open_client(args.api, token=args.token, timeout=TIMEOUT_SECONDS) as client:
+        series = _Series(client, args)
+        if checkpoints is None:
+            watch = WatchOptions(args.interval, args.max_checkpoints, args.until_idle)
+            watch_training_dir(Path(args.sources[0]), series.submit, watch)
+        else:
+            series.submit(checkpoints)
+        series.wait()
+        succeeded = [(c, j) for c, j in series.submitted if j["status"] == "succeeded"]
+        points = [
+            TrendPoint(c.name, c.step, RunResult.from_dict(client.results(j["id"])).scores)
+            for c, j in succeeded
+        ]
+        ids = [str(j["id"]) for _, j in succeeded]
+        rows = build_trend(
+            points, lambda before, after: client.comparison(ids[before], ids[after], {}).differences
+        )
+    print(format_trend_table(rows))
+    failed = [(c, j) for c, j in series.submitted if j["status"] != "succeeded"]
+    for checkpoint, job in failed:
+        cause = job.get("error") or "no cause recorded"
+        print(
+            f"toxaudit: {checkpoint.name}: audit {job['id']} {job['status']}: {cause}",
+            file=sys.stderr,
+        )
+    return 1 if failed else 0
