@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from audit.generation import section_classifier_name
 from audit.scoring import GroupDifference
 from reports._records import BaselineComparison, Report
 
@@ -227,8 +228,7 @@ def generation_note(report: Report) -> str:
     section = report.run.result.extra.get("generation")
     if not isinstance(section, Mapping):
         return ""
-    classifier = section.get("classifier")
-    name = classifier.get("name") if isinstance(classifier, Mapping) else None
+    name = section_classifier_name(section)
     threshold = section.get("threshold")
     return (
         f"Continuations of ToxiGen-style prompts scored by {name or 'the classifier'}"

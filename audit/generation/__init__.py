@@ -47,6 +47,7 @@ from audit.generation._records import (
     ContinuationScore,
     GenerationRecord,
     classifier_name,
+    section_classifier_name,
 )
 from audit.generation._request import (
     CLASSIFIER_OPTIONS,
@@ -126,6 +127,7 @@ __all__ = [
     "run_generation_request",
     "sample_prompts",
     "sampling_seed",
+    "section_classifier_name",
     "select_prompts",
     "spearman_rho",
     "toxicity_filler",

@@ -12,9 +12,24 @@ from audit.generation._metrics import GenerationMetrics
 
 def classifier_name(info: ClassifierInfo) -> str:
     """How outputs name a classifier: its kind and target as typed (`guard:<model>`)."""
-    args = info.spec.args
+    return _name_of(info.spec.name, info.spec.args)
+
+
+def section_classifier_name(section: Any) -> str | None:
+    """The headline classifier's name (`classifier_name`) read back from a results.json
+    `generation` section, where it is stored as `{"spec": {"name", "args"}, ...}`; None when
+    the section holds none."""
+    classifier = section.get("classifier") if isinstance(section, Mapping) else None
+    spec = classifier.get("spec") if isinstance(classifier, Mapping) else None
+    if not isinstance(spec, Mapping) or not isinstance(spec.get("name"), str):
+        return None
+    args = spec.get("args")
+    return _name_of(spec["name"], args if isinstance(args, Mapping) else {})
+
+
+def _name_of(kind: str, args: Mapping[str, Any]) -> str:
     target = args.get("model") or args.get("checkpoint") or args.get("variant")
-    return f"{info.spec.name}:{target}" if target else info.spec.name
+    return f"{kind}:{target}" if target else kind
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from audit.generation import section_classifier_name
 from audit.results import RunResult
 
 GENERATION_METRICS = (
@@ -74,9 +75,9 @@ def _params(result: RunResult) -> dict[str, ParamValue]:
             params[f"toxaudit/version.{package}"] = version
     generation = result.extra.get("generation")
     if isinstance(generation, Mapping):
-        classifier = generation.get("classifier")
-        if isinstance(classifier, Mapping) and isinstance(classifier.get("name"), str):
-            params["toxaudit/generation.classifier"] = classifier["name"]
+        name = section_classifier_name(generation)
+        if name is not None:
+            params["toxaudit/generation.classifier"] = name
     return params
 
 

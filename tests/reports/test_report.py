@@ -219,3 +219,10 @@ def test_the_agreement_of_several_classifiers_is_shown(tmp_path: Path) -> None:
         generation=generation_section(lambda group, label: 0.2),
     )
     assert "Agreement of the classifiers" not in render_markdown(load_report(plain.parent), "c.png")
+
+
+def test_the_method_note_names_the_classifier_as_stored(report_runs) -> None:
+    from reports._content import generation_note
+
+    note = generation_note(load_report(report_runs["consistent"]))
+    assert "scored by profanity-check" in note and "the classifier" not in note

@@ -118,7 +118,11 @@ def generation_section(
             if fraction is None:
                 entry["unscored_reason"] = "classifier failed on every continuation"
             entries.append(entry)
-    return {"classifier": {"name": "profanity-check"}, "confidence": 0.9, "metrics": entries}
+    return {
+        "classifier": {"spec": {"name": "profanity-check", "args": {}}},
+        "confidence": 0.9,
+        "metrics": entries,
+    }
 
 
 def unscore(rows: list[ScoredSentence], group: str, label: str) -> list[ScoredSentence]:

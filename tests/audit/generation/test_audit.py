@@ -11,9 +11,11 @@ import pytest
 from audit.classifiers import ClassifierInfo, ClassifierSpec
 from audit.generation import (
     GenerationSettings,
+    classifier_name,
     format_generation_table,
     load_prompts,
     run_generation_audit,
+    section_classifier_name,
     select_prompts,
     write_generation_records,
 )
@@ -61,6 +63,9 @@ def test_audit_covers_every_group_and_label(tiny: LoadedModel, tmp_path: Path) -
         assert m.n_scored + m.n_unscored == m.n_continuations == 1
     section = audit.to_dict()
     assert section["classifier"]["spec"] == {"name": "keyword", "args": {"k": "v"}}
+    # Reports and trackers name the classifier from this stored shape, as outputs do.
+    assert section_classifier_name(section) == classifier_name(KeywordClassifier.info)
+    assert section_classifier_name({"classifier": {"name": "old-shape"}}) is None
     assert section["settings"]["max_new_tokens"] == 4
     assert section["prompts"]["name"] == "sample" and section["prompts"]["n_prompts"] == 26
     json.dumps(section)
