@@ -6,59 +6,18 @@ import argparse
 import json
 import re
 import sys
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cli._arguments import positive_int
 from cli._errors import UsageError
+from cli._generation_options import add_generation_arguments, generation_options
+from cli._model_options import add_lm_head_arguments, add_model_arguments, load_model, model_spec
+from cli._options import positive_int
 
 if TYPE_CHECKING:
     from audit.generation import GenerationAudit
-    from audit.models import ModelSpec
-    from audit.pipeline import EvaluateOptionsError
+    from audit.pipeline import EvaluateOptions, EvaluateOptionsError
     from audit.scoring import SafetyScores, ScoredSentence
-
-
-def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """--model and its loading options (shared with other commands)."""
-    parser.add_argument(
-        "--model",
-        required=True,
-        help="hub id (e.g. microsoft/phi-2), local directory, .gguf file, or the alias smollm2-135m",
-    )
-    parser.add_argument("--revision", help="hub branch, tag or commit (training checkpoints)")
-    parser.add_argument(
-        "--device", default="auto", help="auto (CUDA if present), cpu, cuda, cuda:N"
-    )
-    parser.add_argument(
-        "--dtype",
-        default="auto",
-        choices=["auto", "float32", "bfloat16", "float16"],
-        help="auto: bfloat16 on CUDA, float32 on CPU",
-    )
-    parser.add_argument(
-        "--trust-remote-code",
-        action="store_true",
-        help="run the model repository's own Python code (off by default)",
-    )
-
-
-def add_lm_head_arguments(parser: argparse.ArgumentParser) -> None:
-    """--lm-head and --safenlp-mask-id: how the model's likelihood of a sentence is read."""
-    parser.add_argument(
-        "--lm-head",
-        default="auto",
-        choices=["auto", "clm", "mlm"],
-        help="clm: perplexity of a causal LM; mlm: pseudo-perplexity of a masked LM; "
-        "auto (default): mlm for an encoder-only masked LM (BERT, RoBERTa...), else clm",
-    )
-    parser.add_argument(
-        "--safenlp-mask-id",
-        action="store_true",
-        help="masked LMs: write token id 103 at masked positions whatever the tokenizer, as "
-        "SafeNLP's script does (default: the tokenizer's own mask token)",
-    )
 
 
 def add_statistics_arguments(parser: argparse.ArgumentParser) -> None:
@@ -154,8 +113,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     p.add_argument("--tag", action="append", default=[], help="checkpoint tag (with --store)")
     add_statistics_arguments(p)
-    from cli._generate import add_run_generation_arguments
-
     add_run_generation_arguments(p)
     from cli._trackers import add_tracker_arguments
 
@@ -168,35 +125,6 @@ def _check_alpha(alpha: float) -> None:
         raise UsageError(f"--alpha must be between 0 and 1, got {alpha}")
 
 
-def _model_spec(args: argparse.Namespace) -> ModelSpec:
-    """The model flags as a ModelSpec; HF's per-tensor loading bars off unless --verbose."""
-    from transformers.utils import logging as hf_logging
-
-    from audit.models import ModelSpec
-
-    if not getattr(args, "verbose", False):
-        # Our own progress bar says what matters; the per-tensor loading bars are noise.
-        hf_logging.disable_progress_bar()
-    return ModelSpec(
-        reference=args.model,
-        revision=args.revision,
-        device=args.device,
-        dtype=args.dtype,
-        trust_remote_code=args.trust_remote_code,
-        lm_head=getattr(args, "lm_head", "auto"),
-        safenlp_mask_id=getattr(args, "safenlp_mask_id", False),
-    )
-
-
-def _load(args: argparse.Namespace) -> tuple[Any, float]:
-    from audit.models import load_model
-
-    spec = _model_spec(args)
-    start = time.perf_counter()
-    loaded = load_model(spec)
-    return loaded, time.perf_counter() - start
-
-
 def cmd_perplexity(args: argparse.Namespace) -> int:
     from audit.datasets import detect_format, load_dataset
     from audit.pipeline import limit_dataset, score_sentences
@@ -204,7 +132,7 @@ def cmd_perplexity(args: argparse.Namespace) -> int:
 
     detect_format(args.output)
     dataset = limit_dataset(load_dataset(args.dataset), args.limit)
-    loaded, _ = _load(args)
+    loaded = load_model(args)
     rows, run = score_sentences(loaded, dataset.sentences, batch_tokens=args.batch_tokens)
     write_perplexities(args.output, rows)
     unscored = sum(1 for r in rows if r.perplexity is None)
@@ -292,9 +220,8 @@ def slugify(name: str) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Parse, call audit.pipeline.run_evaluation, print, and store or track if asked."""
-    from audit.pipeline import EvaluateOptions, EvaluateOptionsError, run_evaluation
+    from audit.pipeline import EvaluateOptionsError, run_evaluation
     from audit.results import format_scores_table
-    from cli._generate import run_options
     from cli._trackers import check_trackers
 
     _check_alpha(args.alpha)
@@ -306,7 +233,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         options: EvaluateOptions = run_options(args)
         evaluation = run_evaluation(
-            _model_spec(args), args.dataset, options, name=name, output_dir=output_dir
+            model_spec(args), args.dataset, options, name=name, output_dir=output_dir
         )
     except EvaluateOptionsError as exc:
         raise UsageError(flag_message(exc)) from exc
@@ -388,3 +315,51 @@ def _store(
         job_id, original = job.id, job.reused_from_id
     what = f"identical to stored audit {original}, recorded as" if reused else "stored as"
     print(f"{what} audit {job_id} in {url}; `toxaudit serve` shows it at http://127.0.0.1:8000/")
+
+
+def add_run_generation_arguments(parser: argparse.ArgumentParser) -> None:
+    """The `toxaudit run` options that add classifier-based sections to results.json."""
+    parser.add_argument(
+        "--generation",
+        action="store_true",
+        help="after the safety score, run the generation audit (needs --prompts and "
+        "--classifier) and add a `generation` section to results.json",
+    )
+    parser.add_argument(
+        "--classifier-weighted",
+        action="store_true",
+        help="also compute the safety score with toxicity_score = 1 + 4 * p_toxic from "
+        "--classifier in place of the annotated toxicity; a data set without toxicity_score "
+        "gets it filled in this way, and its safety score is then this one",
+    )
+    add_generation_arguments(parser, required=False)
+
+
+def run_options(args: argparse.Namespace) -> EvaluateOptions:
+    """`toxaudit run`'s flags as the library's options (checked by audit.evaluate)."""
+    from audit.pipeline import ClassifierWeightedOptions, EvaluateOptions
+
+    weighted = None
+    if args.classifier_weighted:
+        if not args.classifier:
+            raise UsageError("--classifier-weighted needs --classifier")
+        weighted = ClassifierWeightedOptions(
+            classifier=args.classifier,
+            classifier_batch=args.classifier_batch,
+            classifier_config=args.classifier_config,
+            classifier_labels=args.classifier_labels,
+            toxic_label=args.toxic_label,
+            classifier_device=args.classifier_device,
+            guard_policy=args.guard_policy,
+            guard_family=args.guard_family,
+        )
+    return EvaluateOptions(
+        alpha=args.alpha,
+        n_resamples=args.resamples,
+        seed=args.seed,
+        batch_tokens=args.batch_tokens,
+        limit=args.limit,
+        generation=generation_options(args) if args.generation else None,
+        classifier_weighted=weighted,
+        classifier_allow_pickle=args.classifier_allow_pickle,
+    )
