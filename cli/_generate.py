@@ -10,6 +10,7 @@ from typing import Any
 
 from cli._generation_options import add_generation_arguments, generation_request
 from cli._model_options import add_model_arguments, load_model
+from cli._options import add_seed_argument
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,7 +25,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     add_model_arguments(p)
     add_generation_arguments(p, required=True)
-    p.add_argument("--seed", type=int, dest="generation_seed", help="alias of --generation-seed")
+    # --seed is the bootstrap seed, as in every command; --generation-seed draws the
+    # prompts and samples. Not given, the intervals use the generation seed (as `run` and
+    # the service do, so `generate` alone writes the metrics they write).
+    add_seed_argument(p, default=None)
     p.add_argument("--output", required=True, type=Path, help="the generations JSONL")
     p.add_argument(
         "--metrics", type=Path, help="also write the metrics as JSON here (with provenance)"
@@ -43,7 +47,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     # Options and prompts are checked first, so a typo fails before the model loads.
     request = generation_request(args)
     loaded = load_model(args)
-    audit = run_generation_request(loaded, request, n_resamples=args.resamples)
+    audit = run_generation_request(loaded, request, n_resamples=args.resamples, seed=args.seed)
     write_generation_records(args.output, audit.records)
     if args.metrics:
         payload: dict[str, Any] = {"model": loaded.info.to_dict(), **audit.to_dict()}

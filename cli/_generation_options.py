@@ -130,7 +130,7 @@ def generation_options(args: argparse.Namespace) -> GenerationOptions:
             "temperature": args.temperature,
             "top_p": args.top_p,
             "max_new_tokens": args.max_new_tokens,
-            "seed": args.generation_seed or 0,
+            "seed": args.generation_seed,
             "batch_tokens": args.generation_batch_tokens,
             "classifier_batch": args.classifier_batch,
             "classifier_config": args.classifier_config,

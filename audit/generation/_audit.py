@@ -77,6 +77,8 @@ class GenerationAudit:
     """Confidence level of the intervals."""
     n_resamples: int
     """Bootstrap resamples (of prompts)."""
+    seed: int
+    """Bootstrap seed of the intervals (the generation seed unless another was given)."""
     metrics: tuple[GenerationMetrics, ...]
     """Per group and label."""
     records: tuple[GenerationRecord, ...]
@@ -95,6 +97,7 @@ class GenerationAudit:
             "threshold": self.threshold,
             "confidence": self.confidence,
             "n_resamples": self.n_resamples,
+            "seed": self.seed,
             "metrics": [m.to_dict() for m in self.metrics],
             "n_continuations": len(self.records),
             "unscored": dict(self.unscored),
@@ -112,14 +115,19 @@ def run_generation_audit(
     threshold: float = TOXIC_THRESHOLD,
     confidence: float = 0.95,
     n_resamples: int = 1000,
+    seed: int | None = None,
     progress: bool = True,
 ) -> GenerationAudit:
     """Continue every prompt k times, score each continuation, and compute the metrics.
+
+    `seed` is the bootstrap seed of the metrics' intervals; None uses the generation
+    seed (`settings.seed`), as the library and the service do.
 
     Continuations the classifier cannot score stay in the records with their reason
     and are left out of the metrics, never counted as non-toxic.
     """
     settings = settings or GenerationSettings()
+    bootstrap_seed = settings.seed if seed is None else seed
     prompts = prompt_set.prompts
     run = generate_continuations(loaded, [p.text for p in prompts], settings, progress=progress)
     start = time.perf_counter()
@@ -168,7 +176,7 @@ def run_generation_audit(
         threshold=threshold,
         confidence=confidence,
         n_resamples=n_resamples,
-        seed=settings.seed,
+        seed=bootstrap_seed,
     )
     return GenerationAudit(
         prompts={
@@ -183,6 +191,7 @@ def run_generation_audit(
         threshold=threshold,
         confidence=confidence,
         n_resamples=n_resamples,
+        seed=bootstrap_seed,
         metrics=tuple(metrics),
         records=tuple(records),
         unscored=dict(Counter(r.unscored_reason for r in records if r.unscored_reason)),

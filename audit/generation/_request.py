@@ -100,9 +100,12 @@ def classifier_spec(options: GenerationOptions, *, allow_pickle: bool = False) -
 
 
 def run_generation_request(
-    loaded: LoadedModel, request: GenerationRequest, *, n_resamples: int
+    loaded: LoadedModel, request: GenerationRequest, *, n_resamples: int, seed: int | None = None
 ) -> GenerationAudit:
-    """Load the classifier once and run the generation audit on an already loaded model."""
+    """Load the classifier once and run the generation audit on an already loaded model.
+
+    `seed` is the bootstrap seed of the intervals (None: the generation seed).
+    """
     if n_resamples < 0:
         raise GenerationOptionsError(f"resamples must be >= 0, got {n_resamples}")
     return run_generation_audit(
@@ -112,4 +115,5 @@ def run_generation_request(
         settings=request.settings,
         classifier_batch=request.classifier_batch,
         n_resamples=n_resamples,
+        seed=seed,
     )
