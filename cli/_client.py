@@ -13,19 +13,18 @@ service has no such audit, as a label (its newest succeeded audit).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from cli._errors import ServiceError, UsageError
+from cli._service_records import ServiceComparison, ServiceRun
 
 __all__ = ["DEFAULT_API", "ServiceClient", "ServiceError", "open_client", "service_token"]
 
 if TYPE_CHECKING:
     import httpx
 
-    from audit.results import RunResult
-    from audit.scoring import GroupDifference, ScoredSentence
+    from audit.scoring import ScoredSentence
 
 
 DEFAULT_API = "http://127.0.0.1:8000"
@@ -54,34 +53,6 @@ def open_client(
     if timeout <= 0:
         raise UsageError(f"--timeout must be positive, got {timeout}")
     return ServiceClient(api, token=service_token(token), timeout=timeout, transport=transport)
-
-
-@dataclass(frozen=True, slots=True)
-class ServiceRun:
-    """One audit's results fetched from the service."""
-
-    audit_id: str
-    """The audit's id on the service."""
-    result: RunResult
-    """Its results.json."""
-    source: str
-    """Where it came from, for the report: "audit ID at URL"."""
-
-
-@dataclass(frozen=True, slots=True)
-class ServiceComparison:
-    """The service's comparison of one pair (GET /api/compare), as the gate uses it."""
-
-    differences: tuple[GroupDifference, ...]
-    """The pair's paired differences, the average last."""
-    resamples: int
-    """Paired bootstrap resamples the service used."""
-    seed: int
-    """Seed it used."""
-    confidence: float
-    """Confidence level of the intervals."""
-    source: str
-    """The URL asked, for messages."""
 
 
 class ServiceClient:

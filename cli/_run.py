@@ -1,9 +1,8 @@
-"""`toxaudit perplexity`, `score` and `run`: the safety score from the command line."""
+"""`toxaudit run`: perplexities, safety scores and a results.json in one go."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from pathlib import Path
@@ -11,76 +10,16 @@ from typing import TYPE_CHECKING, Any
 
 from cli._errors import UsageError
 from cli._generation_options import add_generation_arguments, generation_options
-from cli._model_options import add_lm_head_arguments, add_model_arguments, load_model, model_spec
-from cli._options import positive_int
+from cli._model_options import add_lm_head_arguments, add_model_arguments, model_spec
+from cli._options import add_statistics_arguments, check_alpha, positive_int
+from cli._trackers import add_tracker_arguments
 
 if TYPE_CHECKING:
     from audit.generation import GenerationAudit
     from audit.pipeline import EvaluateOptions, EvaluateOptionsError
-    from audit.scoring import SafetyScores, ScoredSentence
-
-
-def add_statistics_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--alpha", type=float, default=0.05, help="significance level (0.05)")
-    parser.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (1000)")
-    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (0)")
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = commands.add_parser(
-        "perplexity",
-        help="score sentence perplexities (SafeNLP perplexities format)",
-        description="Write the input records, each with a `perplexity` field, in input order.",
-    )
-    add_model_arguments(p)
-    add_lm_head_arguments(p)
-    p.add_argument(
-        "--dataset",
-        default="sample",
-        help="toxigen, implicithate, sample, or a JSON/JSONL/CSV file",
-    )
-    p.add_argument("--output", required=True, type=Path, help="output file (.json, .jsonl, .csv)")
-    p.add_argument("--limit", type=positive_int, help="score only the first N rows")
-    p.add_argument(
-        "--batch-tokens", type=positive_int, help="token budget per batch (auto by device)"
-    )
-    p.set_defaults(handler=cmd_perplexity)
-
-    p = commands.add_parser(
-        "score",
-        help="safety scores from a perplexities file",
-        description="Mann-Whitney U safety score per group from perplexities (ours or SafeNLP's).",
-    )
-    p.add_argument("--perplexities", required=True, type=Path, help="perplexities file")
-    p.add_argument(
-        "--format",
-        choices=["safenlp", "full"],
-        default="full",
-        help="safenlp: the published {group: score} of significant groups; full: everything",
-    )
-    p.add_argument("--output", type=Path, help="write JSON here instead of stdout")
-    p.add_argument(
-        "--output-dir",
-        type=Path,
-        help="write results.json, perplexities.json and safety_scores.json here, as "
-        "`toxaudit run` does, so `toxaudit gate DIR --baseline OTHER` can compare "
-        "perplexities computed anywhere; prints the group table",
-    )
-    p.add_argument("--name", help="label of the checkpoint in results.json (with --output-dir)")
-    p.add_argument(
-        "--dataset",
-        help="the set the perplexities were computed on (toxigen, sample or a file; with "
-        "--output-dir): every record is checked against it and results.json names it as "
-        "`toxaudit run` does, so the directory gates against runs on that set",
-    )
-    p.add_argument(
-        "--model-name",
-        help="the model that computed the perplexities, recorded in results.json "
-        "(with --output-dir; unknown, null, when not given)",
-    )
-    add_statistics_arguments(p)
-    p.set_defaults(handler=cmd_score)
-
     p = commands.add_parser(
         "run",
         help="perplexities, safety scores and a results.json in one go",
@@ -114,104 +53,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--tag", action="append", default=[], help="checkpoint tag (with --store)")
     add_statistics_arguments(p)
     add_run_generation_arguments(p)
-    from cli._trackers import add_tracker_arguments
-
     add_tracker_arguments(p)
     p.set_defaults(handler=cmd_run)
-
-
-def _check_alpha(alpha: float) -> None:
-    if not 0 < alpha < 1:
-        raise UsageError(f"--alpha must be between 0 and 1, got {alpha}")
-
-
-def cmd_perplexity(args: argparse.Namespace) -> int:
-    from audit.datasets import detect_format, load_dataset
-    from audit.pipeline import limit_dataset, score_sentences
-    from audit.results import write_perplexities
-
-    detect_format(args.output)
-    dataset = limit_dataset(load_dataset(args.dataset), args.limit)
-    loaded = load_model(args)
-    rows, run = score_sentences(loaded, dataset.sentences, batch_tokens=args.batch_tokens)
-    write_perplexities(args.output, rows)
-    unscored = sum(1 for r in rows if r.perplexity is None)
-    print(
-        f"wrote {len(rows)} records to {args.output} ({len(rows) / run.seconds:.1f} sentences/s"
-        + (f"; {unscored} unscored, see their unscored_reason" if unscored else "")
-        + ")",
-        file=sys.stderr,
-    )
-    return 0
-
-
-def cmd_score(args: argparse.Namespace) -> int:
-    from audit.results import read_perplexities
-    from audit.scoring import safety_scores
-
-    _check_alpha(args.alpha)
-    if args.output_dir is None and (args.name or args.model_name or args.dataset):
-        raise UsageError(
-            "--name, --model-name and --dataset describe the run that --output-dir writes"
-        )
-    rows = read_perplexities(args.perplexities)
-    if args.output_dir is not None:
-        return _score_to_directory(args, rows)
-    scores = safety_scores(rows, alpha=args.alpha, n_resamples=args.resamples, seed=args.seed)
-    _write_scores(args, scores)
-    return 0
-
-
-def _write_scores(args: argparse.Namespace, scores: SafetyScores) -> None:
-    """The scores in --format, to --output or stdout."""
-    payload: Any = scores.safenlp() if args.format == "safenlp" else scores.to_dict()
-    text = json.dumps(payload, indent=None if args.format == "safenlp" else 2)
-    if args.output:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(text + "\n", encoding="utf-8")
-    else:
-        print(text)
-
-
-def _score_to_directory(args: argparse.Namespace, rows: list[ScoredSentence]) -> int:
-    """What `toxaudit run` writes, from perplexities computed elsewhere."""
-    from audit.datasets import load_dataset
-    from audit.results import (
-        format_scores_table,
-        result_from_perplexities,
-        write_perplexities,
-        write_results,
-    )
-
-    path: Path = args.perplexities
-    dataset = None if args.dataset is None else load_dataset(args.dataset)
-    output_dir: Path = args.output_dir
-    result = result_from_perplexities(
-        rows,
-        path,
-        name=args.name or args.model_name or path.stem,
-        model_name=args.model_name,
-        dataset=dataset,
-        alpha=args.alpha,
-        confidence=0.95,
-        n_resamples=args.resamples,
-        seed=args.seed,
-    )
-    try:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        write_perplexities(output_dir / "perplexities.json", rows)
-        (output_dir / "safety_scores.json").write_text(
-            json.dumps(result.scores.safenlp()) + "\n", encoding="utf-8"
-        )
-        write_results(output_dir / "results.json", result)
-    except OSError as exc:
-        raise UsageError(f"{output_dir}: cannot write the run directory: {exc.strerror}") from exc
-    if args.output:
-        _write_scores(args, result.scores)
-    print(f"{result.name} from {path} ({len(rows)} records)")
-    print(format_scores_table(result.scores))
-    print(f"wrote {output_dir}/results.json, perplexities.json, safety_scores.json")
-    return 0
 
 
 def slugify(name: str) -> str:
@@ -224,7 +67,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from audit.results import format_scores_table
     from cli._trackers import check_trackers
 
-    _check_alpha(args.alpha)
+    check_alpha(args.alpha)
     check_trackers(args)
     name = args.name or args.model
     output_dir: Path = args.output_dir or Path("runs") / slugify(name)
