@@ -138,7 +138,7 @@ def test_seed_moves_the_intervals_only(tiny: LoadedModel) -> None:
     """The bootstrap seed (`toxaudit generate --seed`) is not the generation seed."""
     prompts = select_prompts(load_prompts("sample"), per_group=None, groups=["women"])
 
-    def audit(seed: int | None) -> tuple[list[str], list[tuple[float | None, ...]], int]:
+    def audit(seed: int | None) -> tuple[list[str], list[tuple[float | None, float | None]], int]:
         done = run_generation_audit(
             tiny,
             prompts,
