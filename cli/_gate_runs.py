@@ -9,13 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cli._client import ServiceClient, fetch_comparison, fetch_perplexities, fetch_run, open_client
+
 if TYPE_CHECKING:
     import httpx
 
     from audit.gate import GateReport, GateSettings
     from audit.results import RunResult
     from audit.scoring import ScoredSentence
-    from cli._client import ServiceClient
     from cli._gate_options import Options
 
 
@@ -56,8 +57,8 @@ def load_run(
         result, rows = load_file(Path(reference), with_rows=with_rows)
         return result, rows, reference
     assert client is not None
-    run = client.fetch(reference)
-    rows = client.perplexities(run.audit_id) if with_rows else None
+    run = fetch_run(client, reference)
+    rows = fetch_perplexities(client, run.audit_id) if with_rows else None
     return run.result, rows, run.source
 
 
@@ -76,14 +77,14 @@ def evaluate_on_service(
 
     from audit.gate import evaluate_gate
 
-    candidate = client.fetch(candidate_ref)
-    baseline = client.fetch(baseline_ref)
+    candidate = fetch_run(client, candidate_ref)
+    baseline = fetch_run(client, baseline_ref)
     requested: dict[str, str | int | float] = {
         key: options.values[key]
         for key in ("resamples", "seed", "confidence")
         if key in options.values
     }
-    comparison = client.comparison(baseline.audit_id, candidate.audit_id, requested)
+    comparison = fetch_comparison(client, baseline.audit_id, candidate.audit_id, requested)
     used = replace(
         settings,
         resamples=comparison.resamples,
@@ -105,6 +106,4 @@ def open_service(
 ) -> ServiceClient | None:
     if api is None:
         return None
-    from cli._client import open_client
-
     return open_client(api, token=token, timeout=timeout, transport=transport)

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("audit", "db", "workers", "api", "dashboards", "cli", "reports")
+PACKAGES = ("audit", "db", "workers", "api", "dashboards", "cli", "client", "reports")
 
 # Cycles that exist only through imports inside functions, each as the sorted modules of
 # its strongly connected component, with why it is tolerated for now.

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("audit", "db", "workers", "api", "dashboards", "cli", "reports")
+PACKAGES = ("audit", "db", "workers", "api", "dashboards", "cli", "client", "reports")
 MAX_LINES = 300
 
 # Modules still over the limit, with their size when listed. Remove an entry once its
@@ -19,7 +19,7 @@ OVER_THE_LIMIT: dict[str, int] = {
     "audit/datasets/_formats.py": 374,
     "audit/generation/_generate.py": 313,
     "audit/generation/_prompts.py": 369,
-    "audit/integrations/_callback.py": 481,
+    "audit/integrations/_callback.py": 462,
     "audit/models/_loading.py": 326,
     "audit/perplexity/_scorer.py": 336,
     "dashboards/_audit.py": 367,

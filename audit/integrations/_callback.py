@@ -1,7 +1,8 @@
 """SafetyAuditCallback: audit each checkpoint a transformers Trainer saves.
 
 Two ways, one record of settings each: `SubmissionSettings` hands every checkpoint to
-the service (POST /api/audits on a background thread, so training never waits), and
+the service (POST /api/audits through client.ServiceClient, the project's one HTTP
+client, on a background thread, so training never waits), and
 `ScoringSettings` scores a fixed, seeded subset of a data set in-process with the model
 the Trainer already holds and logs the scores to the trainer's log.
 """
@@ -28,8 +29,9 @@ from audit.pipeline import score_sentences
 from audit.scoring import DEFAULT_ALPHA, DEFAULT_CONFIDENCE, SafetyScores, safety_scores
 
 if TYPE_CHECKING:
-    import httpx
     from transformers import TrainerControl, TrainerState, TrainingArguments
+
+    from client import ServiceClient
 
 logger = logging.getLogger(__name__)
 
@@ -119,21 +121,6 @@ def _processing_tokenizer(candidate: Any) -> Any:
     # A multimodal processor carries its tokenizer; a tokenizer is used as it is.
     inner = getattr(candidate, "tokenizer", None)
     return inner if inner is not None and callable(inner) else candidate
-
-
-def _error_detail(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text.strip()[:300] or response.reason_phrase
-    detail = body.get("detail", body) if isinstance(body, dict) else body
-    if isinstance(detail, list):  # the service's {"detail": [{"loc", "msg", "type"}]}
-        return "; ".join(
-            f"{'.'.join(str(p) for p in e.get('loc', []))}: {e.get('msg')}"
-            for e in detail
-            if isinstance(e, dict)
-        )
-    return str(detail)[:300]
 
 
 class SafetyAuditCallback(TrainerCallback):
@@ -352,11 +339,10 @@ class SafetyAuditCallback(TrainerCallback):
         self._queue.put((step, body))
 
     def _send_all(self, settings: SubmissionSettings) -> None:
-        import httpx
+        from client import ServiceClient
 
-        headers = {"Authorization": f"Bearer {settings.token}"}
-        with httpx.Client(
-            base_url=settings.api_url, headers=headers, timeout=settings.timeout_seconds
+        with ServiceClient(
+            settings.api_url, token=settings.token, timeout=settings.timeout_seconds
         ) as client:
             while True:
                 step, body = self._queue.get()
@@ -370,24 +356,19 @@ class SafetyAuditCallback(TrainerCallback):
                     self._pending -= 1
                     self._idle.notify_all()
 
-    def _send(self, client: httpx.Client, step: int, body: dict[str, Any]) -> CheckpointSubmission:
-        import httpx
+    def _send(self, client: ServiceClient, step: int, body: dict[str, Any]) -> CheckpointSubmission:
+        from client import ServiceError
 
         model = str(body["model"])
         try:
-            response = client.post("/api/audits", json=body)
-        except httpx.HTTPError as exc:
-            error = f"cannot reach {client.base_url}: {exc or type(exc).__name__}"
-            logger.warning("toxaudit: checkpoint %d not submitted: %s", step, error)
-            return CheckpointSubmission(step, model, None, error)
-        if response.is_error:
-            error = f"HTTP {response.status_code}: {_error_detail(response)}"
-            logger.warning("toxaudit: checkpoint %d refused by the service: %s", step, error)
-            return CheckpointSubmission(step, model, None, error)
+            job = client.submit(body)
+        except ServiceError as exc:  # unreachable, refused (with the service's reason)
+            logger.warning("toxaudit: checkpoint %d not submitted: %s", step, exc)
+            return CheckpointSubmission(step, model, None, str(exc))
         try:
-            audit_id = int(response.json()["id"])
+            audit_id = int(job["id"])
         except (ValueError, KeyError, TypeError) as exc:
-            error = f"HTTP {response.status_code} without an audit id: {exc!r}"
+            error = f"the service answered without an audit id: {exc!r}"
             logger.warning("toxaudit: checkpoint %d: %s", step, error)
             return CheckpointSubmission(step, model, None, error)
         logger.info("toxaudit: checkpoint %d submitted as audit %d", step, audit_id)
