@@ -19,7 +19,6 @@ OVER_THE_LIMIT: dict[str, int] = {
     "audit/datasets/_formats.py": 374,
     "audit/generation/_generate.py": 313,
     "audit/generation/_prompts.py": 369,
-    "audit/integrations/_callback.py": 462,
     "audit/models/_loading.py": 326,
     "audit/perplexity/_scorer.py": 336,
     "dashboards/_audit.py": 367,
