@@ -17,7 +17,6 @@ MAX_LINES = 300
 # listed module grows.
 OVER_THE_LIMIT: dict[str, int] = {
     "audit/generation/_generate.py": 313,
-    "audit/generation/_prompts.py": 369,
     "audit/models/_loading.py": 326,
     "audit/perplexity/_scorer.py": 336,
     "dashboards/_audit.py": 367,

@@ -23,13 +23,11 @@ from audit.generation._metrics import (
     generation_metrics,
 )
 from audit.generation._options import GenerationOptions, GenerationOptionsError
+from audit.generation._prompt_lines import LiteralBodyError, decode_literal_body, parse_prompt_line
 from audit.generation._prompts import (
     TOXIGEN_FILE_GROUPS,
-    LiteralBodyError,
     Prompt,
     PromptSet,
-    decode_literal_body,
-    parse_prompt_line,
     read_prompt_directory,
     read_prompt_file,
     read_prompt_jsonl,
