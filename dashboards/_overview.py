@@ -8,8 +8,9 @@ from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
-from dashboards._charts import Figure, checkpoint_averages
+from dashboards._charts import Figure
 from dashboards._tables import Column, Table
+from dashboards._trend_charts import checkpoint_averages
 from db import CheckpointSummary, JobStatus, all_tags, overview_entries
 
 ACTIVE = (JobStatus.queued, JobStatus.running)
