@@ -7,9 +7,6 @@ from audit.generation._audit import (
     write_generation_records,
 )
 from audit.generation._generate import (
-    Continuation,
-    GenerationRun,
-    GenerationSettings,
     default_generation_tokens,
     first_line,
     generate_continuations,
@@ -42,6 +39,7 @@ from audit.generation._request import (
     run_generation_request,
 )
 from audit.generation._sample import sample_prompts
+from audit.generation._settings import Continuation, GenerationRun, GenerationSettings
 from audit.generation._sources import (
     PROMPT_SOURCES,
     TOXIGEN_PROMPTS_URL,

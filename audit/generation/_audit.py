@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.classifiers import DEFAULT_CLASSIFIER_BATCH, Classifier, ClassifierInfo, score_texts
-from audit.generation._generate import GenerationSettings, generate_continuations
+from audit.generation._generate import generate_continuations
 from audit.generation._metrics import (
     TOXIC_THRESHOLD,
     GenerationMetrics,
@@ -19,6 +19,7 @@ from audit.generation._metrics import (
     generation_metrics,
 )
 from audit.generation._prompts import PromptSet
+from audit.generation._settings import GenerationSettings
 from audit.models import LoadedModel
 
 

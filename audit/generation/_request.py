@@ -14,9 +14,9 @@ from typing import Any
 from audit.classifiers import ClassifierError, ClassifierSpec, load_classifier, parse_classifier
 from audit.datasets import DatasetError
 from audit.generation._audit import GenerationAudit, run_generation_audit
-from audit.generation._generate import GenerationSettings
 from audit.generation._options import GenerationOptions, GenerationOptionsError
 from audit.generation._prompts import PromptSet, select_prompts
+from audit.generation._settings import GenerationSettings
 from audit.generation._sources import load_prompts
 from audit.models import LoadedModel
 
