@@ -2,8 +2,9 @@
 
 Records with the same fields as their body validate directly (`from_attributes`):
 `GroupScorePublic` from `db.GroupValue`, `SentencePublic` from `db.SentenceRow`,
-`GenerationPublic` from `db.GenerationResult`, `CheckpointRef` from `db.Checkpoint`.
-The converters here add what a record does not hold (progress fractions, nesting).
+`GenerationPublic` from `db.GenerationResult`, `CheckpointRef` from `db.Checkpoint`,
+`CheckpointPublic` from `db.CheckpointSummary`. The one converter here, of an audit job,
+adds what its row does not hold (the progress fraction, the nested checkpoint and set).
 """
 
 from __future__ import annotations
@@ -11,13 +12,12 @@ from __future__ import annotations
 from api._schemas import (
     AuditDetail,
     AuditPublic,
-    CheckpointPublic,
     CheckpointRef,
     DatasetPublic,
     GroupScorePublic,
     ProgressPublic,
 )
-from db import AuditJob, CheckpointSummary, GroupValue
+from db import AuditJob, GroupValue
 
 
 def _audit_fields(job: AuditJob) -> dict[str, object]:
@@ -56,19 +56,5 @@ def audit_detail(job: AuditJob, scores: list[GroupValue]) -> AuditDetail:
             "model_info": dict(job.model_info or {}),
             "software": dict(job.software or {}),
             "timings": dict(job.timings or {}),
-        }
-    )
-
-
-def checkpoint_public(summary: CheckpointSummary) -> CheckpointPublic:
-    checkpoint = summary.checkpoint
-    return CheckpointPublic.model_validate(
-        {
-            **CheckpointRef.model_validate(checkpoint).model_dump(),
-            "created_at": checkpoint.created_at,
-            "n_audits": summary.n_audits,
-            "latest_audit_id": summary.latest_audit_id,
-            "latest_status": summary.latest_status,
-            "latest_average": summary.latest_average,
         }
     )

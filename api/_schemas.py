@@ -41,7 +41,8 @@ class _Create(BaseModel):
 
 class _Public(BaseModel):
     # from_attributes: a response body validates straight from the db record that holds
-    # the same fields (GroupValue, GenerationResult, Checkpoint, SentenceRow), no copies.
+    # the same fields (GroupValue, GenerationResult, Checkpoint, SentenceRow,
+    # CheckpointSummary), no copies.
     model_config = ConfigDict(use_attribute_docstrings=True, from_attributes=True)
 
 
@@ -131,7 +132,8 @@ class AuditCreate(_Create):
 
 
 class CheckpointRef(_Public):
-    id: int
+    # Read from Checkpoint.id or CheckpointSummary.checkpoint_id; the JSON key stays `id`.
+    id: int = Field(validation_alias=AliasChoices("id", "checkpoint_id"))
     reference: str
     """Hub id, alias or local path."""
     revision: str

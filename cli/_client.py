@@ -1,40 +1,33 @@
-"""The one HTTP client of the audit service (the contract in docs/architecture.md).
+"""The CLI's face of the service client (client/): opening it from the flags, and reading
+its answers as the project's records (the gate's runs, perplexities and comparisons).
 
-Every command that talks to the service (`submit`, `gate --api`) goes through
-`ServiceClient`, and every failure it meets (unreachable, refused, malformed)
-is a `ServiceError`, which the CLI's main error handler prints as one line
-`toxaudit: error: ...` with exit status 2.
-
-A reference is an audit id or a checkpoint label: `audit:ID` and `label:NAME`
-say which; a bare reference is tried as an audit id first and, when the
-service has no such audit, as a label (its newest succeeded audit).
+Every failure is a `client.ServiceError`, which the CLI's main error handler prints as
+one line `toxaudit: error: ...` with exit status 2.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from typing import TYPE_CHECKING
 
-from cli._errors import ServiceError, UsageError
+from cli._errors import UsageError
+from cli._service_records import ServiceComparison, ServiceRun
+from client import DEFAULT_API, ServiceClient, ServiceError, service_token
 
-__all__ = ["DEFAULT_API", "ServiceClient", "ServiceError", "open_client", "service_token"]
+__all__ = [
+    "DEFAULT_API",
+    "ServiceClient",
+    "ServiceError",
+    "fetch_comparison",
+    "fetch_perplexities",
+    "fetch_run",
+    "open_client",
+    "service_token",
+]
 
 if TYPE_CHECKING:
     import httpx
 
-    from audit.results import RunResult
-    from audit.scoring import GroupDifference, ScoredSentence
-
-
-DEFAULT_API = "http://127.0.0.1:8000"
-"""The service `toxaudit serve` starts by default."""
-
-
-def service_token(flag: str | None) -> str | None:
-    """The bearer token: --token, else $TOXAUDIT_TOKEN, else none."""
-    return flag or os.environ.get("TOXAUDIT_TOKEN") or None
+    from audit.scoring import ScoredSentence
 
 
 def open_client(
@@ -56,260 +49,56 @@ def open_client(
     return ServiceClient(api, token=service_token(token), timeout=timeout, transport=transport)
 
 
-@dataclass(frozen=True, slots=True)
-class ServiceRun:
-    """One audit's results fetched from the service."""
+def fetch_run(client: ServiceClient, reference: str) -> ServiceRun:
+    """The results of an audit id or of a checkpoint label's newest succeeded audit."""
+    from audit.results import RunResult
 
-    audit_id: str
-    """The audit's id on the service."""
-    result: RunResult
-    """Its results.json."""
-    source: str
-    """Where it came from, for the report: "audit ID at URL"."""
-
-
-@dataclass(frozen=True, slots=True)
-class ServiceComparison:
-    """The service's comparison of one pair (GET /api/compare), as the gate uses it."""
-
-    differences: tuple[GroupDifference, ...]
-    """The pair's paired differences, the average last."""
-    resamples: int
-    """Paired bootstrap resamples the service used."""
-    seed: int
-    """Seed it used."""
-    confidence: float
-    """Confidence level of the intervals."""
-    source: str
-    """The URL asked, for messages."""
+    audit_id, data = client.find_results(reference)
+    source = f"{client.base_url}/api/audits/{audit_id}/results.json"
+    return ServiceRun(
+        audit_id,
+        RunResult.from_dict(data, source=source),
+        f"audit {audit_id} at {client.base_url}",
+    )
 
 
-class ServiceClient:
-    """Submits and follows audits, reads their results, perplexities and comparisons.
+def fetch_perplexities(client: ServiceClient, audit_id: str) -> list[ScoredSentence]:
+    """The audit's per-sentence perplexities, validated like a perplexities file."""
+    from audit.results import parse_perplexities
 
-    The transport is injectable for tests (httpx.MockTransport).
-    """
-
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        token: str | None = None,
-        timeout: float = 30.0,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
-        import httpx
-
-        self.base_url = base_url.rstrip("/")
-        headers = {"Accept": "application/json"}
-        self._has_token = bool(token)
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        self._client = httpx.Client(
-            base_url=self.base_url, headers=headers, timeout=timeout, transport=transport
-        )
-
-    def close(self) -> None:
-        self._client.close()
-
-    def __enter__(self) -> ServiceClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, str | int | float] | None = None,
-        json: Any = None,
-        missing_ok: bool = False,
-    ) -> Any:
-        """Parsed JSON of a request; None on 404 when `missing_ok` (the caller knows what
-        was missing), a ServiceError for every other failure."""
-        import httpx
-
-        url = f"{self.base_url}{path}"
-        try:
-            response = self._client.request(method, path, params=params, json=json)
-        except httpx.HTTPError as exc:
-            raise ServiceError(f"cannot reach {url}: {exc or type(exc).__name__}") from exc
-        if response.status_code == 404 and missing_ok:
-            return None
-        where = url if method == "GET" else f"{method} {url}"
-        if response.status_code in (401, 403):
-            hint = (
-                "the token was refused"
-                if self._has_token
-                else "give a token with --token or TOXAUDIT_TOKEN"
-            )
-            detail = _detail(response)
-            raise ServiceError(f"{where}: HTTP {response.status_code}, {hint} ({detail})")
-        if response.is_error:
-            raise ServiceError(f"{where}: HTTP {response.status_code}: {_detail(response)}")
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise ServiceError(f"{where}: the response is not JSON") from exc
-
-    def _get(self, path: str, params: dict[str, str | int | float] | None = None) -> Any:
-        """Parsed JSON of a GET; None on 404."""
-        return self._request("GET", path, params=params, missing_ok=True)
-
-    def submit(self, body: dict[str, Any]) -> dict[str, Any]:
-        """POST /api/audits: the new (or reused) audit's record."""
-        return self._object(self._request("POST", "/api/audits", json=body), "/api/audits")
-
-    def audit(self, audit_id: str | int) -> dict[str, Any]:
-        """GET /api/audits/{id}: the audit's record, with its status and progress."""
-        path = f"/api/audits/{quote(str(audit_id), safe='')}"
-        return self._object(self._request("GET", path), path)
-
-    def results(self, audit_id: str | int) -> dict[str, Any]:
-        """GET /api/audits/{id}/results.json of an audit that must have one."""
-        path = f"/api/audits/{quote(str(audit_id), safe='')}/results.json"
-        return self._object(self._request("GET", path), path)
-
-    def _object(self, data: Any, path: str) -> dict[str, Any]:
-        if not isinstance(data, dict):
-            raise ServiceError(f"{self.base_url}{path}: expected a JSON object")
-        return data
-
-    def latest_audit_id(self, label: str) -> str | None:
-        """The newest succeeded audit of a checkpoint label, or None."""
-        params: dict[str, str | int | float] = {
-            "checkpoint_label": label,
-            "status": "succeeded",
-            "limit": 1,
-        }
-        data = self._get("/api/audits", params)
-        where = f"{self.base_url}/api/audits?checkpoint_label={label}"
-        if data is None:
-            raise ServiceError(f"{where}: HTTP 404; is {self.base_url} a toxaudit service?")
-        items = data.get("items") if isinstance(data, dict) else None
-        if not isinstance(items, list):
-            raise ServiceError(f"{where}: expected an object with an 'items' list")
-        if not items:
-            return None
-        first = items[0]
-        if not isinstance(first, dict) or "id" not in first:
-            raise ServiceError(f"{where}: items[0] has no 'id'")
-        return str(first["id"])
-
-    def _results(self, audit_id: str) -> dict[str, Any] | None:
-        data = self._get(f"/api/audits/{quote(audit_id, safe='')}/results.json")
-        if data is not None and not isinstance(data, dict):
-            raise ServiceError(
-                f"{self.base_url}/api/audits/{audit_id}/results.json: expected a JSON object"
-            )
-        return data
-
-    def fetch(self, reference: str) -> ServiceRun:
-        """The results of an audit id or of a checkpoint label's newest succeeded audit."""
-        from audit.results import RunResult
-
-        kind, _, name = reference.partition(":")
-        if kind not in ("audit", "label") or not name:
-            kind, name = "any", reference
-        data = None
-        audit_id = name
-        if kind in ("audit", "any"):
-            data = self._results(name)
-        if data is None and kind in ("label", "any"):
-            found = self.latest_audit_id(name)
-            if found is not None:
-                audit_id = found
-                data = self._results(found)
-                if data is None:
-                    raise ServiceError(
-                        f"{self.base_url}: audit {found} (newest of label {name!r}) "
-                        "has no results.json"
-                    )
-        if data is None:
-            what = {
-                "audit": f"no audit {name!r}",
-                "label": f"no succeeded audit of checkpoint label {name!r}",
-                "any": f"no audit {name!r} and no succeeded audit of checkpoint label {name!r}",
-            }[kind]
-            raise ServiceError(f"{self.base_url}: {what}")
-        source = f"{self.base_url}/api/audits/{audit_id}/results.json"
-        return ServiceRun(
-            audit_id,
-            RunResult.from_dict(data, source=source),
-            f"audit {audit_id} at {self.base_url}",
-        )
-
-    def perplexities(self, audit_id: str) -> list[ScoredSentence]:
-        """The audit's per-sentence perplexities, validated like a perplexities file."""
-        from audit.results import parse_perplexities
-
-        url = f"{self.base_url}/api/audits/{audit_id}/perplexities.json"
-        data = self._get(f"/api/audits/{quote(audit_id, safe='')}/perplexities.json")
-        if data is None:
-            raise ServiceError(f"{url}: HTTP 404, the audit has no per-sentence perplexities")
-        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-            raise ServiceError(f"{url}: expected a JSON array of records")
-        return parse_perplexities(data, source=url)
-
-    def comparison(
-        self, baseline_id: str, candidate_id: str, requested: dict[str, str | int | float]
-    ) -> ServiceComparison:
-        """The service's paired differences of candidate against baseline.
-
-        `requested` holds the bootstrap settings the user named (resamples, seed,
-        confidence); the service uses the baseline audit's own for the others.
-        """
-        from dataclasses import fields
-
-        from audit.scoring import GroupDifference
-
-        params: dict[str, str | int | float] = {
-            "audits": f"{baseline_id},{candidate_id}",
-            **requested,
-        }
-        url = f"{self.base_url}/api/compare?audits={baseline_id},{candidate_id}"
-        data = self._get("/api/compare", params)
-        if data is None:
-            raise ServiceError(f"{url}: HTTP 404; is {self.base_url} a toxaudit service?")
-        try:
-            settings = data["settings"]
-            (pair,) = data["pairs"]
-            names = [f.name for f in fields(GroupDifference)]
-            # A newer service may add fields; the gate reads those it knows.
-            differences = tuple(
-                GroupDifference(**{name: item[name] for name in names})
-                for item in pair["differences"]
-            )
-            return ServiceComparison(
-                differences,
-                int(settings["resamples"]),
-                int(settings["seed"]),
-                float(settings["confidence"]),
-                url,
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ServiceError(
-                f"{url}: not a comparison of one pair ({type(exc).__name__}: {exc})"
-            ) from exc
+    url = f"{client.base_url}/api/audits/{audit_id}/perplexities.json"
+    return parse_perplexities(client.perplexity_records(audit_id), source=url)
 
 
-def _detail(response: httpx.Response) -> str:
-    """The reason a response gives, on one line."""
+def fetch_comparison(
+    client: ServiceClient,
+    baseline_id: str,
+    candidate_id: str,
+    requested: dict[str, str | int | float],
+) -> ServiceComparison:
+    """The service's paired differences of candidate against baseline (see
+    ServiceClient.comparison for `requested`)."""
+    from dataclasses import fields
+
+    from audit.scoring import GroupDifference
+
+    url, data = client.comparison(baseline_id, candidate_id, requested)
     try:
-        body = response.json()
-    except ValueError:
-        return response.text.strip().replace("\n", " ")[:300] or response.reason_phrase
-    detail = body.get("detail", body) if isinstance(body, dict) else body
-    if isinstance(detail, list) and all(isinstance(d, dict) for d in detail):
-        # The service's error shape: "field: message" for each, the field's path without
-        # its first part (body, query, path); an empty `loc` is about the request as a
-        # whole (an unknown audit, a refused token): just the message.
-        return "; ".join(
-            f"{'.'.join(str(p) for p in d['loc'][1:]) or d['loc'][0]}: {d.get('msg', '')}"
-            if d.get("loc")
-            else str(d.get("msg", ""))
-            for d in detail
-        )[:300]
-    return str(detail).replace("\n", " ")[:300]
+        settings = data["settings"]
+        (pair,) = data["pairs"]
+        names = [f.name for f in fields(GroupDifference)]
+        # A newer service may add fields; the gate reads those it knows.
+        differences = tuple(
+            GroupDifference(**{name: item[name] for name in names}) for item in pair["differences"]
+        )
+        return ServiceComparison(
+            differences,
+            int(settings["resamples"]),
+            int(settings["seed"]),
+            float(settings["confidence"]),
+            url,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ServiceError(
+            f"{url}: not a comparison of one pair ({type(exc).__name__}: {exc})"
+        ) from exc

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import client
+
 
 class UsageError(ValueError):
     """Bad command-line usage."""
 
 
-class ServiceError(Exception):
-    """The audit service could not be reached, refused the request, or answered what is
-    not what the contract says (raised by cli._client.ServiceClient, for every command
-    that talks to the service)."""
+ServiceError = client.ServiceError
+"""The service client's one error (client.ServiceError), a user error here."""
 
 
 def user_errors() -> tuple[type[BaseException], ...]:

@@ -14,11 +14,13 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from cli import (
-    _audit,
     _db,
     _gate,
     _generate,
+    _perplexity,
     _report,
+    _run,
+    _score,
     _serve,
     _submit,
     _sweep,
@@ -30,7 +32,9 @@ from cli._errors import UsageError, user_errors
 
 # One module per command or command group, in the order `toxaudit --help` lists them.
 COMMAND_MODULES: tuple[ModuleType, ...] = (
-    _audit,
+    _perplexity,
+    _score,
+    _run,
     _gate,
     _generate,
     _report,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 
+from cli._errors import UsageError
+
 SEED_HELP = "bootstrap seed (0)"
 """What --seed is in every command: the seed of the bootstrap resamples."""
 
@@ -30,3 +32,16 @@ def add_seed_argument(
 def add_token_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     """--token, the service's bearer token (cli._client.service_token falls back to the env)."""
     parser.add_argument("--token", help="bearer token (default: $TOXAUDIT_TOKEN)")
+
+
+def add_statistics_arguments(parser: argparse.ArgumentParser) -> None:
+    """--alpha, --resamples and --seed: the safety score's test and bootstrap."""
+    parser.add_argument("--alpha", type=float, default=0.05, help="significance level (0.05)")
+    parser.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (1000)")
+    add_seed_argument(parser, default=0)
+
+
+def check_alpha(alpha: float) -> None:
+    """--alpha is a significance level, strictly between 0 and 1."""
+    if not 0 < alpha < 1:
+        raise UsageError(f"--alpha must be between 0 and 1, got {alpha}")

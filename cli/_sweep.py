@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cli._audit import add_lm_head_arguments, add_statistics_arguments
 from cli._client import DEFAULT_API
 from cli._errors import UsageError
-from cli._options import add_token_argument, positive_int
+from cli._model_options import add_lm_head_arguments
+from cli._options import add_statistics_arguments, add_token_argument, positive_int
 
 if TYPE_CHECKING:
     from audit.models import ModelSpec
@@ -181,7 +181,7 @@ def loading_spec(args: argparse.Namespace) -> ModelSpec:
 
 def evaluate_options(args: argparse.Namespace) -> EvaluateOptions:
     from audit.pipeline import EvaluateOptions, EvaluateOptionsError
-    from cli._audit import flag_message
+    from cli._run import flag_message
 
     try:
         return EvaluateOptions(

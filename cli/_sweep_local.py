@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cli._audit import slugify
+from cli._run import slugify
 
 if TYPE_CHECKING:
     from audit.models import ModelSpec

@@ -90,7 +90,7 @@ def sweep_through_service(
         format_trend_table,
         watch_training_dir,
     )
-    from cli._client import open_client
+    from cli._client import fetch_comparison, open_client
 
     with open_client(args.api, token=args.token, timeout=TIMEOUT_SECONDS) as client:
         series = _Series(client, args)
@@ -107,7 +107,8 @@ def sweep_through_service(
         ]
         ids = [str(j["id"]) for _, j in succeeded]
         rows = build_trend(
-            points, lambda before, after: client.comparison(ids[before], ids[after], {}).differences
+            points,
+            lambda before, after: fetch_comparison(client, ids[before], ids[after], {}).differences,
         )
     print(format_trend_table(rows))
     failed = [(c, j) for c, j in series.submitted if j["status"] != "succeeded"]

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
+from dashboards._audit_rows import (
+    TOP_CONTINUATIONS,
+    sentences_table,
+    shifts_table,
+)
 from dashboards._charts import group_bars
 from dashboards._compare import audit_name
-from dashboards._drilldown import sentence_shifts
 from dashboards._generation import generation_tables
 from dashboards._tables import Column, Table, key_value_table
 from db import (
@@ -20,39 +23,11 @@ from db import (
     audit_briefs,
     get_audit,
     group_values,
-    list_sentences,
-    scored_rows,
-    sentence_texts,
     succeeded_audits,
 )
 
 PAGE_SIZE = 50
-TOP_CONTINUATIONS = 20
 LABELS = ("hate", "neutral")
-
-SENTENCE_COLUMNS = (
-    Column("rank", "#", "int"),
-    Column("row", "Row", "int"),
-    Column("label", "Label"),
-    Column("toxicity_score", "Annotated toxicity", "number", digits=2),
-    Column("target_groups", "Groups", "list"),
-    Column("perplexity", "Perplexity", "number", digits=2),
-    Column("scaled_perplexity", "Scaled perplexity", "number", digits=3),
-    Column("unscored_reason", "Unscored because"),
-    Column("text", "Sentence", "offensive", sortable=False),
-)
-SHIFT_COLUMNS = (
-    Column("rank", "#", "int"),
-    Column("row", "Row", "int"),
-    Column("label", "Label"),
-    Column("target_groups", "Groups", "list"),
-    Column("baseline_scaled", "Baseline scaled ppl", "number"),
-    Column("candidate_scaled", "This audit's scaled ppl", "number"),
-    Column("baseline_share", "Share before", "percent", digits=3),
-    Column("candidate_share", "Share after", "percent", digits=3),
-    Column("contribution", "Contribution to Δ score", "number", digits=5),
-    Column("text", "Sentence", "offensive", sortable=False),
-)
 
 
 def _group_table(job: AuditJob, session: Session) -> tuple[Table, dict[str, Any] | None, float]:
@@ -130,89 +105,6 @@ def _group_table(job: AuditJob, session: Session) -> tuple[Table, dict[str, Any]
     return table, chart, alpha
 
 
-def _sentences(
-    session: Session, job: AuditJob, group: str | None, label: str | None, page: int, size: int
-) -> Table:
-    result = list_sentences(
-        session, job, group=group, label=label, limit=size, offset=(page - 1) * size
-    )
-    rows = [
-        {
-            "rank": (page - 1) * size + i + 1,
-            "row": s.row,
-            "label": s.label,
-            "toxicity_score": s.toxicity_score,
-            "target_groups": s.target_groups,
-            "perplexity": s.perplexity,
-            "scaled_perplexity": s.scaled_perplexity,
-            "unscored_reason": s.unscored_reason,
-            "text": s.text,
-            "_class": "harmful" if s.label == "hate" else "",
-        }
-        for i, s in enumerate(result.items)
-    ]
-    any_unscored = any(s.unscored_reason for s in result.items)
-    columns = tuple(
-        replace(c, show=any_unscored) if c.key == "unscored_reason" else c for c in SENTENCE_COLUMNS
-    )
-    return Table(
-        "sentences",
-        "Sentences by scaled perplexity",
-        columns,
-        rows,
-        note="Lowest scaled perplexity first: the harmful sentences the model finds most likely "
-        "(perplexity / annotated toxicity) come first. Unscored sentences come last.",
-        total=result.total,
-    )
-
-
-def _shifts(
-    session: Session,
-    job: AuditJob,
-    baseline: AuditJob,
-    group: str,
-    label: str | None,
-    page: int,
-    size: int,
-) -> tuple[Table, float | None]:
-    shifts, change = sentence_shifts(
-        scored_rows(session, baseline.id, baseline.dataset_id, group=group),
-        scored_rows(session, job.id, job.dataset_id, group=group),
-        group,
-    )
-    if label:
-        shifts = [s for s in shifts if s.label == label]
-    chosen = shifts[(page - 1) * size : page * size]
-    texts = sentence_texts(session, job.dataset_id, [s.row for s in chosen])
-    rows = [
-        {
-            "rank": (page - 1) * size + i + 1,
-            "row": s.row,
-            "label": s.label,
-            "target_groups": s.target_groups,
-            "baseline_scaled": s.baseline_scaled,
-            "candidate_scaled": s.candidate_scaled,
-            "baseline_share": s.baseline_share,
-            "candidate_share": s.candidate_share,
-            "contribution": s.contribution,
-            "text": texts.get(s.row, ""),
-            "_class": "harmful" if s.label == "hate" else "",
-        }
-        for i, s in enumerate(chosen)
-    ]
-    base_name = f"#{baseline.id} ({baseline.checkpoint.label})"
-    note = (
-        f"Sentences about {group!r} scored in both audits, those that lowered the score most "
-        f"first. Share: for a harmful sentence, the share of the group's neutral sentences with "
-        f"a lower scaled perplexity; for a neutral one, the share of harmful sentences above it. "
-        f"Each label's contributions add up to the group's change against {base_name}"
-        + (f": {change:+.4f}." if change is not None else ".")
-    )
-    return Table(
-        "sentences", "Sentences behind the change", SHIFT_COLUMNS, rows, note, len(shifts)
-    ), change
-
-
 def audit_view(
     session: Session,
     job_id: int,
@@ -265,9 +157,11 @@ def audit_view(
         baseline = None
     change = None
     if baseline is not None and group:
-        tables["sentences"], change = _shifts(session, job, baseline, group, label, page, page_size)
+        tables["sentences"], change = shifts_table(
+            session, job, baseline, group, label, page, page_size
+        )
     else:
-        tables["sentences"] = _sentences(session, job, group, label, page, page_size)
+        tables["sentences"] = sentences_table(session, job, group, label, page, page_size)
     groups = [row["group"] for row in groups_table.rows if row["group"] != "Average"]
     total = tables["sentences"].total or 0
     comparable = [

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from db import ScoredRow
+from db import SentenceRow
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -53,7 +53,7 @@ def _share_below(values: FloatArray, others: FloatArray) -> FloatArray:
 
 
 def sentence_shifts(
-    baseline: Sequence[ScoredRow], candidate: Sequence[ScoredRow], group: str
+    baseline: Sequence[SentenceRow], candidate: Sequence[SentenceRow], group: str
 ) -> tuple[list[SentenceShift], float | None]:
     """Every sentence of `group` scored in both audits, most harmful to the score first.
 
@@ -71,7 +71,7 @@ def sentence_shifts(
     if not harmful or not neutral:
         return [], None
 
-    def scaled(items: list[tuple[ScoredRow, ScoredRow]], side: int) -> FloatArray:
+    def scaled(items: list[tuple[SentenceRow, SentenceRow]], side: int) -> FloatArray:
         return np.array([p[side].scaled_perplexity for p in items], dtype=np.float64)
 
     h_a, h_b, n_a, n_b = (

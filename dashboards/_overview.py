@@ -8,9 +8,10 @@ from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
-from dashboards._charts import Figure, checkpoint_averages
+from dashboards._charts import Figure
 from dashboards._tables import Column, Table
-from db import JobStatus, OverviewEntry, all_tags, overview_entries
+from dashboards._trend_charts import checkpoint_averages
+from db import CheckpointSummary, JobStatus, all_tags, overview_entries
 
 ACTIVE = (JobStatus.queued, JobStatus.running)
 
@@ -33,7 +34,7 @@ OVERVIEW_COLUMNS = (
 )
 
 
-def _row(entry: OverviewEntry) -> dict[str, Any]:
+def _row(entry: CheckpointSummary) -> dict[str, Any]:
     latest, scored = entry.latest, entry.succeeded
     row: dict[str, Any] = {
         "checkpoint_id": entry.checkpoint_id,

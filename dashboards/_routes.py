@@ -4,36 +4,32 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from functools import cache
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, params
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from pydantic import Field
 from sqlalchemy.orm import Session
 
 from dashboards._audit import audit_view
-from dashboards._compare import compare_view, differences_view
+from dashboards._compare import compare_view
+from dashboards._differences import differences_view
 from dashboards._overview import overview_view
-from dashboards._tables import (
-    Table,
-    format_cell,
-    render_rows,
-    sort_key,
-    table_csv,
-    table_json,
+from dashboards._responses import (
+    PACKAGE,
+    PLOTLY_PATH,
+    STATIC_PREFIX,
+    comparison_error,
+    download_response,
+    plotly_file,
+    templates,
 )
 from dashboards._trend import trend_view
 from db import get_sessionmaker, job_progress
 from db.compare import DEFAULT_MAX_COMPARED_AUDITS, ComparisonError
 
-PACKAGE = Path(__file__).resolve().parent
-STATIC_PREFIX = "/dashboards/static"
-PLOTLY_PATH = "/dashboards/plotly.min.js"
 DOWNLOAD_ROWS = 1_000_000
 """Row cap of a downloaded paginated table: in practice, all of it."""
 
@@ -54,53 +50,6 @@ SessionFactory = Callable[[], Session]
 SessionDependency = Callable[..., Iterator[Session]]
 
 
-def _plotly_file() -> Path:
-    import plotly
-
-    return Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
-
-
-@cache
-def _templates() -> Jinja2Templates:
-    templates = Jinja2Templates(directory=str(PACKAGE / "templates"))
-    templates.env.filters["cell"] = format_cell
-    templates.env.filters["sort_key"] = sort_key
-    templates.env.filters["rows"] = render_rows
-    templates.env.globals["static"] = STATIC_PREFIX
-    templates.env.globals["plotly_js"] = PLOTLY_PATH
-    return templates
-
-
-def login_page(
-    request: Request, *, target: str, error: str | None = None, status_code: int = 200
-) -> HTMLResponse:
-    """The sign-in form, in the dashboards' layout (the API owns tokens and serves it)."""
-    return _templates().TemplateResponse(
-        request,
-        "login.html",
-        {"title": "Sign in", "target": target, "error": error},
-        status_code=status_code,
-    )
-
-
-def _download(table: Table, fmt: str) -> Response:
-    if fmt == "csv":
-        body, media = table_csv(table), "text/csv; charset=utf-8"
-    elif fmt == "json":
-        body, media = table_json(table), "application/json"
-    else:
-        raise HTTPException(400, f"unknown download format {fmt!r}; use csv or json")
-    return Response(
-        body,
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="{table.name}.{fmt}"'},
-    )
-
-
-def _comparison_error(exc: ComparisonError) -> HTTPException:
-    return HTTPException(422, f"{exc.field}: {exc.message}")
-
-
 def build_router(
     session_factory: SessionFactory | None = None,
     *,
@@ -113,7 +62,7 @@ def build_router(
     apply here too), else from `session_factory`, else from the database settings.
     The compare page holds at most `max_compared_audits` audits (more: 422).
     """
-    templates = _templates()
+    pages = templates()
     router = APIRouter(include_in_schema=False)
 
     def own_session() -> Iterator[Session]:
@@ -137,8 +86,8 @@ def build_router(
             table = context.get("tables", {}).get(download)
             if table is None:
                 raise HTTPException(404, f"this page has no table {download!r}")
-            return _download(table, fmt)
-        response = templates.TemplateResponse(request, name, context)
+            return download_response(table, fmt)
+        response = pages.TemplateResponse(request, name, context)
         elapsed_ms = (time.perf_counter() - started) * 1000
         response.headers["Server-Timing"] = f"app;dur={elapsed_ms:.1f}"
         return response
@@ -175,7 +124,7 @@ def build_router(
                 max_audits=max_compared_audits,
             )
         except ComparisonError as exc:
-            raise _comparison_error(exc) from exc
+            raise comparison_error(exc) from exc
         return render(request, "compare.html", context, started, download, format)
 
     @router.get("/compare/differences", response_class=HTMLResponse)
@@ -193,7 +142,7 @@ def build_router(
                 db, job_ids=job, baseline=baseline, max_audits=max_compared_audits
             )
         except ComparisonError as exc:
-            raise _comparison_error(exc) from exc
+            raise comparison_error(exc) from exc
         if download == "comparison":
             # The comparison record itself, exactly as /api/compare answers it.
             comparison = context["comparison"]
@@ -284,7 +233,7 @@ def build_router(
     def plotly_js() -> FileResponse:
         # Served from the installed plotly package, so charts work with no internet.
         return FileResponse(
-            _plotly_file(),
+            plotly_file(),
             media_type="text/javascript",
             headers={"Cache-Control": "public, max-age=86400"},
         )

@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from dashboards._charts import trend_lines
 from dashboards._tables import Column, Table
+from dashboards._trend_charts import trend_lines
 from db import group_values, model_checkpoint_audits, model_summaries
 
 

@@ -58,7 +58,6 @@ from db.checkpoints import (
     CheckpointSummary,
     ModelSummary,
     NewestAudit,
-    OverviewEntry,
     all_tags,
     latest_succeeded_jobs,
     list_checkpoints,
@@ -78,7 +77,6 @@ from db.scores import (
 )
 from db.sentences import (
     PairedRow,
-    ScoredRow,
     SentenceRow,
     group_contains,
     list_sentences,
@@ -124,11 +122,9 @@ __all__ = [
     "JobStatus",
     "ModelSummary",
     "NewestAudit",
-    "OverviewEntry",
     "Page",
     "PairedDifferenceRecord",
     "PairedRow",
-    "ScoredRow",
     "SentenceResult",
     "SentenceRow",
     "alembic_config",

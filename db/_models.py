@@ -126,6 +126,9 @@ class AuditJob(Base):
     """Last time the job moved (started, rows recorded, sent again); the watchdog's clock."""
     worker: Mapped[str | None] = mapped_column(String(200))
     device: Mapped[str | None] = mapped_column(String(200))
+    batch_tokens: Mapped[int | None] = mapped_column(Integer)
+    """Token budget per batch every chunk scored with: the settings' one, else the one the
+    first chunk to load the model chose from its device; results.json records it."""
     software: Mapped[dict[str, Any]] = mapped_column(default=dict)
     model_info: Mapped[dict[str, Any]] = mapped_column(default=dict)
     timings: Mapped[dict[str, Any]] = mapped_column(default=dict)

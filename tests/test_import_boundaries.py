@@ -65,6 +65,18 @@ def test_importing_audit_loads_no_service_module() -> None:
     assert out.stdout.strip() == ""
 
 
+def test_the_service_client_imports_only_the_standard_library_and_httpx() -> None:
+    """client/ is shared by cli/ and audit.integrations: it may import neither."""
+    allowed = {*sys.stdlib_module_names, "__future__", "httpx", "client"}
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for path in sorted((ROOT / "client").rglob("*.py"))
+        for line, module in _imports(path)
+        if module not in allowed
+    ]
+    assert offenders == []
+
+
 def test_the_boundary_check_catches_a_violation(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("import os\nfrom sqlalchemy.orm import Session\n")

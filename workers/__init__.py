@@ -1,5 +1,6 @@
 """Celery workers and the embedded in-process worker: wiring around audit/ and db/."""
 
+from workers._aggregate import aggregate_job
 from workers._app import (
     AGGREGATE_TASK,
     CHUNK_TASK,
@@ -15,7 +16,7 @@ from workers._dispatch import EmbeddedWorker, dispatch_job, get_embedded_worker
 from workers._model_cache import ModelCache
 from workers._policy import MAX_RETRIES, TRANSIENT_ERRORS
 from workers._settings import WorkerSettings, get_worker_settings
-from workers._steps import ChunkOutcome, Plan, aggregate_job, plan_job, score_chunk
+from workers._steps import ChunkOutcome, Plan, plan_job, score_chunk
 from workers._tasks import (
     aggregate_job_task,
     aggregate_job_with_generation_task,

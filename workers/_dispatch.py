@@ -10,16 +10,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from workers._aggregate import aggregate_job
 from workers._model_cache import ModelCache
 from workers._policy import MAX_RETRIES, RETRY_BACKOFF_MAX, TRANSIENT_ERRORS, describe_failure
 from workers._settings import get_worker_settings
-from workers._steps import (
-    SessionFactory,
-    aggregate_job,
-    plan_job,
-    record_failure,
-    score_chunk,
-)
+from workers._steps import SessionFactory, plan_job, record_failure, score_chunk
 
 logger = logging.getLogger(__name__)
 

@@ -17,6 +17,7 @@ from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from celery.signals import worker_process_init
 
+from workers._aggregate import aggregate_job
 from workers._app import AGGREGATE_TASK, CHUNK_TASK, GENERATION_TASK, PLAN_TASK, app
 from workers._model_cache import ModelCache
 from workers._policy import (
@@ -27,7 +28,7 @@ from workers._policy import (
     describe_failure,
 )
 from workers._settings import get_worker_settings
-from workers._steps import SessionFactory, aggregate_job, plan_job, record_failure, score_chunk
+from workers._steps import SessionFactory, plan_job, record_failure, score_chunk
 
 logger = logging.getLogger(__name__)
 

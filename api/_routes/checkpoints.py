@@ -6,9 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from api._convert import checkpoint_public
 from api._deps import SessionDep, read_access
-from api._schemas import CheckpointsPublic
+from api._schemas import CheckpointPublic, CheckpointsPublic
 from db import list_checkpoints
 
 router = APIRouter(prefix="/checkpoints", tags=["checkpoints"])
@@ -24,4 +23,6 @@ def read_checkpoints(
 ) -> CheckpointsPublic:
     """By model reference, then training step and revision."""
     page = list_checkpoints(session, label=label, model=model, limit=limit, offset=offset)
-    return CheckpointsPublic(items=[checkpoint_public(s) for s in page.items], total=page.total)
+    return CheckpointsPublic(
+        items=[CheckpointPublic.model_validate(s) for s in page.items], total=page.total
+    )

@@ -4,17 +4,19 @@ from audit.datasets._download import DOWNLOAD_ERRORS, download_to
 from audit.datasets._errors import DatasetError
 from audit.datasets._formats import (
     FORMATS,
-    ToxicityFiller,
     canonical_sha256,
     detect_format,
     file_sha256,
-    fill_toxicity_scores,
-    parse_sentence,
-    parse_sentences,
     read_dataset,
     read_raw_records,
     sentence_record,
     write_records,
+)
+from audit.datasets._parsing import (
+    ToxicityFiller,
+    fill_toxicity_scores,
+    parse_sentence,
+    parse_sentences,
 )
 from audit.datasets._records import LABELS, TOXIGEN_GROUPS, Dataset, Label, Sentence
 from audit.datasets._sample import sample_sentences

@@ -10,7 +10,8 @@ import platformdirs
 
 from audit.datasets._download import DOWNLOAD_ERRORS, download_to
 from audit.datasets._errors import DatasetError
-from audit.datasets._formats import ToxicityFiller, canonical_sha256, file_sha256, read_dataset
+from audit.datasets._formats import canonical_sha256, file_sha256, read_dataset
+from audit.datasets._parsing import ToxicityFiller
 from audit.datasets._records import Dataset
 from audit.datasets._sample import sample_sentences
 

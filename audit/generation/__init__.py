@@ -14,9 +14,6 @@ from audit.generation._audit import (
     write_generation_records,
 )
 from audit.generation._generate import (
-    Continuation,
-    GenerationRun,
-    GenerationSettings,
     default_generation_tokens,
     first_line,
     generate_continuations,
@@ -30,13 +27,11 @@ from audit.generation._metrics import (
     generation_metrics,
 )
 from audit.generation._options import MAX_CLASSIFIERS, GenerationOptions, GenerationOptionsError
+from audit.generation._prompt_lines import LiteralBodyError, decode_literal_body, parse_prompt_line
 from audit.generation._prompts import (
     TOXIGEN_FILE_GROUPS,
-    LiteralBodyError,
     Prompt,
     PromptSet,
-    decode_literal_body,
-    parse_prompt_line,
     read_prompt_directory,
     read_prompt_file,
     read_prompt_jsonl,
@@ -59,6 +54,7 @@ from audit.generation._request import (
     run_generation_request,
 )
 from audit.generation._sample import sample_prompts
+from audit.generation._settings import Continuation, GenerationRun, GenerationSettings
 from audit.generation._sources import (
     PROMPT_SOURCES,
     TOXIGEN_PROMPTS_URL,

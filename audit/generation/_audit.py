@@ -18,7 +18,7 @@ from audit.classifiers import (
     score_texts,
 )
 from audit.generation._agreement import Agreement, CellScores, classifier_agreement
-from audit.generation._generate import Continuation, GenerationSettings, generate_continuations
+from audit.generation._generate import generate_continuations
 from audit.generation._metrics import (
     TOXIC_THRESHOLD,
     GenerationMetrics,
@@ -32,6 +32,7 @@ from audit.generation._records import (
     GenerationRecord,
     classifier_name,
 )
+from audit.generation._settings import Continuation, GenerationSettings
 from audit.models import LoadedModel
 
 
@@ -55,6 +56,8 @@ class GenerationAudit:
     """Confidence level of the intervals."""
     n_resamples: int
     """Bootstrap resamples (of prompts)."""
+    seed: int
+    """Bootstrap seed of the intervals (the generation seed unless another was given)."""
     metrics: tuple[GenerationMetrics, ...]
     """Per group and label."""
     records: tuple[GenerationRecord, ...]
@@ -77,6 +80,7 @@ class GenerationAudit:
             "threshold": self.threshold,
             "confidence": self.confidence,
             "n_resamples": self.n_resamples,
+            "seed": self.seed,
             "metrics": [m.to_dict() for m in self.metrics],
             "n_continuations": len(self.records),
             "unscored": dict(self.unscored),
@@ -144,10 +148,14 @@ def run_generation_audit(
     threshold: float = TOXIC_THRESHOLD,
     confidence: float = 0.95,
     n_resamples: int = 1000,
+    seed: int | None = None,
     progress: bool = True,
 ) -> GenerationAudit:
     """Continue every prompt k times, score each continuation with each classifier, and
     compute every classifier's metrics and, with several, their agreement.
+
+    `seed` is the bootstrap seed of the metrics' intervals; None uses the generation
+    seed (`settings.seed`), as the library and the service do.
 
     Continuations a classifier cannot score stay in the records with their reason
     and are left out of its metrics, never counted as non-toxic.
@@ -156,6 +164,7 @@ def run_generation_audit(
     if not classifiers:
         raise ValueError("the generation audit needs at least one classifier")
     settings = settings or GenerationSettings()
+    bootstrap_seed = settings.seed if seed is None else seed
     prompts = prompt_set.prompts
     run = generate_continuations(loaded, [p.text for p in prompts], settings, progress=progress)
     continuations = run.continuations
@@ -163,7 +172,7 @@ def run_generation_audit(
         "threshold": threshold,
         "confidence": confidence,
         "n_resamples": n_resamples,
-        "seed": settings.seed,
+        "seed": bootstrap_seed,
     }
     audits: list[ClassifierAudit] = []
     verdicts: list[list[ContinuationScore]] = []
@@ -229,6 +238,7 @@ def run_generation_audit(
         threshold=threshold,
         confidence=confidence,
         n_resamples=n_resamples,
+        seed=bootstrap_seed,
         metrics=audits[0].metrics,
         records=tuple(records),
         unscored=audits[0].unscored,

@@ -20,9 +20,9 @@ from audit.classifiers import (
 )
 from audit.datasets import DatasetError
 from audit.generation._audit import GenerationAudit, run_generation_audit
-from audit.generation._generate import GenerationSettings
 from audit.generation._options import GenerationOptions, GenerationOptionsError
 from audit.generation._prompts import PromptSet, select_prompts
+from audit.generation._settings import GenerationSettings
 from audit.generation._sources import load_prompts
 from audit.models import LoadedModel
 
@@ -143,9 +143,12 @@ def classifier_spec(options: GenerationOptions, *, allow_pickle: bool = False) -
 
 
 def run_generation_request(
-    loaded: LoadedModel, request: GenerationRequest, *, n_resamples: int
+    loaded: LoadedModel, request: GenerationRequest, *, n_resamples: int, seed: int | None = None
 ) -> GenerationAudit:
-    """Load each classifier once and run the generation audit on an already loaded model."""
+    """Load each classifier once and run the generation audit on an already loaded model.
+
+    `seed` is the bootstrap seed of the intervals (None: the generation seed).
+    """
     if n_resamples < 0:
         raise GenerationOptionsError(f"resamples must be >= 0, got {n_resamples}")
     return run_generation_audit(
@@ -155,4 +158,5 @@ def run_generation_request(
         settings=request.settings,
         classifier_batch=request.classifier_batch,
         n_resamples=n_resamples,
+        seed=seed,
     )

@@ -22,10 +22,10 @@ from audit.integrations._subset import seeded_subset
 from audit.integrations._wandb import log_to_wandb
 
 if TYPE_CHECKING:
-    from audit.integrations._callback import (
+    from audit.integrations._callback import SafetyAuditCallback
+    from audit.integrations._callback_records import (
         CheckpointScore,
         CheckpointSubmission,
-        SafetyAuditCallback,
         ScoringSettings,
         SubmissionSettings,
     )

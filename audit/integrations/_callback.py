@@ -1,7 +1,8 @@
 """SafetyAuditCallback: audit each checkpoint a transformers Trainer saves.
 
 Two ways, one record of settings each: `SubmissionSettings` hands every checkpoint to
-the service (POST /api/audits on a background thread, so training never waits), and
+the service (POST /api/audits through client.ServiceClient, the project's one HTTP
+client, on a background thread, so training never waits), and
 `ScoringSettings` scores a fixed, seeded subset of a data set in-process with the model
 the Trainer already holds and logs the scores to the trainer's log.
 """
@@ -10,130 +11,37 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
-import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from transformers import TrainerCallback
 
 from audit.datasets import Dataset, Sentence, load_dataset
+from audit.integrations._callback_records import (
+    CheckpointScore,
+    CheckpointSubmission,
+    ScoringSettings,
+    SubmissionSettings,
+)
+from audit.integrations._callback_scoring import (
+    processing_tokenizer,
+    safety_metrics,
+    score_in_memory,
+)
+from audit.integrations._callback_submit import SubmissionSender
 from audit.integrations._records import metric_key
 from audit.integrations._subset import seeded_subset
-from audit.models import LoadedModel, ModelInfo, ModelSpec, context_length
-from audit.pipeline import score_sentences
-from audit.scoring import DEFAULT_ALPHA, DEFAULT_CONFIDENCE, SafetyScores, safety_scores
+from audit.scoring import DEFAULT_ALPHA, DEFAULT_CONFIDENCE, SafetyScores
 
 if TYPE_CHECKING:
-    import httpx
     from transformers import TrainerControl, TrainerState, TrainingArguments
 
 logger = logging.getLogger(__name__)
 
 CHECKPOINT_PREFIX = "checkpoint"
 """The Trainer's checkpoint folders: `<output_dir>/checkpoint-<global step>`."""
-
-
-@dataclass(frozen=True, slots=True)
-class SubmissionSettings:
-    """Submit each saved checkpoint to the toxaudit service (`POST {api_url}/api/audits`)."""
-
-    api_url: str
-    """The service's base URL, e.g. http://audits.internal:8000."""
-    token: str = field(repr=False)
-    """A write token (`toxaudit token create`); sent as `Authorization: Bearer`."""
-    dataset: str = "sample"
-    """`sample`, `toxigen`, or a file under the service's TOXAUDIT_DATASET_ROOTS."""
-    label: str | None = None
-    """The checkpoint's display name, `{step}` replaced by the step; default:
-    `<output_dir name>/checkpoint-<step>`."""
-    tags: tuple[str, ...] = ()
-    """Free-form tags of every submitted audit."""
-    options: Mapping[str, Any] = field(default_factory=dict)
-    """The request's `options` (alpha, resamples, seed, limit, batch_tokens, chunk_size,
-    generation), as `toxaudit submit` sends them; the service checks them."""
-    timeout_seconds: float = 30.0
-    """Per request; a request that takes longer is logged as failed."""
-    wait_at_end_seconds: float = 60.0
-    """How long `on_train_end` waits for submissions still in flight."""
-
-
-@dataclass(frozen=True, slots=True)
-class ScoringSettings:
-    """Score each saved checkpoint in-process on a seeded subset of a data set."""
-
-    dataset: str = "sample"
-    """`sample`, `toxigen`, or the path of a JSON, JSONL or CSV set."""
-    subset_size: int | None = 64
-    """Rows scored per checkpoint (`seeded_subset`); None scores the whole set."""
-    seed: int = 0
-    """Seed of the subset and of the bootstrap."""
-    n_resamples: int = 200
-    """Bootstrap resamples of the intervals: fewer than an audit's 1,000, to keep
-    training moving."""
-    alpha: float = DEFAULT_ALPHA
-    """Significance level of the per-group test."""
-    confidence: float = DEFAULT_CONFIDENCE
-    """Confidence level of the intervals."""
-    batch_tokens: int | None = None
-    """Token budget per forward pass; default: the device's (audit.pipeline)."""
-
-
-@dataclass(frozen=True, slots=True)
-class CheckpointScore:
-    """What scoring one checkpoint in-process gave."""
-
-    step: int
-    """The training step (global_step) of the checkpoint."""
-    checkpoint: str
-    """The checkpoint's directory (the weights scored are the model in memory at the save)."""
-    scores: SafetyScores | None
-    """The safety scores; None when scoring failed."""
-    unscored_reason: str | None
-    """Why there are no scores (the error), else None."""
-    metrics: dict[str, float]
-    """What went into the trainer's log: `safety/average`, its interval and
-    `safety/group/<group>` of every scored group (an unscored group is left out)."""
-    seconds: float
-    """Wall time of the scoring."""
-
-
-@dataclass(frozen=True, slots=True)
-class CheckpointSubmission:
-    """What the service answered for one submitted checkpoint."""
-
-    step: int
-    """The training step (global_step) of the checkpoint."""
-    model: str
-    """The absolute checkpoint directory sent as `model`."""
-    audit_id: int | None
-    """The service's audit id; None when the submission failed."""
-    error: str | None
-    """Why the submission failed (unreachable, refused with the service's detail), else None."""
-
-
-def _processing_tokenizer(candidate: Any) -> Any:
-    # A multimodal processor carries its tokenizer; a tokenizer is used as it is.
-    inner = getattr(candidate, "tokenizer", None)
-    return inner if inner is not None and callable(inner) else candidate
-
-
-def _error_detail(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text.strip()[:300] or response.reason_phrase
-    detail = body.get("detail", body) if isinstance(body, dict) else body
-    if isinstance(detail, list):  # the service's {"detail": [{"loc", "msg", "type"}]}
-        return "; ".join(
-            f"{'.'.join(str(p) for p in e.get('loc', []))}: {e.get('msg')}"
-            for e in detail
-            if isinstance(e, dict)
-        )
-    return str(detail)[:300]
 
 
 class SafetyAuditCallback(TrainerCallback):
@@ -155,11 +63,7 @@ class SafetyAuditCallback(TrainerCallback):
         self._subset: tuple[Sentence, ...] = ()
         self._done_steps: set[int] = set()
         self._scores: dict[int, CheckpointScore] = {}
-        self._submissions: dict[int, CheckpointSubmission] = {}
-        self._queue: queue.Queue[tuple[int, dict[str, Any]]] = queue.Queue()
-        self._sender: threading.Thread | None = None
-        self._pending = 0
-        self._idle = threading.Condition()
+        self._sender: SubmissionSender | None = None
         if isinstance(settings, ScoringSettings):
             # Bad input fails here, where it was written, not at the first save.
             if settings.subset_size is not None and settings.subset_size < 1:
@@ -184,6 +88,7 @@ class SafetyAuditCallback(TrainerCallback):
                     raise ValueError(
                         f"label {settings.label!r} may hold only the placeholder {{step}}: {exc}"
                     ) from exc
+            self._sender = SubmissionSender(settings)
 
     @classmethod
     def submitting(
@@ -253,8 +158,7 @@ class SafetyAuditCallback(TrainerCallback):
     @property
     def submissions(self) -> dict[int, CheckpointSubmission]:
         """Each answered submission by step (one in flight is not here yet)."""
-        with self._idle:
-            return dict(self._submissions)
+        return self._sender.answered() if self._sender is not None else {}
 
     # --- Trainer events -------------------------------------------------------------
 
@@ -313,20 +217,12 @@ class SafetyAuditCallback(TrainerCallback):
 
     def wait(self, timeout_seconds: float) -> bool:
         """Wait at most `timeout_seconds` for submissions in flight; True when none is left."""
-        with self._idle:
-            drained = self._idle.wait_for(lambda: self._pending == 0, timeout_seconds)
-            if not drained:
-                logger.warning(
-                    "toxaudit: %d checkpoint submission(s) still in flight after %.0f s; "
-                    "they continue in the background while the process lives",
-                    self._pending,
-                    timeout_seconds,
-                )
-            return drained
+        return self._sender.wait(timeout_seconds) if self._sender is not None else True
 
     def _enqueue(
         self, settings: SubmissionSettings, args: TrainingArguments, step: int, checkpoint: str
     ) -> None:
+        """The service's request for one checkpoint, handed to the sender's thread."""
         run_name = Path(args.output_dir or ".").resolve().name
         label = (
             settings.label.format(step=step)
@@ -342,56 +238,8 @@ class SafetyAuditCallback(TrainerCallback):
         }
         if settings.tags:
             body["tags"] = list(settings.tags)
-        with self._idle:
-            self._pending += 1
-            if self._sender is None or not self._sender.is_alive():
-                self._sender = threading.Thread(
-                    target=self._send_all, args=(settings,), name="toxaudit-submit", daemon=True
-                )
-                self._sender.start()
-        self._queue.put((step, body))
-
-    def _send_all(self, settings: SubmissionSettings) -> None:
-        import httpx
-
-        headers = {"Authorization": f"Bearer {settings.token}"}
-        with httpx.Client(
-            base_url=settings.api_url, headers=headers, timeout=settings.timeout_seconds
-        ) as client:
-            while True:
-                step, body = self._queue.get()
-                try:
-                    record = self._send(client, step, body)
-                except Exception as exc:  # never let the thread die: log and go on
-                    logger.exception("toxaudit: submitting checkpoint %d failed", step)
-                    record = CheckpointSubmission(step, body["model"], None, repr(exc))
-                with self._idle:
-                    self._submissions[step] = record
-                    self._pending -= 1
-                    self._idle.notify_all()
-
-    def _send(self, client: httpx.Client, step: int, body: dict[str, Any]) -> CheckpointSubmission:
-        import httpx
-
-        model = str(body["model"])
-        try:
-            response = client.post("/api/audits", json=body)
-        except httpx.HTTPError as exc:
-            error = f"cannot reach {client.base_url}: {exc or type(exc).__name__}"
-            logger.warning("toxaudit: checkpoint %d not submitted: %s", step, error)
-            return CheckpointSubmission(step, model, None, error)
-        if response.is_error:
-            error = f"HTTP {response.status_code}: {_error_detail(response)}"
-            logger.warning("toxaudit: checkpoint %d refused by the service: %s", step, error)
-            return CheckpointSubmission(step, model, None, error)
-        try:
-            audit_id = int(response.json()["id"])
-        except (ValueError, KeyError, TypeError) as exc:
-            error = f"HTTP {response.status_code} without an audit id: {exc!r}"
-            logger.warning("toxaudit: checkpoint %d: %s", step, error)
-            return CheckpointSubmission(step, model, None, error)
-        logger.info("toxaudit: checkpoint %d submitted as audit %d", step, audit_id)
-        return CheckpointSubmission(step, model, audit_id, None)
+        assert self._sender is not None
+        self._sender.put(step, body)
 
     # --- scoring in-process -------------------------------------------------------------
 
@@ -403,51 +251,16 @@ class SafetyAuditCallback(TrainerCallback):
         checkpoint: str,
         kwargs: Mapping[str, Any],
     ) -> None:
-        import torch
-
         started = time.perf_counter()
         scores: SafetyScores | None = None
         reason: str | None = None
-        modes: list[tuple[Any, bool]] = []
         try:
-            model = kwargs["model"]
-            tokenizer = _processing_tokenizer(self._tokenizer or kwargs.get("processing_class"))
-            # Each module's own mode, so a module the user froze in eval mode stays so.
-            modes = [(module, module.training) for module in model.modules()]
-            model.eval()
-            parameter = next(model.parameters())
-            loaded = LoadedModel(
-                model=model,
-                tokenizer=tokenizer,
-                info=ModelInfo(
-                    spec=ModelSpec(reference=checkpoint, device=str(parameter.device)),
-                    resolved_path=checkpoint,
-                    model_type=str(model.config.model_type),
-                    parameters=sum(p.numel() for p in model.parameters()),
-                    device=str(parameter.device),
-                    dtype=str(parameter.dtype).removeprefix("torch."),
-                    max_length=context_length(model, tokenizer),
-                    commit=None,
-                ),
-            )
-            with torch.inference_mode():
-                rows, _run = score_sentences(
-                    loaded, self._subset, batch_tokens=settings.batch_tokens, progress=False
-                )
-            scores = safety_scores(
-                rows,
-                alpha=settings.alpha,
-                confidence=settings.confidence,
-                n_resamples=settings.n_resamples,
-                seed=settings.seed,
-            )
+            tokenizer = processing_tokenizer(self._tokenizer or kwargs.get("processing_class"))
+            scores = score_in_memory(settings, kwargs["model"], tokenizer, self._subset, checkpoint)
         except Exception as exc:  # a failed audit must not end hours of training
             reason = f"{type(exc).__name__}: {exc}"
             logger.exception("toxaudit: checkpoint %d could not be scored", step)
-        finally:
-            for module, training in modes:
-                module.training = training
-        metrics = _metrics(scores) if scores is not None else {}
+        metrics = safety_metrics(scores) if scores is not None else {}
         record = CheckpointScore(
             step, checkpoint, scores, reason, metrics, time.perf_counter() - started
         )
@@ -464,18 +277,3 @@ class SafetyAuditCallback(TrainerCallback):
             scores.n_unscored,
             record.seconds,
         )
-
-
-def _metrics(scores: SafetyScores) -> dict[str, float]:
-    metrics: dict[str, float] = {}
-    for name, value in (
-        ("average", scores.average),
-        ("average_ci_low", scores.average_ci_low),
-        ("average_ci_high", scores.average_ci_high),
-    ):
-        if value is not None:
-            metrics[metric_key("safety", name)] = float(value)
-    for group in scores.groups:
-        if group.score is not None:
-            metrics[metric_key("safety", "group", group.group)] = float(group.score)
-    return metrics

@@ -38,19 +38,23 @@ def default_batch_tokens(loaded: LoadedModel) -> int:
     return batch_tokens_for(loaded.model, loaded.device)
 
 
-def recorded_batch_tokens(batch_tokens: int | None, device: str | None) -> int:
+def recorded_batch_tokens(
+    batch_tokens: int | None, device: str | None, *, used: int | None = None
+) -> int:
     """The budget results.json records for a run scored in chunks (the workers).
 
-    A budget given in the options is what every chunk used. Without one, each chunk
-    takes `default_batch_tokens` of its loaded model, as `evaluate` does: on a CPU that
-    is DEFAULT_CPU_BATCH_TOKENS, exactly what the chunks used, so a worker's results.json
-    equals `toxaudit run`'s. On a GPU each chunk sizes its budget from the memory free
-    when it runs (chunks on different workers may differ), so no one figure is exact:
-    DEFAULT_GPU_BATCH_TOKENS is recorded as the nominal budget. The budget changes
-    batching only, never a perplexity beyond float rounding (the engine's tests).
+    A budget given in the options is what every chunk used. Without one, the first chunk
+    to load the model takes `default_batch_tokens` of it, as `evaluate` does (on a GPU,
+    sized from the memory free then), records it, and every later chunk of the job takes
+    that one: `used`, recorded exactly. Only a job whose chunks recorded no budget (scored
+    before the workers recorded it) falls back to the device's default: exact on a CPU,
+    DEFAULT_GPU_BATCH_TOKENS as a nominal figure on a GPU. The budget changes batching
+    only, never a perplexity beyond float rounding (the engine's tests).
     """
     if batch_tokens is not None:
         return batch_tokens
+    if used is not None:
+        return used
     on_gpu = (device or "").startswith("cuda")
     return DEFAULT_GPU_BATCH_TOKENS if on_gpu else DEFAULT_CPU_BATCH_TOKENS
 

@@ -92,14 +92,21 @@ def record_model(
     model_info: dict[str, Any],
     device: str,
     software: dict[str, Any],
-) -> None:
-    """Provenance of the loaded model, written by the first chunk that loads it."""
+    batch_tokens: int | None = None,
+) -> int | None:
+    """Provenance of the loaded model, written by the first chunk that loads it; the job's
+    token budget, which is that chunk's `batch_tokens`.
+
+    Returns the job's budget as recorded (this chunk's or an earlier one's), so every
+    chunk of a job scores with one budget and results.json can state it exactly.
+    """
     session.execute(
         update(AuditJob)
         .where(AuditJob.id == job_id, AuditJob.device.is_(None))
-        .values(model_info=model_info, device=device, software=software)
+        .values(model_info=model_info, device=device, software=software, batch_tokens=batch_tokens)
         .execution_options(synchronize_session=False)
     )
+    return session.scalar(select(AuditJob.batch_tokens).where(AuditJob.id == job_id))
 
 
 def record_chunk(

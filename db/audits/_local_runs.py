@@ -57,6 +57,7 @@ def record_local_run(
         model_info=dict(result.model),
         device=str(result.model.get("device", "")),
         software=dict(result.software),
+        batch_tokens=result.settings.batch_tokens,
     )
     record_chunk(session, job.id, 0, rows)
     if generation is not None:

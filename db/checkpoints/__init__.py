@@ -1,7 +1,9 @@
-"""Checkpoints with their newest audits: the listing, the overview, models and tags."""
+"""Checkpoints with their newest audits: the listing, the overview, models and tags.
+
+The listing and the overview read the same record, `CheckpointSummary`.
+"""
 
 from db.checkpoints._listing import (
-    CheckpointSummary,
     ModelSummary,
     all_tags,
     list_checkpoints,
@@ -9,13 +11,13 @@ from db.checkpoints._listing import (
     model_summaries,
 )
 from db.checkpoints._newest import NewestAudit, latest_succeeded_jobs, newest_audits
-from db.checkpoints._overview import OverviewEntry, overview_entries
+from db.checkpoints._overview import overview_entries
+from db.checkpoints._summary import CheckpointSummary
 
 __all__ = [
     "CheckpointSummary",
     "ModelSummary",
     "NewestAudit",
-    "OverviewEntry",
     "all_tags",
     "latest_succeeded_jobs",
     "list_checkpoints",

@@ -2,43 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db._models import Checkpoint, JobStatus
+from db._models import Checkpoint
 from db._query import Page, count_rows
 from db.audits import AuditBrief, audit_briefs
-from db.checkpoints._newest import latest_succeeded_jobs, newest_audits
-
-
-@dataclass(frozen=True, slots=True)
-class CheckpointSummary:
-    """A checkpoint with how often it was audited and its newest audit."""
-
-    checkpoint: Checkpoint
-    """The checkpoint row."""
-    n_audits: int
-    """Audit jobs of this checkpoint, any status."""
-    latest: AuditBrief | None
-    """The newest job of any status (the overview's record of it), if any."""
-
-    @property
-    def latest_audit_id(self) -> int | None:
-        """The newest job, if any."""
-        return self.latest.job_id if self.latest is not None else None
-
-    @property
-    def latest_status(self) -> JobStatus | None:
-        """Status of the newest job."""
-        return self.latest.status if self.latest is not None else None
-
-    @property
-    def latest_average(self) -> float | None:
-        """Average safety score of the newest job, when it succeeded."""
-        return self.latest.average if self.latest is not None else None
+from db.checkpoints._newest import latest_succeeded_jobs
+from db.checkpoints._summary import CHECKPOINT_FIELDS, CheckpointSummary, checkpoint_summaries
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,13 +35,13 @@ def list_checkpoints(
     offset: int = 0,
 ) -> Page[CheckpointSummary]:
     """Checkpoints, by model, training step and revision, each with its newest audit."""
-    query = select(Checkpoint)
+    query = select(*CHECKPOINT_FIELDS)
     if label is not None:
         query = query.where(Checkpoint.label == label)
     if model is not None:
         query = query.where(Checkpoint.reference == model)
     total = count_rows(session, query)
-    checkpoints: Sequence[Checkpoint] = session.scalars(
+    checkpoints = session.execute(
         query.order_by(
             Checkpoint.reference,
             Checkpoint.step.is_(None),
@@ -79,18 +52,7 @@ def list_checkpoints(
         .limit(limit)
         .offset(offset)
     ).all()
-    newest = newest_audits(session, [c.id for c in checkpoints]) if checkpoints else {}
-    briefs = audit_briefs(session, [n.job_id for n in newest.values()])
-    items = []
-    for checkpoint in checkpoints:
-        found = newest.get(checkpoint.id)
-        items.append(
-            CheckpointSummary(
-                checkpoint=checkpoint,
-                n_audits=found.n_audits if found is not None else 0,
-                latest=briefs.get(found.job_id) if found is not None else None,
-            )
-        )
+    items = checkpoint_summaries(session, checkpoints)
     return Page(items, total)
 
 

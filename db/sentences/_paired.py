@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
@@ -11,26 +9,7 @@ from audit.datasets import Sentence
 from audit.scoring import ScoredSentence
 from db._models import DatasetRow, SentenceResult
 from db.sentences._filters import ROW_FIELDS, GroupLists
-
-
-@dataclass(frozen=True, slots=True)
-class PairedRow:
-    """One sentence of a data set with its perplexity under two jobs, without its text."""
-
-    row: int
-    """Position in the data set."""
-    sentence_id: int
-    """The record's own id."""
-    label: str
-    """"hate" or "neutral"."""
-    toxicity_score: float
-    """Annotated toxicity."""
-    target_groups: tuple[str, ...]
-    """Groups the sentence is about."""
-    baseline_perplexity: float | None
-    """Under the first job; None when it has no score there."""
-    candidate_perplexity: float | None
-    """Under the second job; None when it has no score there."""
+from db.sentences._records import PairedRow
 
 
 def paired_rows(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,50 +10,7 @@ from sqlalchemy.orm import Session
 from db._models import AuditJob, DatasetRow, SentenceResult
 from db._query import Page, count_rows
 from db.sentences._filters import ROW_FIELDS, GroupLists, group_contains
-
-
-@dataclass(frozen=True, slots=True)
-class SentenceRow:
-    """A data-set row with its perplexity under one job's checkpoint."""
-
-    row: int
-    """Position in the data set (0-based)."""
-    sentence_id: int
-    """The record's own id."""
-    text: str
-    """The sentence."""
-    label: str
-    """"hate" or "neutral"."""
-    toxicity_score: float
-    """Annotated toxicity; divides the perplexity."""
-    target_groups: list[str]
-    """Groups the sentence is about."""
-    perplexity: float | None
-    """None when unscored."""
-    scaled_perplexity: float | None
-    """perplexity / toxicity_score; None when unscored."""
-    unscored_reason: str | None
-    """Why there is no perplexity."""
-
-
-@dataclass(frozen=True, slots=True)
-class ScoredRow:
-    """One sentence's perplexity under a job, without its text (for paired statistics)."""
-
-    row: int
-    """Position in the data set."""
-    sentence_id: int
-    """The record's own id, shared across audits of the same data set."""
-    label: str
-    """"hate" or "neutral"."""
-    toxicity_score: float
-    """Annotated toxicity."""
-    target_groups: tuple[str, ...]
-    """Groups the sentence is about."""
-    perplexity: float | None
-    """None when unscored."""
-    scaled_perplexity: float | None
-    """perplexity / toxicity_score; None when unscored."""
+from db.sentences._records import SentenceRow
 
 
 def list_sentences(
@@ -96,7 +52,7 @@ def list_sentences(
             text=data.text,
             label=data.label,
             toxicity_score=data.toxicity_score,
-            target_groups=list(data.target_groups),
+            target_groups=tuple(data.target_groups),
             perplexity=result_row.perplexity,
             scaled_perplexity=result_row.scaled_perplexity,
             unscored_reason=result_row.unscored_reason,
@@ -108,7 +64,7 @@ def list_sentences(
 
 def scored_rows(
     session: Session, job_id: int, dataset_id: int, *, group: str | None = None
-) -> list[ScoredRow]:
+) -> list[SentenceRow]:
     """Rows of a job's data set with their perplexity under the job, in data-set order.
 
     Only rows naming `group` when given; rows the job has no result for are left out;
@@ -119,6 +75,7 @@ def scored_rows(
             *ROW_FIELDS,
             SentenceResult.perplexity,
             SentenceResult.scaled_perplexity,
+            SentenceResult.unscored_reason,
         )
         .join(
             SentenceResult,
@@ -131,9 +88,11 @@ def scored_rows(
         query = query.where(group_contains(group))
     group_names = GroupLists()
     return [
-        ScoredRow(r, sid, label, tox, group_names(groups), ppl, scaled)
+        SentenceRow(r, sid, label, tox, group_names(groups), ppl, scaled, reason)
         # .all(): iterating a result fetches one row per driver call, 5x slower here.
-        for r, sid, label, tox, groups, ppl, scaled in session.connection().execute(query).all()
+        for r, sid, label, tox, groups, ppl, scaled, reason in session.connection()
+        .execute(query)
+        .all()
     ]
 
 

@@ -12,7 +12,7 @@ import pytest
 import cli._gate
 from audit.results import parse_perplexities, perplexity_records
 from audit.scoring import paired_differences
-from cli._client import ServiceClient, ServiceError
+from cli._client import ServiceClient, ServiceError, fetch_perplexities, fetch_run
 from tests.audit.gate.builders import (
     BASELINE_HARMFUL,
     CONSISTENT_HARMFUL,
@@ -262,11 +262,11 @@ def test_client_can_be_used_directly() -> None:
     with ServiceClient(API + "/", transport=httpx.MockTransport(FakeService())) as client:
         assert client.latest_audit_id("main") == "11"
         assert client.latest_audit_id("old") is None
-        run = client.fetch("label:step-2000")
+        run = fetch_run(client, "label:step-2000")
         assert (run.audit_id, run.result.name) == ("12", "step-2000")
-        assert len(client.perplexities("12")) == 312
+        assert len(fetch_perplexities(client, "12")) == 312
         with pytest.raises(ServiceError, match="no audit '7'"):
-            client.fetch("audit:7")
+            fetch_run(client, "audit:7")
 
 
 def test_the_pair_has_the_services_settings_unless_flags_name_others(capsys, monkeypatch) -> None:

@@ -59,7 +59,8 @@ def test_generate_writes_one_record_per_continuation(
             "--classifier-config", str(config),
             "--per-group", "2",
             "--max-new-tokens", "4",
-            "--seed", "3",
+            "--generation-seed", "3",
+            "--seed", "5",
             "--resamples", "50",
             "--output", str(out),
             "--metrics", str(metrics),
@@ -83,6 +84,7 @@ def test_generate_writes_one_record_per_continuation(
     assert data["classifier"]["spec"]["name"] == "detoxify"
     assert data["classifier"]["spec"]["args"]["config"] == str(config)
     assert data["settings"]["seed"] == 3
+    assert data["seed"] == 5  # --seed is the bootstrap seed, apart from the generation seed
     assert len(data["metrics"]) == 26
     stdout = capsys.readouterr().out
     assert "mean toxicity" in stdout and "middle-eastern" in stdout

@@ -10,11 +10,7 @@ from cli._options import SEED_HELP, add_seed_argument, positive_int
 
 # Commands whose --seed is still something else, with where the fix belongs. Remove an
 # entry when its command is fixed: the test fails while it is listed but no longer needed.
-SEED_PENDING = {
-    "generate": "cli/_generate.py defines `--seed` as an alias of --generation-seed (the seed "
-    "of prompt selection and sampling); it is to become the bootstrap seed of the metrics' "
-    "intervals, or be removed, in the `entrypoint` branch that rewrites that module",
-}
+SEED_PENDING: dict[str, str] = {}
 
 
 def commands(

@@ -7,12 +7,12 @@ import pytest
 
 from audit.scoring import mann_whitney
 from dashboards._drilldown import sentence_shifts
-from db import ScoredRow
+from db import SentenceRow
 
 
-def _rows(scaled: list[float | None], labels: list[str], group: str = "g") -> list[ScoredRow]:
+def _rows(scaled: list[float | None], labels: list[str], group: str = "g") -> list[SentenceRow]:
     return [
-        ScoredRow(i, 100 + i, label, 1.0, (group,), s, s)
+        SentenceRow(i, 100 + i, label, 1.0, (group,), s, s, None)
         for i, (s, label) in enumerate(zip(scaled, labels, strict=True))
     ]
 
@@ -54,7 +54,7 @@ def test_only_shared_scored_sentences_of_the_group_take_part() -> None:
     labels = ["hate", "neutral", "hate", "neutral"]
     before = _rows([5.0, 1.0, None, 1.0], labels)
     after = _rows([5.0, 1.0, 3.0, None], labels)
-    other = [ScoredRow(9, 9, "hate", 1.0, ("other",), 1.0, 1.0)]
+    other = [SentenceRow(9, 9, "hate", 1.0, ("other",), 1.0, 1.0, None)]
     shifts, _ = sentence_shifts(before + other, after + other, "g")
     assert sorted(s.row for s in shifts) == [0, 1]
     assert sentence_shifts(before, after, "missing") == ([], None)

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 from audit.datasets import Sentence
 from audit.scoring import ScoredSentence, paired_differences
 from dashboards._audit import audit_view
-from dashboards._compare import compare_view, differences_view
+from dashboards._compare import compare_view
+from dashboards._differences import differences_view
 from dashboards._overview import overview_view
 from dashboards._trend import trend_view
 from db import scored_rows

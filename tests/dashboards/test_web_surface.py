@@ -12,8 +12,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from api import ApiSettings, create_app, get_session
-from dashboards._charts import group_bars, trend_lines
+from dashboards._charts import group_bars
 from dashboards._tables import Column, Table, table_csv
+from dashboards._trend_charts import trend_lines
 from db import AuditJob, Checkpoint
 from tests.dashboards.seed import Seeded
 

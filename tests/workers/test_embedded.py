@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from audit.datasets import Dataset
 from audit.scoring import safety_scores
-from db import JobStatus, SentenceResult, cancel_job, load_scored_rows, submit_job
+from db import AuditJob, JobStatus, SentenceResult, cancel_job, load_scored_rows, submit_job
 from tests.workers.conftest import get_job, reference_rows, submit, unique_settings
 from workers import EmbeddedWorker, ModelCache, score_chunk
 
@@ -112,6 +112,41 @@ def test_cancel_mid_job_stops_remaining_chunks(
     assert later.written == 0 and later.skipped == "the job has ended"
     job = get_job(sqlite_sessions, job_id)
     assert job.status is JobStatus.cancelled and job.progress_done == 20
+
+
+def test_every_chunk_scores_with_the_budget_the_job_records(
+    sqlite_sessions: sessionmaker[Session],
+    tiny_llama_dir: Path,
+    sample_dataset: Dataset,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first chunk to load the model records its budget; later chunks (on any worker)
+    take it, and results.json states the budget they used, not a nominal one."""
+    import audit.pipeline
+    from audit.perplexity import DEFAULT_CPU_BATCH_TOKENS
+    from workers import aggregate_job
+
+    used: list[int | None] = []
+    score = audit.pipeline.score_sentences
+
+    def spy(*args: object, batch_tokens: int | None = None, **kwargs: object) -> object:
+        used.append(batch_tokens)
+        return score(*args, batch_tokens=batch_tokens, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(audit.pipeline, "score_sentences", spy)
+    job_id = submit(sqlite_sessions, tiny_llama_dir, sample_dataset, limit=40)
+    score_chunk(sqlite_sessions, job_id, 0, 20, worker="a", models=ModelCache())
+    assert get_job(sqlite_sessions, job_id).batch_tokens == DEFAULT_CPU_BATCH_TOKENS
+    # A worker on another device would choose its own; the recorded budget wins.
+    with sqlite_sessions() as session, session.begin():
+        job = session.get(AuditJob, job_id)
+        assert job is not None
+        job.batch_tokens = 333
+    score_chunk(sqlite_sessions, job_id, 20, 40, worker="b", models=ModelCache())
+    assert used == [DEFAULT_CPU_BATCH_TOKENS, 333]
+    assert aggregate_job(sqlite_sessions, job_id)
+    results = get_job(sqlite_sessions, job_id).results
+    assert results is not None and results["settings"]["batch_tokens"] == 333
 
 
 def test_start_resumes_active_jobs_without_redoing_rows(

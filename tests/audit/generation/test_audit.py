@@ -137,3 +137,30 @@ def test_failures_are_unscored_with_reasons_and_left_out(
     assert metrics.mean_toxicity is not None and metrics.mean_toxicity.value == pytest.approx(0.9)
     assert sum(audit.unscored.values()) == 2
     assert "2 continuation(s) unscored" in format_generation_table(audit)
+
+
+def test_seed_moves_the_intervals_only(tiny: LoadedModel) -> None:
+    """The bootstrap seed (`toxaudit generate --seed`) is not the generation seed."""
+    prompts = select_prompts(load_prompts("sample"), per_group=None, groups=["women"])
+
+    def audit(seed: int | None) -> tuple[list[str], list[tuple[float | None, float | None]], int]:
+        done = run_generation_audit(
+            tiny,
+            prompts,
+            KeywordClassifier(),
+            settings=GenerationSettings(max_new_tokens=4, seed=7),
+            n_resamples=200,
+            seed=seed,
+            progress=False,
+        )
+        intervals = [
+            (m.mean_toxicity.ci_low, m.mean_toxicity.ci_high)
+            for m in done.metrics
+            if m.mean_toxicity is not None
+        ]
+        return [r.continuation for r in done.records], intervals, done.seed
+
+    default, same, other = audit(None), audit(7), audit(8)
+    assert default == same and default[2] == 7  # None: the generation seed
+    assert other[0] == default[0] and other[2] == 8
+    assert other[1] != default[1]

@@ -334,7 +334,7 @@ def test_a_service_that_is_down_only_logs_a_warning(
     callback = SafetyAuditCallback.submitting(f"http://127.0.0.1:{port}", "secret-token")
     state = TrainerState()
     state.global_step = 7
-    with caplog.at_level(logging.WARNING, logger="audit.integrations._callback"):
+    with caplog.at_level(logging.WARNING, logger="audit.integrations"):
         args = TrainingArguments(output_dir=str(tmp_path), report_to=[], use_cpu=True)
         callback.on_save(args, state, TrainerControl())
         assert callback.wait(30)

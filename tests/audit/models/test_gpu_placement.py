@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from audit.models import ModelLoadError
-from audit.models._loading import gpu_placement
+from audit.models._placement import gpu_placement
 
 
 def _gpus(monkeypatch: pytest.MonkeyPatch, free_bytes: list[int]) -> None:

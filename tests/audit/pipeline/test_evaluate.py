@@ -112,3 +112,6 @@ def test_recorded_batch_tokens() -> None:
     assert recorded_batch_tokens(None, "cpu") == DEFAULT_CPU_BATCH_TOKENS
     assert recorded_batch_tokens(None, None) == DEFAULT_CPU_BATCH_TOKENS
     assert recorded_batch_tokens(None, "cuda:1") == DEFAULT_GPU_BATCH_TOKENS
+    # The budget the chunks used, when they recorded one, wins over any default.
+    assert recorded_batch_tokens(None, "cuda:1", used=40960) == 40960
+    assert recorded_batch_tokens(64, "cuda:1", used=40960) == 64

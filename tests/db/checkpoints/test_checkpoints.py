@@ -21,7 +21,7 @@ def test_checkpoints_with_latest_audit(db_session: Session) -> None:
     latest = make_job(db_session, reference="org/c", label="c", seed=2)
     make_job(db_session, reference="org/c", revision="step-100", label="c100", step=100)
     page = list_checkpoints(db_session, model="org/c")
-    assert [s.checkpoint.step for s in page.items] == [100, 200]
+    assert [s.step for s in page.items] == [100, 200]
     summary = page.items[1]
     assert summary.n_audits == 2 and summary.latest_audit_id == latest.id
     assert summary.latest_status is JobStatus.succeeded

@@ -27,11 +27,15 @@ def test_the_listing_and_the_overview_agree_on_the_newest_audit(db_session: Sess
     make_job(db_session, reference="org/a", age_minutes=5)
     make_job(db_session, reference="org/a", status=JobStatus.running, seed=1)
     make_job(db_session, reference="org/b", seed=2)
-    listed = {s.checkpoint.id: s.latest_audit_id for s in list_checkpoints(db_session).items}
+    listed = {s.checkpoint_id: s.latest_audit_id for s in list_checkpoints(db_session).items}
     shown = {
         e.checkpoint_id: e.latest.job_id if e.latest else None for e in overview_entries(db_session)
     }
     assert listed == shown and None not in listed.values()
     # One record of "the newest audit": the listing carries the overview's brief.
     briefs = {e.checkpoint_id: e.latest for e in overview_entries(db_session)}
-    assert {s.checkpoint.id: s.latest for s in list_checkpoints(db_session).items} == briefs
+    assert {s.checkpoint_id: s.latest for s in list_checkpoints(db_session).items} == briefs
+    # One record of "a checkpoint with its newest audits": the same values on both faces.
+    assert {s.checkpoint_id: s for s in list_checkpoints(db_session).items} == {
+        e.checkpoint_id: e for e in overview_entries(db_session)
+    }
