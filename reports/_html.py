@@ -11,16 +11,10 @@ import jinja2
 from markupsafe import Markup
 
 from reports._content import (
-    AGREEMENT_HEADERS,
-    AGREEMENT_NOTE,
     DIFFERENCE_HEADERS,
-    GENERATION_HEADERS,
     GROUP_HEADERS,
     METHOD,
-    agreement_rows,
     difference_rows,
-    generation_note,
-    generation_rows,
     group_rows,
     interval,
     model_line,
@@ -29,6 +23,14 @@ from reports._content import (
     provenance,
 )
 from reports._figure import report_figure
+from reports._generation import (
+    AGREEMENT_HEADERS,
+    AGREEMENT_NOTE,
+    GENERATION_HEADERS,
+    agreement_rows,
+    generation_note,
+    generation_rows,
+)
 from reports._records import Report
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

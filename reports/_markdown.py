@@ -7,17 +7,11 @@ import shutil
 from pathlib import Path
 
 from reports._content import (
-    AGREEMENT_HEADERS,
-    AGREEMENT_NOTE,
     DIFFERENCE_HEADERS,
-    GENERATION_HEADERS,
     GROUP_HEADERS,
     METHOD,
     Row,
-    agreement_rows,
     difference_rows,
-    generation_note,
-    generation_rows,
     group_rows,
     interval,
     model_line,
@@ -25,6 +19,14 @@ from reports._content import (
     number,
 )
 from reports._figure import report_figure
+from reports._generation import (
+    AGREEMENT_HEADERS,
+    AGREEMENT_NOTE,
+    GENERATION_HEADERS,
+    agreement_rows,
+    generation_note,
+    generation_rows,
+)
 from reports._records import Report, ReportError
 
 PNG_WIDTH = 1100

@@ -11,6 +11,7 @@ from fastapi import status as http_status
 from api._convert import audit_detail, audit_public
 from api._deps import AuditDep, DispatchDep, SessionDep, SettingsDep, TokenDep, read_access
 from api._errors import error_responses
+from api._generation_checks import check_generation
 from api._schemas import (
     AuditCreate,
     AuditDetail,
@@ -22,7 +23,6 @@ from api._schemas import (
     SentencesPublic,
 )
 from api._validation import (
-    check_generation,
     check_model_reference,
     check_resamples,
     check_revision,

@@ -174,7 +174,7 @@ def test_importing_reports_loads_no_service_module() -> None:
 
 
 def test_generation_metrics_are_shown_when_the_run_has_them(report_runs) -> None:
-    from reports._content import generation_rows
+    from reports._generation import generation_rows
 
     rows = generation_rows(load_report(report_runs["consistent"]))
     assert len(rows) == 26  # 13 groups x 2 prompt labels
@@ -222,7 +222,7 @@ def test_the_agreement_of_several_classifiers_is_shown(tmp_path: Path) -> None:
 
 
 def test_the_method_note_names_the_classifier_as_stored(report_runs) -> None:
-    from reports._content import generation_note
+    from reports._generation import generation_note
 
     note = generation_note(load_report(report_runs["consistent"]))
     assert "scored by profanity-check" in note and "the classifier" not in note
