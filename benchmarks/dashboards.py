@@ -187,7 +187,7 @@ def seed(url: str, n_checkpoints: int) -> dict[str, int]:
             # COPY: 6,514 rows per job, 651,400 in all, in seconds rather than minutes.
             cursor = session.connection().connection.cursor()
             with cursor.copy(
-                "COPY sentence_results (job_id, row, perplexity, scaled_perplexity) FROM STDIN"
+                "COPY sentence_results (audit_id, row, perplexity, scaled_perplexity) FROM STDIN"
             ) as copy:
                 for i, s in enumerate(scored):
                     copy.write_row((job.id, i, s.perplexity, s.scaled_perplexity))

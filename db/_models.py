@@ -48,10 +48,10 @@ class Checkpoint(Base):
     """A model checkpoint: a reference (hub id, path, alias) at a revision."""
 
     __tablename__ = "checkpoints"
-    __table_args__ = (UniqueConstraint("reference", "revision", name="uq_checkpoint_ref_rev"),)
+    __table_args__ = (UniqueConstraint("model", "revision", name="uq_checkpoint_ref_rev"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    reference: Mapped[str] = mapped_column(String(500))
+    reference: Mapped[str] = mapped_column("model", String(500))
     # "" rather than NULL for "no revision", so the unique constraint holds on PostgreSQL.
     revision: Mapped[str] = mapped_column(String(200), default="")
     step: Mapped[int | None] = mapped_column(Integer, index=True)
@@ -100,11 +100,11 @@ class DatasetRow(Base):
 class AuditJob(Base):
     """One audit of a checkpoint on a data set, with its status and provenance."""
 
-    __tablename__ = "audit_jobs"
+    __tablename__ = "audits"
     __table_args__ = (
-        Index("ix_jobs_checkpoint_created", "checkpoint_id", "created_at"),
-        Index("ix_jobs_status", "status"),
-        Index("ix_jobs_reuse", "checkpoint_id", "dataset_id", "settings_hash", "status"),
+        Index("ix_audits_checkpoint_created", "checkpoint_id", "created_at"),
+        Index("ix_audits_status", "status"),
+        Index("ix_audits_reuse", "checkpoint_id", "dataset_id", "settings_hash", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -113,12 +113,12 @@ class AuditJob(Base):
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     settings_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[JobStatus] = mapped_column(
-        Enum(JobStatus, name="job_status", native_enum=False, length=16), default=JobStatus.queued
+        Enum(JobStatus, name="audit_status", native_enum=False, length=16), default=JobStatus.queued
     )
     progress_done: Mapped[int] = mapped_column(Integer, default=0)
     progress_total: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
-    reused_from_id: Mapped[int | None] = mapped_column(ForeignKey("audit_jobs.id"))
+    reused_from_id: Mapped[int | None] = mapped_column(ForeignKey("audits.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -147,10 +147,10 @@ class SentenceResult(Base):
     """The perplexity of one data-set row under one job's checkpoint."""
 
     __tablename__ = "sentence_results"
-    __table_args__ = (UniqueConstraint("job_id", "row", name="uq_sentence_job_row"),)
+    __table_args__ = (UniqueConstraint("audit_id", "row", name="uq_sentence_audit_row"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    job_id: Mapped[int] = mapped_column(ForeignKey("audit_jobs.id", ondelete="CASCADE"))
+    job_id: Mapped[int] = mapped_column("audit_id", ForeignKey("audits.id", ondelete="CASCADE"))
     row: Mapped[int] = mapped_column(Integer)
     perplexity: Mapped[float | None] = mapped_column(Float)
     scaled_perplexity: Mapped[float | None] = mapped_column(Float)
@@ -165,13 +165,13 @@ class GenerationResult(Base):
     __tablename__ = "generation_results"
     __table_args__ = (
         UniqueConstraint(
-            "job_id", "group", "label", "prompt_index", "sample_index", name="uq_generation_key"
+            "audit_id", "group", "label", "prompt_index", "sample_index", name="uq_generation_key"
         ),
-        Index("ix_generation_job_toxicity", "job_id", "toxicity"),
+        Index("ix_generation_audit_toxicity", "audit_id", "toxicity"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    job_id: Mapped[int] = mapped_column(ForeignKey("audit_jobs.id", ondelete="CASCADE"))
+    job_id: Mapped[int] = mapped_column("audit_id", ForeignKey("audits.id", ondelete="CASCADE"))
     group: Mapped[str] = mapped_column(String(100))
     label: Mapped[str] = mapped_column(String(16))
     prompt_index: Mapped[int] = mapped_column(Integer)
@@ -191,12 +191,12 @@ class GroupScoreRecord(Base):
 
     __tablename__ = "group_scores"
     __table_args__ = (
-        UniqueConstraint("job_id", "metric", "group", "label", name="uq_group_score"),
+        UniqueConstraint("audit_id", "metric", "group", "label", name="uq_group_score"),
         Index("ix_group_scores_metric_group", "metric", "group"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    job_id: Mapped[int] = mapped_column(ForeignKey("audit_jobs.id", ondelete="CASCADE"))
+    job_id: Mapped[int] = mapped_column("audit_id", ForeignKey("audits.id", ondelete="CASCADE"))
     metric: Mapped[str] = mapped_column(String(64))
     """"safety" or a generation metric (mean_toxicity, toxic_fraction, ...)."""
     group: Mapped[str] = mapped_column(String(100))
@@ -237,8 +237,8 @@ class PairedDifferenceRecord(Base):
     __tablename__ = "paired_differences"
     __table_args__ = (
         UniqueConstraint(
-            "baseline_job_id",
-            "candidate_job_id",
+            "baseline_audit_id",
+            "candidate_audit_id",
             "n_resamples",
             "seed",
             "confidence",
@@ -248,9 +248,11 @@ class PairedDifferenceRecord(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    baseline_job_id: Mapped[int] = mapped_column(ForeignKey("audit_jobs.id", ondelete="CASCADE"))
+    baseline_job_id: Mapped[int] = mapped_column(
+        "baseline_audit_id", ForeignKey("audits.id", ondelete="CASCADE")
+    )
     candidate_job_id: Mapped[int] = mapped_column(
-        ForeignKey("audit_jobs.id", ondelete="CASCADE"), index=True
+        "candidate_audit_id", ForeignKey("audits.id", ondelete="CASCADE"), index=True
     )
     n_resamples: Mapped[int] = mapped_column(Integer)
     seed: Mapped[int] = mapped_column(BigInteger)

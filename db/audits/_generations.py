@@ -58,7 +58,7 @@ def record_generation(session: Session, job_id: int, audit: GenerationAudit) -> 
             upsert_insert(session, GenerationResult)
             .values(rows)
             .on_conflict_do_nothing(
-                index_elements=["job_id", "group", "label", "prompt_index", "sample_index"]
+                index_elements=["audit_id", "group", "label", "prompt_index", "sample_index"]
             )
         )
     session.execute(

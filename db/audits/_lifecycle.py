@@ -140,7 +140,7 @@ def record_chunk(
         statement = (
             upsert_insert(session, SentenceResult)
             .values(values)
-            .on_conflict_do_nothing(index_elements=["job_id", "row"])
+            .on_conflict_do_nothing(index_elements=["audit_id", "row"])
             .returning(SentenceResult.id)
         )
         written = len(session.execute(statement).all())

@@ -52,7 +52,7 @@ def get_or_create_checkpoint(
             tags=list(dict.fromkeys(tags)),
             created_at=utcnow(),
         )
-        .on_conflict_do_nothing(index_elements=["reference", "revision"])
+        .on_conflict_do_nothing(index_elements=["model", "revision"])
     )
     session.execute(statement)
     checkpoint = session.scalars(
@@ -170,7 +170,7 @@ def _copy_results(session: Session, source_id: int, target_id: int) -> None:
         query = select(*[getattr(model, c) for c in columns], literal(target_id)).where(
             model.job_id == source_id
         )
-        session.execute(core_insert(model).from_select([*columns, "job_id"], query))
+        session.execute(core_insert(model).from_select([*columns, model.job_id], query))
 
 
 def submit_job(

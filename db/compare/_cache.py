@@ -86,7 +86,7 @@ def cached_differences(
     )
     session.execute(
         statement.on_conflict_do_update(
-            index_elements=list(_KEY),
+            index_elements=[getattr(record, name) for name in _KEY],
             set_={"differences": statement.excluded.differences, "created_at": utcnow()},
         )
     )
