@@ -17,7 +17,7 @@ from pydantic import (
 )
 
 from audit.generation import GenerationOptions
-from db import JobStatus
+from db import AuditStatus
 
 # Bounded strings and lists everywhere: a request can never make the service store or
 # loop over something unbounded.
@@ -134,7 +134,7 @@ class AuditCreate(_Create):
 class CheckpointRef(_Public):
     # Read from Checkpoint.id or CheckpointSummary.checkpoint_id; the JSON key stays `id`.
     id: int = Field(validation_alias=AliasChoices("id", "checkpoint_id"))
-    reference: str
+    reference: str = Field(validation_alias=AliasChoices("reference", "model"))
     """Hub id, alias or local path."""
     revision: str
     """"" when none was given."""
@@ -177,18 +177,18 @@ class GroupScorePublic(_Public):
 
 
 class AuditPublic(_Public):
-    """An audit job as listed."""
+    """An audit as listed."""
 
     id: int
-    status: JobStatus
+    status: AuditStatus
     progress: ProgressPublic
     checkpoint: CheckpointRef
     dataset: DatasetPublic
     settings: dict[str, Any]
     error: str | None
-    """Why the job failed or was cancelled."""
+    """Why the audit failed or was cancelled."""
     reused_from_id: int | None
-    """The finished job whose results this one reuses."""
+    """The finished audit whose results this one reuses."""
     created_at: UtcDatetime
     started_at: UtcDatetime | None
     finished_at: UtcDatetime | None
@@ -201,7 +201,7 @@ class AuditPublic(_Public):
 
 
 class AuditDetail(AuditPublic):
-    """An audit job with its scores and provenance."""
+    """An audit with its scores and provenance."""
 
     scores: list[GroupScorePublic]
     model_info: dict[str, Any]
@@ -265,7 +265,7 @@ class CheckpointPublic(CheckpointRef):
     created_at: UtcDatetime
     n_audits: int
     latest_audit_id: int | None
-    latest_status: JobStatus | None
+    latest_status: AuditStatus | None
     latest_average: float | None
 
 

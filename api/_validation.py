@@ -223,9 +223,9 @@ def _check_classifier(options: GenerationOptions, roots: list[Path]) -> Generati
 
 
 def check_generation(options: GenerationOptions, settings: ApiSettings) -> GenerationOptions:
-    """The generation options a job stores: bounded, every named file checked and resolved,
+    """The generation options an audit stores: bounded, every named file checked and resolved,
     and parsed as the workers will parse them (prompts included), so a bad option is a 422
-    now rather than a failed job later."""
+    now rather than a failed audit later."""
     for name, bound, setting in (
         ("samples", settings.max_samples, "TOXAUDIT_MAX_SAMPLES"),
         ("per_group", settings.max_per_group, "TOXAUDIT_MAX_PER_GROUP"),
@@ -244,7 +244,7 @@ def check_generation(options: GenerationOptions, settings: ApiSettings) -> Gener
     plain = _check_classifier(plain, settings.model_roots)
     try:
         if plain.prompts == "toxigen-prompts":
-            # Its files are downloaded on first use: the workers' job, not the request's.
+            # Its files are downloaded on first use: the workers' work, not the request's.
             GenerationSettings(
                 max_new_tokens=plain.max_new_tokens,
                 samples=plain.samples,
@@ -284,8 +284,8 @@ def check_revision(revision: str | None) -> str | None:
 def load_request_dataset(reference: str, roots: list[Path]) -> Dataset:
     """A registered set, or a well-formed file under the data-set roots, loaded and checked.
 
-    Loading here makes a malformed file a 422 naming its row and field, rather than a job
-    that fails later on a worker; the job stores the rows it was given.
+    Loading here makes a malformed file a 422 naming its row and field, rather than an audit
+    that fails later on a worker; the audit stores the rows it was given.
     """
     reference = reference.strip()
     if reference not in BUILTIN_DATASETS and reference not in REMOTE_DATASETS:

@@ -1,4 +1,4 @@
-"""SQLAlchemy 2.0 models: checkpoints, datasets, audit jobs and their results."""
+"""SQLAlchemy 2.0 models: checkpoints, datasets, audits and their results."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[str]: JSON}
 
 
-class JobStatus(enum.StrEnum):
+class AuditStatus(enum.StrEnum):
     queued = "queued"
     running = "running"
     succeeded = "succeeded"
@@ -41,17 +41,17 @@ class JobStatus(enum.StrEnum):
 
     @property
     def finished(self) -> bool:
-        return self in (JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled)
+        return self in (AuditStatus.succeeded, AuditStatus.failed, AuditStatus.cancelled)
 
 
 class Checkpoint(Base):
-    """A model checkpoint: a reference (hub id, path, alias) at a revision."""
+    """A checkpoint: a model (hub id, path, alias) at a revision."""
 
     __tablename__ = "checkpoints"
     __table_args__ = (UniqueConstraint("model", "revision", name="uq_checkpoint_ref_rev"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    reference: Mapped[str] = mapped_column("model", String(500))
+    model: Mapped[str] = mapped_column(String(500))
     # "" rather than NULL for "no revision", so the unique constraint holds on PostgreSQL.
     revision: Mapped[str] = mapped_column(String(200), default="")
     step: Mapped[int | None] = mapped_column(Integer, index=True)
@@ -59,7 +59,7 @@ class Checkpoint(Base):
     tags: Mapped[list[str]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    jobs: Mapped[list[AuditJob]] = relationship(back_populates="checkpoint")
+    audits: Mapped[list[Audit]] = relationship(back_populates="checkpoint")
 
 
 class DatasetRecord(Base):
@@ -97,7 +97,7 @@ class DatasetRow(Base):
     dataset: Mapped[DatasetRecord] = relationship(back_populates="rows")
 
 
-class AuditJob(Base):
+class Audit(Base):
     """One audit of a checkpoint on a data set, with its status and provenance."""
 
     __tablename__ = "audits"
@@ -112,8 +112,9 @@ class AuditJob(Base):
     dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"))
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     settings_hash: Mapped[str] = mapped_column(String(64))
-    status: Mapped[JobStatus] = mapped_column(
-        Enum(JobStatus, name="audit_status", native_enum=False, length=16), default=JobStatus.queued
+    status: Mapped[AuditStatus] = mapped_column(
+        Enum(AuditStatus, name="audit_status", native_enum=False, length=16),
+        default=AuditStatus.queued,
     )
     progress_done: Mapped[int] = mapped_column(Integer, default=0)
     progress_total: Mapped[int] = mapped_column(Integer, default=0)
@@ -123,7 +124,7 @@ class AuditJob(Base):
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     progressed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    """Last time the job moved (started, rows recorded, sent again); the watchdog's clock."""
+    """Last time the audit moved (started, rows recorded, sent again); the watchdog's clock."""
     worker: Mapped[str | None] = mapped_column(String(200))
     device: Mapped[str | None] = mapped_column(String(200))
     batch_tokens: Mapped[int | None] = mapped_column(Integer)
@@ -137,20 +138,20 @@ class AuditJob(Base):
     average_ci_low: Mapped[float | None] = mapped_column(Float)
     average_ci_high: Mapped[float | None] = mapped_column(Float)
     results: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    """The full RunResult dict (results.json schema) once the job succeeded."""
+    """The full AuditResult dict (results.json schema) once the audit succeeded."""
 
-    checkpoint: Mapped[Checkpoint] = relationship(back_populates="jobs")
+    checkpoint: Mapped[Checkpoint] = relationship(back_populates="audits")
     dataset: Mapped[DatasetRecord] = relationship()
 
 
 class SentenceResult(Base):
-    """The perplexity of one data-set row under one job's checkpoint."""
+    """The perplexity of one data-set row under one audit's checkpoint."""
 
     __tablename__ = "sentence_results"
     __table_args__ = (UniqueConstraint("audit_id", "row", name="uq_sentence_audit_row"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    job_id: Mapped[int] = mapped_column("audit_id", ForeignKey("audits.id", ondelete="CASCADE"))
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"))
     row: Mapped[int] = mapped_column(Integer)
     perplexity: Mapped[float | None] = mapped_column(Float)
     scaled_perplexity: Mapped[float | None] = mapped_column(Float)
@@ -171,7 +172,7 @@ class GenerationResult(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    job_id: Mapped[int] = mapped_column("audit_id", ForeignKey("audits.id", ondelete="CASCADE"))
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"))
     group: Mapped[str] = mapped_column(String(100))
     label: Mapped[str] = mapped_column(String(16))
     prompt_index: Mapped[int] = mapped_column(Integer)
@@ -187,7 +188,7 @@ class GenerationResult(Base):
 
 
 class GroupScoreRecord(Base):
-    """A per-group metric of a job: the safety score or a generation metric."""
+    """A per-group metric of an audit: the safety score or a generation metric."""
 
     __tablename__ = "group_scores"
     __table_args__ = (
@@ -196,7 +197,7 @@ class GroupScoreRecord(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    job_id: Mapped[int] = mapped_column("audit_id", ForeignKey("audits.id", ondelete="CASCADE"))
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"))
     metric: Mapped[str] = mapped_column(String(64))
     """"safety" or a generation metric (mean_toxicity, toxic_fraction, ...)."""
     group: Mapped[str] = mapped_column(String(100))
@@ -248,11 +249,9 @@ class PairedDifferenceRecord(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    baseline_job_id: Mapped[int] = mapped_column(
-        "baseline_audit_id", ForeignKey("audits.id", ondelete="CASCADE")
-    )
-    candidate_job_id: Mapped[int] = mapped_column(
-        "candidate_audit_id", ForeignKey("audits.id", ondelete="CASCADE"), index=True
+    baseline_audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"))
+    candidate_audit_id: Mapped[int] = mapped_column(
+        ForeignKey("audits.id", ondelete="CASCADE"), index=True
     )
     n_resamples: Mapped[int] = mapped_column(Integer)
     seed: Mapped[int] = mapped_column(BigInteger)

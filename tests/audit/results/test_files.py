@@ -9,9 +9,9 @@ import pytest
 
 from audit.datasets import DatasetError, sample_sentences
 from audit.results import (
+    AuditResult,
     DatasetRef,
     ResultsError,
-    RunResult,
     RunSettings,
     format_scores_table,
     read_perplexities,
@@ -135,8 +135,8 @@ def test_missing_perplexity_field(tmp_path: Path) -> None:
         read_perplexities(path)
 
 
-def _result() -> RunResult:
-    return RunResult(
+def _result() -> AuditResult:
+    return AuditResult(
         name="ckpt",
         model={"spec": {"reference": "x"}},
         dataset=DatasetRef("sample", "builtin:sample", "0" * 64, 312),
