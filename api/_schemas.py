@@ -13,11 +13,12 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    computed_field,
     with_config,
 )
 
 from audit.generation import GenerationOptions
-from db import AuditStatus
+from db import DEPRECATED_REFERENCE, AuditStatus
 
 # Bounded strings and lists everywhere: a request can never make the service store or
 # loop over something unbounded.
@@ -134,13 +135,19 @@ class AuditCreate(_Create):
 class CheckpointRef(_Public):
     # Read from Checkpoint.id or CheckpointSummary.checkpoint_id; the JSON key stays `id`.
     id: int = Field(validation_alias=AliasChoices("id", "checkpoint_id"))
-    reference: str = Field(validation_alias=AliasChoices("reference", "model"))
+    model: str
     """Hub id, alias or local path."""
     revision: str
     """"" when none was given."""
     step: int | None
     label: str
     tags: list[str]
+
+    @computed_field(deprecated=DEPRECATED_REFERENCE)  # type: ignore[prop-decorator]
+    @property
+    def reference(self) -> str:
+        """Deprecated: the old name of `model`, answered for one release (issue 13)."""
+        return self.model
 
 
 class DatasetPublic(_Public):

@@ -6,6 +6,7 @@ module re-exports their public names so callers write `from db import ...`.
 
 from db._migrate import alembic_config, downgrade_database, upgrade_database
 from db._models import (
+    DEPRECATED_REFERENCE,
     ApiToken,
     Audit,
     AuditStatus,
@@ -102,6 +103,7 @@ from db.tokens import (
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "DEPRECATED_REFERENCE",
     "GENERATION_HEADLINE_METRIC",
     "GENERATION_METRIC_NAMES",
     "SAFETY_METRIC",

@@ -44,6 +44,13 @@ class AuditStatus(enum.StrEnum):
         return self in (AuditStatus.succeeded, AuditStatus.failed, AuditStatus.cancelled)
 
 
+DEPRECATED_REFERENCE = (
+    "Deprecated: the old name of `model` (issue 13), answered for one release; read `model`."
+)
+"""What the API's answers say of their `reference` field, the checkpoint's model by its
+name before issue 13's rename."""
+
+
 class Checkpoint(Base):
     """A checkpoint: a model (hub id, path, alias) at a revision."""
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, computed_field
 
 from audit.scoring import FAMILYWISE_PROCEDURE, GroupDifference
-from db._models import AuditStatus
+from db._models import DEPRECATED_REFERENCE, AuditStatus
 
 # The records are the API's response model as they are (FastAPI serialises dataclasses
 # through pydantic), so field docstrings become the OpenAPI descriptions.
@@ -107,6 +107,12 @@ class ComparedAudit:
     """Upper end of the average's interval."""
     finished_at: datetime | None
     """When the audit finished."""
+
+    @computed_field(deprecated=DEPRECATED_REFERENCE)  # type: ignore[prop-decorator]
+    @property
+    def reference(self) -> str:
+        """Deprecated: the old name of `model`, answered for one release (issue 13)."""
+        return self.model
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,8 @@ def test_submit_queues_a_audit_and_dispatches_it(
     assert audit["reused"] is False
     assert audit["status"] == "queued"
     assert audit["progress"] == {"done": 0, "total": 20, "fraction": 0.0}
+    assert audit["checkpoint"]["model"] == "org/model"
+    # Deprecated for one release: the old name answers the same.
     assert audit["checkpoint"]["reference"] == "org/model"
     assert audit["checkpoint"]["revision"] == "step-100"
     assert audit["checkpoint"]["step"] == 100 and audit["checkpoint"]["tags"] == ["nightly"]

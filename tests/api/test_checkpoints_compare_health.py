@@ -41,6 +41,8 @@ def test_compare_side_by_side_with_paired_differences(
     assert response.status_code == 200, response.text
     data = response.json()
     assert [a["id"] for a in data["audits"]] == [base.id, cand.id]
+    # `reference` is the deprecated old name of `model`, answered alike for one release.
+    assert [(a["model"], a["reference"]) for a in data["audits"]] == [("org/m", "org/m")] * 2
     groups = {g["group"]: g for g in data["groups"]}
     assert len(groups) == 14 and data["groups"][-1]["group"] == "average"
     assert [s["audit_id"] for s in groups["asian"]["scores"]] == [base.id, cand.id]
