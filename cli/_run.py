@@ -33,7 +33,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default="sample",
         help="toxigen, implicithate, sample, or a JSON/JSONL/CSV file",
     )
-    p.add_argument("--name", help="label for this checkpoint (default: the model reference)")
+    p.add_argument("--name", help="label for this checkpoint (default: the model)")
     p.add_argument("--output-dir", type=Path, help="default: runs/<name>")
     p.add_argument("--limit", type=positive_int, help="score only the first N rows")
     p.add_argument(

@@ -25,9 +25,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     p.add_argument("--model", required=True, help="hub id, alias, or a path under the roots")
     p.add_argument("--revision", help="hub branch, tag or commit")
-    p.add_argument("--label", help="checkpoint label (default: the model reference)")
+    p.add_argument("--label", help="checkpoint label (default: the model)")
     p.add_argument("--step", type=int, help="training step of the checkpoint")
-    p.add_argument("--tag", action="append", default=[], dest="tags", help="tag (repeatable)")
+    p.add_argument("--tag", action="append", default=[], help="checkpoint tag (repeatable)")
     p.add_argument("--dataset", default="sample", help="sample, toxigen, or a file on the server")
     p.add_argument("--alpha", type=float, help="significance level (0.05)")
     p.add_argument("--resamples", type=positive_int, help="bootstrap resamples (1000)")
@@ -71,8 +71,8 @@ def _request_body(args: argparse.Namespace) -> dict[str, Any]:
     for key in ("revision", "label", "step"):
         if getattr(args, key) is not None:
             body[key] = getattr(args, key)
-    if args.tags:
-        body["tags"] = args.tags
+    if args.tag:
+        body["tags"] = args.tag
     return body
 
 
