@@ -121,7 +121,7 @@ class AuditCreate(_Create):
     )
     """Hub branch, tag or commit (training checkpoints are often revisions)."""
     label: str | None = Field(default=None, min_length=1, max_length=200)
-    """Display name of the checkpoint; default: the model reference."""
+    """Display name of the checkpoint; default: the model."""
     step: int | None = Field(default=None, ge=0, le=2**31 - 1)
     """Training step of the checkpoint, for plots over training."""
     tags: list[Tag] = Field(default_factory=list, max_length=50)

@@ -130,7 +130,10 @@ def read_audits(
     session: SessionDep,
     status: AuditStatus | None = None,
     checkpoint_label: Annotated[str | None, Query(max_length=200)] = None,
-    model: Annotated[str | None, Query(max_length=500, description="model reference")] = None,
+    model: Annotated[
+        str | None,
+        Query(max_length=500, description="the checkpoint's model: hub id, alias or path"),
+    ] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> AuditsPublic:
