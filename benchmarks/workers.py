@@ -74,7 +74,7 @@ def _run_audit(args: argparse.Namespace, sessions, producer, dataset) -> tuple[f
     with sessions() as session, session.begin():
         audit, _ = submit_audit(
             session,
-            model_reference=args.model,
+            model=args.model,
             revision=None,
             label="benchmark",
             step=None,

@@ -63,7 +63,6 @@ def download_response(table: Table, fmt: str) -> Response:
 
 # Issue 13: the pages said `?job=` for an audit until they said `?audit=`. For one release
 # the old name is still read (as `audit`), and the answer says it is deprecated.
-OLD_AUDIT_PARAMETER = "job"
 AUDIT_PARAMETER_NOTE = (
     "The query parameter `job` is deprecated and will be removed in the next release: "
     "it is read as `audit`; use `audit=` in links and bookmarks."

@@ -99,7 +99,7 @@ def create_audit(
     dataset = load_request_dataset(body.dataset, settings.dataset_roots)
     audit, reused = submit_audit(
         session,
-        model_reference=model,
+        model=model,
         revision=revision,
         label=body.label,
         step=body.step,

@@ -40,7 +40,7 @@ def record_local_run(
     spec = result.model.get("spec", {})
     audit, reused = submit_audit(
         session,
-        model_reference=str(spec.get("reference", result.name)),
+        model=str(spec.get("reference", result.name)),
         revision=spec.get("revision"),
         label=result.name,
         step=step,

@@ -176,7 +176,7 @@ def _copy_results(session: Session, source_id: int, target_id: int) -> None:
 def submit_audit(
     session: Session,
     *,
-    model_reference: str,
+    model: str,
     revision: str | None,
     label: str | None,
     step: int | None,
@@ -192,7 +192,7 @@ def submit_audit(
     normalized = normalize_settings(settings)
     digest = settings_hash(normalized)
     checkpoint = get_or_create_checkpoint(
-        session, model=model_reference, revision=revision, label=label, step=step, tags=tags
+        session, model=model, revision=revision, label=label, step=step, tags=tags
     )
     record = get_or_create_dataset(session, dataset)
     total = _rows_to_score(record.size, normalized)

@@ -66,7 +66,7 @@ def submit(
     with sessions() as session, session.begin():
         audit, _ = submit_audit(
             session,
-            model_reference=str(model),
+            model=str(model),
             revision=revision,
             label="test",
             step=None,

@@ -182,7 +182,7 @@ def test_identical_submission_after_success_is_reused(
     with sqlite_sessions() as session, session.begin():
         audit, _ = submit_audit(
             session,
-            model_reference=str(tiny_llama_dir),
+            model=str(tiny_llama_dir),
             revision=None,
             label="a",
             step=1,
@@ -195,7 +195,7 @@ def test_identical_submission_after_success_is_reused(
     with sqlite_sessions() as session, session.begin():
         twin, reused = submit_audit(
             session,
-            model_reference=str(tiny_llama_dir),
+            model=str(tiny_llama_dir),
             revision=None,
             label="a",
             step=1,

@@ -75,7 +75,7 @@ def test_cli_workers_and_readme_example_write_identical_results(
         with sqlite_sessions() as session, session.begin():
             audit, _ = submit_audit(
                 session,
-                model_reference=model,
+                model=model,
                 revision=None,
                 label=model,
                 step=None,

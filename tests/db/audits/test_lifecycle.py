@@ -43,7 +43,7 @@ def _dataset(n: int = 52) -> Dataset:
 def _submit(session: Session, dataset: Dataset, **settings: object) -> tuple[Audit, bool]:
     return submit_audit(
         session,
-        model_reference="org/model",
+        model="org/model",
         revision="step-100",
         label="run-a",
         step=100,

@@ -42,7 +42,7 @@ def _fifty_concurrent_submissions(postgres_url: str) -> None:
         with Session(engine, expire_on_commit=False) as session, session.begin():
             audit, reused = submit_audit(
                 session,
-                model_reference=reference,
+                model=reference,
                 revision=f"step-{index % REVISIONS}",
                 label=f"run-{index % REVISIONS}",
                 step=index % REVISIONS,
