@@ -3,7 +3,7 @@
 Records with the same fields as their body validate directly (`from_attributes`):
 `GroupScorePublic` from `db.GroupValue`, `SentencePublic` from `db.SentenceRow`,
 `GenerationPublic` from `db.GenerationResult`, `CheckpointRef` from `db.Checkpoint`,
-`CheckpointPublic` from `db.CheckpointSummary`. The one converter here, of an audit job,
+`CheckpointPublic` from `db.CheckpointSummary`. The one converter here, of an audit,
 adds what its row does not hold (the progress fraction, the nested checkpoint and set).
 """
 
@@ -17,44 +17,44 @@ from api._schemas import (
     GroupScorePublic,
     ProgressPublic,
 )
-from db import AuditJob, GroupValue
+from db import Audit, GroupValue
 
 
-def _audit_fields(job: AuditJob) -> dict[str, object]:
-    done, total = job.progress_done, job.progress_total
+def _audit_fields(audit: Audit) -> dict[str, object]:
+    done, total = audit.progress_done, audit.progress_total
     return {
-        "id": job.id,
-        "status": job.status,
+        "id": audit.id,
+        "status": audit.status,
         "progress": ProgressPublic(
             done=done, total=total, fraction=(done / total) if total else 0.0
         ),
-        "checkpoint": CheckpointRef.model_validate(job.checkpoint),
-        "dataset": DatasetPublic.model_validate(job.dataset),
-        "settings": dict(job.settings or {}),
-        "error": job.error,
-        "reused_from_id": job.reused_from_id,
-        "created_at": job.created_at,
-        "started_at": job.started_at,
-        "finished_at": job.finished_at,
-        "worker": job.worker,
-        "device": job.device,
-        "average": job.average,
-        "average_ci_low": job.average_ci_low,
-        "average_ci_high": job.average_ci_high,
+        "checkpoint": CheckpointRef.model_validate(audit.checkpoint),
+        "dataset": DatasetPublic.model_validate(audit.dataset),
+        "settings": dict(audit.settings or {}),
+        "error": audit.error,
+        "reused_from_id": audit.reused_from_id,
+        "created_at": audit.created_at,
+        "started_at": audit.started_at,
+        "finished_at": audit.finished_at,
+        "worker": audit.worker,
+        "device": audit.device,
+        "average": audit.average,
+        "average_ci_low": audit.average_ci_low,
+        "average_ci_high": audit.average_ci_high,
     }
 
 
-def audit_public(job: AuditJob) -> AuditPublic:
-    return AuditPublic.model_validate(_audit_fields(job))
+def audit_public(audit: Audit) -> AuditPublic:
+    return AuditPublic.model_validate(_audit_fields(audit))
 
 
-def audit_detail(job: AuditJob, scores: list[GroupValue]) -> AuditDetail:
+def audit_detail(audit: Audit, scores: list[GroupValue]) -> AuditDetail:
     return AuditDetail.model_validate(
         {
-            **_audit_fields(job),
+            **_audit_fields(audit),
             "scores": [GroupScorePublic.model_validate(s) for s in scores],
-            "model_info": dict(job.model_info or {}),
-            "software": dict(job.software or {}),
-            "timings": dict(job.timings or {}),
+            "model_info": dict(audit.model_info or {}),
+            "software": dict(audit.software or {}),
+            "timings": dict(audit.timings or {}),
         }
     )

@@ -1,4 +1,4 @@
-"""Typed dependencies: the database session, settings, tokens, the job dispatcher."""
+"""Typed dependencies: the database session, settings, tokens, the audit dispatcher."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from api._settings import ApiSettings, get_api_settings
 from db import (
     ApiToken,
-    AuditJob,
+    Audit,
     get_audit,
     get_sessionmaker,
     verify_api_token,
@@ -124,26 +124,26 @@ def page_read_access(
 TokenDep = Annotated[ApiToken, Depends(require_token)]
 
 
-def get_audit_or_404(session: SessionDep, audit_id: str) -> AuditJob:
+def get_audit_or_404(session: SessionDep, audit_id: str) -> Audit:
     # The id is taken as text so that a non-numeric reference is a 404, like any unknown
     # id: clients (the CI gate) fall back from an id to a checkpoint label on 404.
     numeric = audit_id.isascii() and audit_id.isdigit() and int(audit_id) < 2**31
-    job = get_audit(session, int(audit_id)) if numeric else None
-    if job is None:
+    audit = get_audit(session, int(audit_id)) if numeric else None
+    if audit is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no audit {audit_id!r}")
-    return job
+    return audit
 
 
-AuditDep = Annotated[AuditJob, Depends(get_audit_or_404)]
+AuditDep = Annotated[Audit, Depends(get_audit_or_404)]
 
 Dispatcher = Callable[[int], None]
 
 
 def get_dispatcher() -> Dispatcher:
-    """Hands a queued job to the workers (Celery, or the in-process embedded worker)."""
-    from workers import dispatch_job
+    """Hands a queued audit to the workers (Celery, or the in-process embedded worker)."""
+    from workers import dispatch_audit
 
-    return dispatch_job
+    return dispatch_audit
 
 
 DispatchDep = Annotated[Dispatcher, Depends(get_dispatcher)]

@@ -107,9 +107,9 @@ def _check_classifier(options: GenerationOptions, roots: list[Path]) -> Generati
 
 
 def check_generation(options: GenerationOptions, settings: ApiSettings) -> GenerationOptions:
-    """The generation options a job stores: bounded, every named file checked and resolved,
+    """The generation options an audit stores: bounded, every named file checked and resolved,
     and parsed as the workers will parse them (prompts included), so a bad option is a 422
-    now rather than a failed job later."""
+    now rather than a failed audit later."""
     for name, bound, setting in (
         ("samples", settings.max_samples, "TOXAUDIT_MAX_SAMPLES"),
         ("per_group", settings.max_per_group, "TOXAUDIT_MAX_PER_GROUP"),
@@ -128,7 +128,7 @@ def check_generation(options: GenerationOptions, settings: ApiSettings) -> Gener
     plain = _check_classifier(plain, settings.model_roots)
     try:
         if plain.prompts == "toxigen-prompts":
-            # Its files are downloaded on first use: the workers' job, not the request's.
+            # Its files are downloaded on first use: the workers' work, not the request's.
             GenerationSettings(
                 max_new_tokens=plain.max_new_tokens,
                 samples=plain.samples,

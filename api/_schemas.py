@@ -13,11 +13,12 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    computed_field,
     with_config,
 )
 
 from audit.generation import GenerationOptions
-from db import JobStatus
+from db import DEPRECATED_REFERENCE, AuditStatus
 
 # Bounded strings and lists everywhere: a request can never make the service store or
 # loop over something unbounded.
@@ -120,7 +121,7 @@ class AuditCreate(_Create):
     )
     """Hub branch, tag or commit (training checkpoints are often revisions)."""
     label: str | None = Field(default=None, min_length=1, max_length=200)
-    """Display name of the checkpoint; default: the model reference."""
+    """Display name of the checkpoint; default: the model."""
     step: int | None = Field(default=None, ge=0, le=2**31 - 1)
     """Training step of the checkpoint, for plots over training."""
     tags: list[Tag] = Field(default_factory=list, max_length=50)
@@ -134,13 +135,19 @@ class AuditCreate(_Create):
 class CheckpointRef(_Public):
     # Read from Checkpoint.id or CheckpointSummary.checkpoint_id; the JSON key stays `id`.
     id: int = Field(validation_alias=AliasChoices("id", "checkpoint_id"))
-    reference: str
+    model: str
     """Hub id, alias or local path."""
     revision: str
     """"" when none was given."""
     step: int | None
     label: str
     tags: list[str]
+
+    @computed_field(deprecated=DEPRECATED_REFERENCE)  # type: ignore[prop-decorator]
+    @property
+    def reference(self) -> str:
+        """Deprecated: the old name of `model`, answered for one release (issue 13)."""
+        return self.model
 
 
 class DatasetPublic(_Public):
@@ -177,18 +184,18 @@ class GroupScorePublic(_Public):
 
 
 class AuditPublic(_Public):
-    """An audit job as listed."""
+    """An audit as listed."""
 
     id: int
-    status: JobStatus
+    status: AuditStatus
     progress: ProgressPublic
     checkpoint: CheckpointRef
     dataset: DatasetPublic
     settings: dict[str, Any]
     error: str | None
-    """Why the job failed or was cancelled."""
+    """Why the audit failed or was cancelled."""
     reused_from_id: int | None
-    """The finished job whose results this one reuses."""
+    """The finished audit whose results this one reuses."""
     created_at: UtcDatetime
     started_at: UtcDatetime | None
     finished_at: UtcDatetime | None
@@ -201,7 +208,7 @@ class AuditPublic(_Public):
 
 
 class AuditDetail(AuditPublic):
-    """An audit job with its scores and provenance."""
+    """An audit with its scores and provenance."""
 
     scores: list[GroupScorePublic]
     model_info: dict[str, Any]
@@ -265,7 +272,7 @@ class CheckpointPublic(CheckpointRef):
     created_at: UtcDatetime
     n_audits: int
     latest_audit_id: int | None
-    latest_status: JobStatus | None
+    latest_status: AuditStatus | None
     latest_average: float | None
 
 

@@ -152,8 +152,8 @@ def check_revision(revision: str | None) -> str | None:
 def load_request_dataset(reference: str, roots: list[Path]) -> Dataset:
     """A registered set, or a well-formed file under the data-set roots, loaded and checked.
 
-    Loading here makes a malformed file a 422 naming its row and field, rather than a job
-    that fails later on a worker; the job stores the rows it was given.
+    Loading here makes a malformed file a 422 naming its row and field, rather than an audit
+    that fails later on a worker; the audit stores the rows it was given.
     """
     reference = reference.strip()
     if reference not in BUILTIN_DATASETS and reference not in REMOTE_DATASETS:

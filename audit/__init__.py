@@ -16,11 +16,12 @@ from audit.pipeline import (
     run_audit,
     score_sentences,
 )
-from audit.results import RunResult, read_results, write_results
+from audit.results import AuditResult, read_results, write_results
 from audit.scoring import GroupScore, SafetyScores, ScoredSentence, safety_scores
 
 __all__ = [
     "AuditOptions",
+    "AuditResult",
     "ClassifierWeightedOptions",
     "Dataset",
     "DatasetError",
@@ -31,7 +32,6 @@ __all__ = [
     "LoadedModel",
     "ModelLoadError",
     "ModelSpec",
-    "RunResult",
     "SafetyScores",
     "ScoredSentence",
     "Sentence",

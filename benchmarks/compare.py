@@ -40,9 +40,9 @@ def main() -> int:
 
     from audit.datasets import Dataset, canonical_sha256
     from db import (
-        AuditJob,
+        Audit,
+        AuditStatus,
         Checkpoint,
-        JobStatus,
         PairedDifferenceRecord,
         SentenceResult,
         get_or_create_dataset,
@@ -62,21 +62,21 @@ def main() -> int:
             ids = []
             rng = np.random.default_rng(0)
             for name in ("base", "candidate"):
-                job = AuditJob(
-                    checkpoint=Checkpoint(reference=f"org/{name}", revision="", label=name),
+                audit = Audit(
+                    checkpoint=Checkpoint(model=f"org/{name}", revision="", label=name),
                     dataset_id=record.id,
                     settings={"n_resamples": args.resamples, "seed": 0, "confidence": 0.95},
                     settings_hash=name * 8,
-                    status=JobStatus.succeeded,
+                    status=AuditStatus.succeeded,
                 )
-                session.add(job)
+                session.add(audit)
                 session.flush()
                 perplexities = rng.uniform(5.0, 80.0, size=len(rows))
                 session.execute(
                     insert(SentenceResult),
                     [
                         {
-                            "job_id": job.id,
+                            "audit_id": audit.id,
                             "row": i,
                             "perplexity": float(p),
                             "scaled_perplexity": float(p) / s.toxicity_score,
@@ -84,7 +84,7 @@ def main() -> int:
                         for i, (p, s) in enumerate(zip(perplexities, rows, strict=True))
                     ],
                 )
-                ids.append(job.id)
+                ids.append(audit.id)
             session.commit()
 
             def timed() -> float:

@@ -41,7 +41,7 @@ ADMIN_URL = os.environ.get(
     "TOXAUDIT_BENCH_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 SEED_RESAMPLES = 200
-"""Resamples for the seeded group intervals (seeding speed only; jobs record 1000)."""
+"""Resamples for the seeded group intervals (seeding speed only; audits record 1000)."""
 SETTINGS = {"alpha": 0.05, "confidence": 0.95, "n_resamples": 1000, "seed": 0, "batch_tokens": 8192}
 
 
@@ -105,11 +105,11 @@ def seed(url: str, n_checkpoints: int) -> dict[str, int]:
     from sqlalchemy.orm import Session
 
     from db import (
-        AuditJob,
+        Audit,
+        AuditStatus,
         Checkpoint,
         GenerationResult,
         GroupScoreRecord,
-        JobStatus,
         get_or_create_dataset,
         make_engine,
         upgrade_database,
@@ -126,11 +126,11 @@ def seed(url: str, n_checkpoints: int) -> dict[str, int]:
         dataset = get_or_create_dataset(
             session, Dataset("toxigen", tuple(rows), canonical_sha256(rows), origin)
         )
-        jobs: list[int] = []
+        audits: list[int] = []
         for k in range(n_checkpoints):
             step = (k + 1) * 1000
             checkpoint = Checkpoint(
-                reference="org/bench-lm",
+                model="org/bench-lm",
                 revision=f"step-{step}",
                 step=step,
                 label=f"bench-lm step {step}",
@@ -141,12 +141,12 @@ def seed(url: str, n_checkpoints: int) -> dict[str, int]:
             ppl = perplexities(rows, k, np.random.default_rng(k))
             scored = [ScoredSentence(s, float(p)) for s, p in zip(rows, ppl, strict=True)]
             scores = safety_scores(scored, n_resamples=SEED_RESAMPLES, seed=0)
-            job = AuditJob(
+            audit = Audit(
                 checkpoint=checkpoint,
                 dataset=dataset,
                 settings=dict(SETTINGS),
                 settings_hash=f"{k:064d}",
-                status=JobStatus.succeeded,
+                status=AuditStatus.succeeded,
                 progress_done=len(rows),
                 progress_total=len(rows),
                 created_at=t0 + timedelta(hours=k, minutes=5),
@@ -162,14 +162,14 @@ def seed(url: str, n_checkpoints: int) -> dict[str, int]:
                 average_ci_high=scores.average_ci_high,
                 results={"scores": scores.to_dict(), "unscored": {}, "truncated": 0},
             )
-            session.add(job)
+            session.add(audit)
             session.flush()
-            jobs.append(job.id)
+            audits.append(audit.id)
             session.execute(
                 insert(GroupScoreRecord),
                 [
                     {
-                        "job_id": job.id,
+                        "audit_id": audit.id,
                         "metric": "safety",
                         "group": g.group,
                         "label": "",
@@ -184,26 +184,26 @@ def seed(url: str, n_checkpoints: int) -> dict[str, int]:
                     for g in scores.groups
                 ],
             )
-            # COPY: 6,514 rows per job, 651,400 in all, in seconds rather than minutes.
+            # COPY: 6,514 rows per audit, 651,400 in all, in seconds rather than minutes.
             cursor = session.connection().connection.cursor()
             with cursor.copy(
-                "COPY sentence_results (job_id, row, perplexity, scaled_perplexity) FROM STDIN"
+                "COPY sentence_results (audit_id, row, perplexity, scaled_perplexity) FROM STDIN"
             ) as copy:
                 for i, s in enumerate(scored):
-                    copy.write_row((job.id, i, s.perplexity, s.scaled_perplexity))
+                    copy.write_row((audit.id, i, s.perplexity, s.scaled_perplexity))
             if k % 10 == 0:
                 print(
-                    f"  {k + 1}/{n_checkpoints} jobs ({time.perf_counter() - started:.0f} s)",
+                    f"  {k + 1}/{n_checkpoints} audits ({time.perf_counter() - started:.0f} s)",
                     flush=True,
                 )
-        # Generation on the newest job: 13 groups x 2 labels x 50 prompts x 2 samples.
-        newest = jobs[-1]
+        # Generation on the newest audit: 13 groups x 2 labels x 50 prompts x 2 samples.
+        newest = audits[-1]
         rng = np.random.default_rng(1)
         session.execute(
             insert(GenerationResult),
             [
                 {
-                    "job_id": newest,
+                    "audit_id": newest,
                     "group": g,
                     "label": lab,
                     "prompt_index": p,
@@ -223,7 +223,7 @@ def seed(url: str, n_checkpoints: int) -> dict[str, int]:
             insert(GroupScoreRecord),
             [
                 {
-                    "job_id": newest,
+                    "audit_id": newest,
                     "metric": m,
                     "group": g,
                     "label": lab,
@@ -236,12 +236,12 @@ def seed(url: str, n_checkpoints: int) -> dict[str, int]:
                 for lab in ("hate", "neutral")
             ],
         )
-        running = AuditJob(
-            checkpoint_id=session.get(AuditJob, jobs[-1]).checkpoint_id,  # type: ignore[union-attr]
+        running = Audit(
+            checkpoint_id=session.get(Audit, audits[-1]).checkpoint_id,  # type: ignore[union-attr]
             dataset=dataset,
             settings=dict(SETTINGS),
             settings_hash="r" * 64,
-            status=JobStatus.running,
+            status=AuditStatus.running,
             progress_done=3000,
             progress_total=len(rows),
             created_at=t0 + timedelta(days=30),
@@ -249,8 +249,8 @@ def seed(url: str, n_checkpoints: int) -> dict[str, int]:
         session.add(running)
         session.commit()
         ids = {
-            "first": jobs[0],
-            "middle": jobs[len(jobs) // 2],
+            "first": audits[0],
+            "middle": audits[len(audits) // 2],
             "newest": newest,
             "running": running.id,
         }
@@ -266,18 +266,16 @@ def existing_ids(url: str) -> dict[str, int]:
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from db import AuditJob, JobStatus, make_engine
+    from db import Audit, AuditStatus, make_engine
 
     engine = make_engine(url)
     with Session(engine) as session:
         done = list(
             session.scalars(
-                select(AuditJob.id)
-                .where(AuditJob.status == JobStatus.succeeded)
-                .order_by(AuditJob.id)
+                select(Audit.id).where(Audit.status == AuditStatus.succeeded).order_by(Audit.id)
             )
         )
-        running = session.scalar(select(AuditJob.id).where(AuditJob.status == JobStatus.running))
+        running = session.scalar(select(Audit.id).where(Audit.status == AuditStatus.running))
     engine.dispose()
     return {
         "first": done[0],
@@ -309,16 +307,16 @@ def measure(url: str, ids: dict[str, int], repeat: int) -> int:
     pages = {
         "overview": "/",
         "overview (tag filter)": "/?tag=nightly",
-        "compare, 2 audits": f"/compare?job={first}&job={newest}",
-        "compare, 3 audits": f"/compare?job={first}&job={middle}&job={newest}",
-        "differences, 2 audits (cached)": f"/compare/differences?job={first}&job={newest}",
+        "compare, 2 audits": f"/compare?audit={first}&audit={newest}",
+        "compare, 3 audits": f"/compare?audit={first}&audit={middle}&audit={newest}",
+        "differences, 2 audits (cached)": f"/compare/differences?audit={first}&audit={newest}",
         "trend, 100 checkpoints": "/trend?model=org/bench-lm",
         "audit detail": f"/audits/{middle}",
         "audit detail + generation": f"/audits/{newest}",
         "audit, group+label filter": f"/audits/{middle}?group=women&label=hate",
         "audit, page 50": f"/audits/{middle}?page=50",
         "audit, drop drill-down vs baseline": f"/audits/{newest}?group=women&vs={first}",
-        "progress.json": f"/dashboards/progress.json?job={ids['running']}",
+        "progress.json": f"/dashboards/progress.json?audit={ids['running']}",
     }
     failures = 0
     with TestClient(app) as client:
@@ -331,7 +329,7 @@ def measure(url: str, ids: dict[str, int], repeat: int) -> int:
         cold = []
         for pair in ((first, newest), (middle, newest), (first, middle)):
             t = time.perf_counter()
-            response = client.get(f"/compare/differences?job={pair[0]}&job={pair[1]}")
+            response = client.get(f"/compare/differences?audit={pair[0]}&audit={pair[1]}")
             cold.append((time.perf_counter() - t) * 1000)
             assert response.status_code == 200
         print(f"\n{'page':42} {'server ms (median / max)':>26} {'wall ms (median)':>18}")

@@ -1,4 +1,4 @@
-"""One audit job on one `toxaudit worker` process, then on two: throughput and ratio.
+"""One audit on one `toxaudit worker` process, then on two: throughput and ratio.
 
     python benchmarks/workers.py [--model smollm2-135m] [--dataset sample] [--chunk-size 32]
                                  [--repeat 1] [--threads-per-process auto]
@@ -6,7 +6,7 @@
 Creates a scratch PostgreSQL database (dropped afterwards) and a private Redis key
 prefix, starts the workers as real processes (`toxaudit worker --concurrency 1` each,
 torch limited to cores / processes threads unless told otherwise), waits until they
-are ready (torch imported), then times each job from dispatch to `succeeded` (model
+are ready (torch imported), then times each audit from dispatch to `succeeded` (model
 loading included: each process loads the model once). Each run uses a new seed, so no result is reused.
 Needs PostgreSQL and Redis on loopback (TOXAUDIT_TEST_POSTGRES_ADMIN_URL and
 TOXAUDIT_TEST_REDIS_URL override the defaults).
@@ -49,7 +49,7 @@ def _start_workers(count: int, env: dict[str, str], logs: Path) -> list[subproce
         )
     deadline = time.monotonic() + 180
     # Ready means the pool process has imported torch (it logs "pool process ... ready"),
-    # so the timing below holds the job alone: its model load and its scoring.
+    # so the timing below holds the audit alone: its model load and its scoring.
     while not all("pool process" in (logs / f"worker{i}.log").read_text() for i in range(count)):
         if time.monotonic() > deadline:
             raise RuntimeError(f"workers did not start; see {logs}")
@@ -67,14 +67,14 @@ def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
-def _run_job(args: argparse.Namespace, sessions, producer, dataset) -> tuple[float, int]:
-    from db import AuditJob, JobStatus, submit_job
+def _run_audit(args: argparse.Namespace, sessions, producer, dataset) -> tuple[float, int]:
+    from db import Audit, AuditStatus, submit_audit
     from workers import PLAN_TASK
 
     with sessions() as session, session.begin():
-        job, _ = submit_job(
+        audit, _ = submit_audit(
             session,
-            model_reference=args.model,
+            model=args.model,
             revision=None,
             label="benchmark",
             step=None,
@@ -82,20 +82,20 @@ def _run_job(args: argparse.Namespace, sessions, producer, dataset) -> tuple[flo
             dataset=dataset,
             settings={"seed": uuid.uuid4().int % 10**9, "n_resamples": 200},
         )
-        job_id = job.id
+        audit_id = audit.id
     start = time.perf_counter()
-    producer.send_task(PLAN_TASK, (job_id,))
+    producer.send_task(PLAN_TASK, (audit_id,))
     while True:
         with sessions() as session:
-            job = session.get(AuditJob, job_id)
-            assert job is not None
-            if job.status.finished:
+            audit = session.get(Audit, audit_id)
+            assert audit is not None
+            if audit.status.finished:
                 break
         time.sleep(0.1)
     seconds = time.perf_counter() - start
-    if job.status is not JobStatus.succeeded:
-        raise RuntimeError(f"job {job_id} {job.status}: {job.error}")
-    return seconds, job.progress_total
+    if audit.status is not AuditStatus.succeeded:
+        raise RuntimeError(f"audit {audit_id} {audit.status}: {audit.error}")
+    return seconds, audit.progress_total
 
 
 def main() -> int:
@@ -147,7 +147,7 @@ def main() -> int:
                 processes = _start_workers(count, env, Path(logs))
                 try:
                     for _ in range(args.repeat):
-                        seconds, n = _run_job(args, sessions, producer, dataset)
+                        seconds, n = _run_audit(args, sessions, producer, dataset)
                         results.setdefault(count, []).append(n / seconds)
                         print(
                             f"{count} worker process(es) x {threads} torch thread(s): "

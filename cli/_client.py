@@ -51,13 +51,13 @@ def open_client(
 
 def fetch_run(client: ServiceClient, reference: str) -> ServiceRun:
     """The results of an audit id or of a checkpoint label's newest succeeded audit."""
-    from audit.results import RunResult
+    from audit.results import AuditResult
 
     audit_id, data = client.find_results(reference)
     source = f"{client.base_url}/api/audits/{audit_id}/results.json"
     return ServiceRun(
         audit_id,
-        RunResult.from_dict(data, source=source),
+        AuditResult.from_dict(data, source=source),
         f"audit {audit_id} at {client.base_url}",
     )
 

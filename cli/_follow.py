@@ -19,21 +19,21 @@ database of a busy service."""
 
 
 def follow_audits(
-    client: ServiceClient, jobs: Sequence[dict[str, Any]], interval: float, *, desc: str
+    client: ServiceClient, audits: Sequence[dict[str, Any]], interval: float, *, desc: str
 ) -> list[dict[str, Any]]:
     """Poll every unfinished audit each `interval` seconds until all have finished; the
     bar counts the sentences scored over all of them. Returns their final records, in
     the order given."""
     from tqdm import tqdm
 
-    current = list(jobs)
+    current = list(audits)
     with tqdm(desc=desc, unit="sentence", file=sys.stderr, dynamic_ncols=True, total=None) as bar:
         while True:
-            total = sum(job["progress"]["total"] or 0 for job in current)
+            total = sum(audit["progress"]["total"] or 0 for audit in current)
             if total and bar.total != total:
                 bar.total = total
-            bar.update(sum(job["progress"]["done"] for job in current) - bar.n)
-            finished = sum(1 for job in current if job["status"] in FINISHED)
+            bar.update(sum(audit["progress"]["done"] for audit in current) - bar.n)
+            finished = sum(1 for audit in current if audit["status"] in FINISHED)
             bar.set_postfix_str(
                 current[0]["status"] if len(current) == 1 else f"{finished}/{len(current)} finished"
             )
@@ -41,5 +41,6 @@ def follow_audits(
                 return current
             time.sleep(interval)
             current = [
-                job if job["status"] in FINISHED else client.audit(job["id"]) for job in current
+                audit if audit["status"] in FINISHED else client.audit(audit["id"])
+                for audit in current
             ]

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     import httpx
 
     from audit.gate import GateReport, GateSettings
-    from audit.results import RunResult
+    from audit.results import AuditResult
     from audit.scoring import ScoredSentence
     from cli._gate_options import Options
 
@@ -24,7 +24,7 @@ def is_file_reference(reference: str, api: str | None) -> bool:
     return api is None or reference.endswith(".json")
 
 
-def load_file(path: Path, *, with_rows: bool) -> tuple[RunResult, list[ScoredSentence] | None]:
+def load_file(path: Path, *, with_rows: bool) -> tuple[AuditResult, list[ScoredSentence] | None]:
     from audit.gate import GateInputError
     from audit.results import read_perplexities, read_results
 
@@ -51,7 +51,7 @@ def load_run(
     api: str | None,
     client: ServiceClient | None,
     with_rows: bool,
-) -> tuple[RunResult, list[ScoredSentence] | None, str]:
+) -> tuple[AuditResult, list[ScoredSentence] | None, str]:
     """(results, per-sentence rows when asked, source text) from a file or the service."""
     if is_file_reference(reference, api):
         result, rows = load_file(Path(reference), with_rows=with_rows)

@@ -121,7 +121,7 @@ def add_generation_arguments(parser: argparse.ArgumentParser, *, required: bool)
 
 
 def generation_options(args: argparse.Namespace) -> GenerationOptions:
-    """The flags as the generation options record (the same record a job stores)."""
+    """The flags as the generation options record (the same record an audit stores)."""
     from audit.generation import GenerationOptions
 
     if not args.prompts or not args.classifier:

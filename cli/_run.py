@@ -33,7 +33,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default="sample",
         help="toxigen, implicithate, sample, or a JSON/JSONL/CSV file",
     )
-    p.add_argument("--name", help="label for this checkpoint (default: the model reference)")
+    p.add_argument("--name", help="label for this checkpoint (default: the model)")
     p.add_argument("--output-dir", type=Path, help="default: runs/<name>")
     p.add_argument("--limit", type=positive_int, help="score only the first N rows")
     p.add_argument(
@@ -145,7 +145,7 @@ def _store(
         "safenlp_mask_id": args.safenlp_mask_id,
     }
     with session_scope() as session:
-        job, reused = record_local_run(
+        audit, reused = record_local_run(
             session,
             result=result,
             rows=rows,
@@ -155,9 +155,9 @@ def _store(
             tags=args.tag,
             generation=generation,
         )
-        job_id, original = job.id, job.reused_from_id
+        audit_id, original = audit.id, audit.reused_from_id
     what = f"identical to stored audit {original}, recorded as" if reused else "stored as"
-    print(f"{what} audit {job_id} in {url}; `toxaudit serve` shows it at http://127.0.0.1:8000/")
+    print(f"{what} audit {audit_id} in {url}; `toxaudit serve` shows it at http://127.0.0.1:8000/")
 
 
 def add_run_generation_arguments(parser: argparse.ArgumentParser) -> None:

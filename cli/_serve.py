@@ -18,7 +18,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "serve",
         help="run the HTTP API (and, with no broker, an in-process worker)",
         description="Apply database migrations, then serve the API, its docs at /docs and "
-        "the dashboards. Without TOXAUDIT_BROKER_URL, jobs run on a worker thread of this "
+        "the dashboards. Without TOXAUDIT_BROKER_URL, audits run on a worker thread of this "
         "process, so this one command is the whole service on a SQLite file.",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
@@ -45,7 +45,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(
         f"toxaudit: serving http://{args.host}:{args.port}/api (docs at /docs) on "
         f"{make_url(get_database_settings().database_url).render_as_string(hide_password=True)}"
-        f", jobs run by {where}",
+        f", audits run by {where}",
         file=sys.stderr,
         flush=True,
     )

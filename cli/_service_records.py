@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from audit.results import RunResult
+    from audit.results import AuditResult
     from audit.scoring import GroupDifference
 
 
@@ -16,7 +16,7 @@ class ServiceRun:
 
     audit_id: str
     """The audit's id on the service."""
-    result: RunResult
+    result: AuditResult
     """Its results.json."""
     source: str
     """Where it came from, for the report: "audit ID at URL"."""

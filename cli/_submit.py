@@ -25,9 +25,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     p.add_argument("--model", required=True, help="hub id, alias, or a path under the roots")
     p.add_argument("--revision", help="hub branch, tag or commit")
-    p.add_argument("--label", help="checkpoint label (default: the model reference)")
+    p.add_argument("--label", help="checkpoint label (default: the model)")
     p.add_argument("--step", type=int, help="training step of the checkpoint")
-    p.add_argument("--tag", action="append", default=[], dest="tags", help="tag (repeatable)")
+    p.add_argument("--tag", action="append", default=[], help="checkpoint tag (repeatable)")
     p.add_argument("--dataset", default="sample", help="sample, toxigen, or a file on the server")
     p.add_argument("--alpha", type=float, help="significance level (0.05)")
     p.add_argument("--resamples", type=positive_int, help="bootstrap resamples (1000)")
@@ -46,7 +46,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help=f"service URL (TOXAUDIT_API_URL, default {DEFAULT_API})",
     )
     add_token_argument(p)
-    p.add_argument("--wait", action="store_true", help="follow the job and print its table")
+    p.add_argument("--wait", action="store_true", help="follow the audit and print its table")
     p.add_argument(
         "--poll-interval", type=float, default=1.0, help="seconds between progress checks (1)"
     )
@@ -71,8 +71,8 @@ def _request_body(args: argparse.Namespace) -> dict[str, Any]:
     for key in ("revision", "label", "step"):
         if getattr(args, key) is not None:
             body[key] = getattr(args, key)
-    if args.tags:
-        body["tags"] = args.tags
+    if args.tag:
+        body["tags"] = args.tag
     return body
 
 
@@ -83,27 +83,27 @@ def cmd_submit(args: argparse.Namespace) -> int:
         raise UsageError(f"--poll-interval must be positive, got {args.poll_interval}")
     # A ServiceError leaves through the CLI's main error handler: one line, exit 2.
     with open_client(args.api, token=args.token, timeout=TIMEOUT_SECONDS) as client:
-        job = client.submit(_request_body(args))
-        print(job["id"])
+        audit = client.submit(_request_body(args))
+        print(audit["id"])
         print(
-            f"toxaudit: audit {job['id']} {job['status']}"
-            + (f" (reusing audit {job['reused_from_id']})" if job.get("reused") else ""),
+            f"toxaudit: audit {audit['id']} {audit['status']}"
+            + (f" (reusing audit {audit['reused_from_id']})" if audit.get("reused") else ""),
             file=sys.stderr,
         )
         if not args.wait:
             return 0
-        (job,) = follow_audits(client, [job], args.poll_interval, desc=f"audit {job['id']}")
-        return _report(client, job)
+        (audit,) = follow_audits(client, [audit], args.poll_interval, desc=f"audit {audit['id']}")
+        return _report(client, audit)
 
 
-def _report(client: ServiceClient, job: dict[str, Any]) -> int:
+def _report(client: ServiceClient, audit: dict[str, Any]) -> int:
     from audit.results import format_scores_table
     from audit.scoring import SafetyScores
 
-    if job["status"] != "succeeded":
-        cause = job.get("error") or "no cause recorded"
-        print(f"toxaudit: audit {job['id']} {job['status']}: {cause}", file=sys.stderr)
+    if audit["status"] != "succeeded":
+        cause = audit.get("error") or "no cause recorded"
+        print(f"toxaudit: audit {audit['id']} {audit['status']}: {cause}", file=sys.stderr)
         return 1
-    results = client.results(job["id"])
+    results = client.results(audit["id"])
     print(format_scores_table(SafetyScores.from_dict(results["scores"])))
     return 0

@@ -107,7 +107,7 @@ class _Store:
         )
         spec = checkpoint_spec(self.loading, audit.checkpoint)
         with session_scope() as session:
-            job, reused = record_local_run(
+            stored, reused = record_local_run(
                 session,
                 result=audit.result,
                 rows=rows,
@@ -116,6 +116,6 @@ class _Store:
                 step=audit.checkpoint.step,
                 tags=self.args.tag,
             )
-            job_id = job.id
+            audit_id = stored.id
         what = "already stored as" if reused else "stored as"
-        print(f"  {what} audit {job_id} in {self.url}", file=sys.stderr)
+        print(f"  {what} audit {audit_id} in {self.url}", file=sys.stderr)

@@ -57,23 +57,23 @@ class _Series:
 
     def submit(self, checkpoints: Sequence[SweepCheckpoint]) -> None:
         for checkpoint in checkpoints:
-            job = self.client.submit(_request_body(self.args, checkpoint))
-            reused = f" (reusing audit {job['reused_from_id']})" if job.get("reused") else ""
+            audit = self.client.submit(_request_body(self.args, checkpoint))
+            reused = f" (reusing audit {audit['reused_from_id']})" if audit.get("reused") else ""
             print(
-                f"toxaudit: {checkpoint.name}: audit {job['id']} {job['status']}{reused}",
+                f"toxaudit: {checkpoint.name}: audit {audit['id']} {audit['status']}{reused}",
                 file=sys.stderr,
             )
-            self.submitted.append((checkpoint, job))
+            self.submitted.append((checkpoint, audit))
 
     def wait(self) -> None:
         """Poll every audit until all have finished, on one progress bar."""
-        jobs = follow_audits(
+        audits = follow_audits(
             self.client,
-            [job for _, job in self.submitted],
+            [audit for _, audit in self.submitted],
             self.args.poll_interval,
             desc=f"{len(self.submitted)} audits",
         )
-        self.submitted = [(c, j) for (c, _), j in zip(self.submitted, jobs, strict=True)]
+        self.submitted = [(c, j) for (c, _), j in zip(self.submitted, audits, strict=True)]
 
 
 def sweep_through_service(
@@ -82,7 +82,7 @@ def sweep_through_service(
     """Submit each checkpoint (with its step), wait for all, print the trend; 1 when
     any audit failed, naming it. `checkpoints` None: watch the training directory and
     submit each new checkpoint as it appears."""
-    from audit.results import RunResult
+    from audit.results import AuditResult
     from audit.sweep import (
         TrendPoint,
         WatchOptions,
@@ -102,7 +102,7 @@ def sweep_through_service(
         series.wait()
         succeeded = [(c, j) for c, j in series.submitted if j["status"] == "succeeded"]
         points = [
-            TrendPoint(c.name, c.step, RunResult.from_dict(client.results(j["id"])).scores)
+            TrendPoint(c.name, c.step, AuditResult.from_dict(client.results(j["id"])).scores)
             for c, j in succeeded
         ]
         ids = [str(j["id"]) for _, j in succeeded]
@@ -112,10 +112,10 @@ def sweep_through_service(
         )
     print(format_trend_table(rows))
     failed = [(c, j) for c, j in series.submitted if j["status"] != "succeeded"]
-    for checkpoint, job in failed:
-        cause = job.get("error") or "no cause recorded"
+    for checkpoint, audit in failed:
+        cause = audit.get("error") or "no cause recorded"
         print(
-            f"toxaudit: {checkpoint.name}: audit {job['id']} {job['status']}: {cause}",
+            f"toxaudit: {checkpoint.name}: audit {audit['id']} {audit['status']}: {cause}",
             file=sys.stderr,
         )
     return 1 if failed else 0

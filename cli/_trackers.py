@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from audit.results import RunResult
+    from audit.results import AuditResult
 
 
 def add_tracker_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,7 +50,7 @@ def check_trackers(args: argparse.Namespace) -> None:
 
 def log_to_trackers(
     args: argparse.Namespace,
-    result: RunResult,
+    result: AuditResult,
     *,
     step: int | None,
     artifacts: Sequence[Path],

@@ -1,4 +1,4 @@
-"""`toxaudit watchdog`: send again the jobs whose broker messages were lost."""
+"""`toxaudit watchdog`: send again the audits whose broker messages were lost."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from cli._worker import broker_settings
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = commands.add_parser(
         "watchdog",
-        help="send again the jobs whose broker messages were lost (needs TOXAUDIT_BROKER_URL)",
-        description="Every TOXAUDIT_STALL_CHECK_INTERVAL seconds, find active jobs that have "
+        help="send again the audits whose broker messages were lost (needs TOXAUDIT_BROKER_URL)",
+        description="Every TOXAUDIT_STALL_CHECK_INTERVAL seconds, find active audits that have "
         "not moved for TOXAUDIT_STALL_TIMEOUT seconds and have no task queued or running in "
         "the broker (lost with a Redis that kept no data, or purged), and send them to the "
         "workers again; they resume where they stopped. Run one per deployment.",
@@ -26,7 +26,7 @@ def cmd_watchdog(args: argparse.Namespace) -> int:
     from workers import watch
 
     settings = broker_settings(
-        "the embedded worker of `toxaudit serve` resumes its jobs itself when it starts"
+        "the embedded worker of `toxaudit serve` resumes its audits itself when it starts"
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     sent = watch(settings=settings, once=args.once)

@@ -1,4 +1,4 @@
-"""`toxaudit worker`: a Celery worker for audit jobs (--gpus: one per GPU, cli/_gpu_workers.py)."""
+"""`toxaudit worker`: a Celery worker for audits (--gpus: one per GPU, cli/_gpu_workers.py)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def _gpus(value: str) -> list[str] | str:
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = commands.add_parser(
         "worker",
-        help="run a Celery worker for audit jobs (needs TOXAUDIT_BROKER_URL)",
+        help="run a Celery worker for audits (needs TOXAUDIT_BROKER_URL)",
         description="Consume audit tasks from Redis: `gpu` holds the model work, `default` "
         "the planning and statistics. Each process takes one task at a time and keeps its "
         "model loaded between chunks. Database and broker come from TOXAUDIT_DATABASE_URL "
@@ -87,7 +87,7 @@ def broker_settings(without_broker: str) -> WorkerSettings:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    broker_settings("without one, `toxaudit serve` runs jobs in-process")
+    broker_settings("without one, `toxaudit serve` runs audits in-process")
     if args.gpus is not None:
         from cli._gpu_workers import run_per_gpu
 
@@ -103,7 +103,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         "--pool=prefork",
         # One task per process at a time: a long chunk never holds back others' work.
         "--prefetch-multiplier=1",
-        # Jobs are coordinated through the database; worker-to-worker chatter only
+        # Audits are coordinated through the database; worker-to-worker chatter only
         # slows the start.
         "--without-mingle",
         "--without-gossip",

@@ -18,8 +18,8 @@ from dashboards._generation import generation_tables
 from dashboards._tables import Column, Table, key_value_table
 from db import (
     SAFETY_METRIC,
-    AuditJob,
-    JobStatus,
+    Audit,
+    AuditStatus,
     audit_briefs,
     get_audit,
     group_values,
@@ -30,9 +30,9 @@ PAGE_SIZE = 50
 LABELS = ("hate", "neutral")
 
 
-def _group_table(job: AuditJob, session: Session) -> tuple[Table, dict[str, Any] | None, float]:
-    values = group_values(session, [job.id])[job.id]
-    alpha = float((job.settings or {}).get("alpha", 0.05))
+def _group_table(audit: Audit, session: Session) -> tuple[Table, dict[str, Any] | None, float]:
+    values = group_values(session, [audit.id])[audit.id]
+    alpha = float((audit.settings or {}).get("alpha", 0.05))
     rows = [
         {
             "group": v.group,
@@ -48,18 +48,20 @@ def _group_table(job: AuditJob, session: Session) -> tuple[Table, dict[str, Any]
             "n_neutral": v.n_neutral,
             "unscored_reason": v.unscored_reason,
             "_class": "" if v.significant else "not-significant",
-            "_href": {"group": f"/audits/{job.id}?" + urlencode({"group": v.group}) + "#sentences"},
+            "_href": {
+                "group": f"/audits/{audit.id}?" + urlencode({"group": v.group}) + "#sentences"
+            },
         }
         for v in values
     ]
     rows.append(
         {
             "group": "Average",
-            "score": job.average,
-            "ci_low": job.average_ci_low,
-            "ci_high": job.average_ci_high,
-            "ci": f"[{job.average_ci_low:.3f}, {job.average_ci_high:.3f}]"
-            if job.average_ci_low is not None and job.average_ci_high is not None
+            "score": audit.average,
+            "ci_low": audit.average_ci_low,
+            "ci_high": audit.average_ci_high,
+            "ci": f"[{audit.average_ci_low:.3f}, {audit.average_ci_high:.3f}]"
+            if audit.average_ci_low is not None and audit.average_ci_high is not None
             else None,
             "_class": "average-row",
         }
@@ -91,7 +93,7 @@ def _group_table(job: AuditJob, session: Session) -> tuple[Table, dict[str, Any]
             [v.group for v in values],
             [
                 {
-                    "name": audit_name(audit_briefs(session, [job.id])[job.id]),
+                    "name": audit_name(audit_briefs(session, [audit.id])[audit.id]),
                     "values": [v.value for v in values],
                     "ci_low": [v.ci_low for v in values],
                     "ci_high": [v.ci_high for v in values],
@@ -107,7 +109,7 @@ def _group_table(job: AuditJob, session: Session) -> tuple[Table, dict[str, Any]
 
 def audit_view(
     session: Session,
-    job_id: int,
+    audit_id: int,
     *,
     group: str | None,
     label: str | None,
@@ -115,64 +117,66 @@ def audit_view(
     page: int,
     page_size: int = PAGE_SIZE,
 ) -> dict[str, Any] | None:
-    job = get_audit(session, job_id)
-    if job is None:
+    audit = get_audit(session, audit_id)
+    if audit is None:
         return None
     group = group or None
     label = label if label in LABELS else None
     page = max(page, 1)
-    results = job.results or {}
+    results = audit.results or {}
     tables: dict[str, Table] = {}
     charts: dict[str, Any] = {}
-    groups_table, chart, alpha = _group_table(job, session)
+    groups_table, chart, alpha = _group_table(audit, session)
     tables["groups"] = groups_table
     if chart is not None:
         charts["groups"] = chart
-    tables["settings"] = key_value_table("settings", "Settings", dict(job.settings or {}))
-    tables["software"] = key_value_table("software", "Software versions", dict(job.software or {}))
-    timings = dict(job.timings or {})
-    if job.started_at and job.finished_at:
-        timings.setdefault("wall_seconds", (job.finished_at - job.started_at).total_seconds())
+    tables["settings"] = key_value_table("settings", "Settings", dict(audit.settings or {}))
+    tables["software"] = key_value_table(
+        "software", "Software versions", dict(audit.software or {})
+    )
+    timings = dict(audit.timings or {})
+    if audit.started_at and audit.finished_at:
+        timings.setdefault("wall_seconds", (audit.finished_at - audit.started_at).total_seconds())
     tables["timings"] = key_value_table("timings", "Timings (seconds)", timings)
-    model = dict(job.model_info or {}) | {
+    model = dict(audit.model_info or {}) | {
         k: v
         for k, v in {
             "machine": results.get("machine"),
-            "worker": job.worker,
-            "device": job.device,
+            "worker": audit.worker,
+            "device": audit.device,
         }.items()
         if v
     }
     tables["model"] = key_value_table("model", "Model and machine", model)
     tables |= generation_tables(
         session,
-        job.id,
+        audit.id,
         results.get("generation"),
         group=group,
         label=label,
         limit=page_size if page_size > PAGE_SIZE else TOP_CONTINUATIONS,
     )
-    baseline = get_audit(session, vs) if vs and vs != job.id else None
-    if baseline is not None and baseline.dataset_id != job.dataset_id:
+    baseline = get_audit(session, vs) if vs and vs != audit.id else None
+    if baseline is not None and baseline.dataset_id != audit.dataset_id:
         baseline = None
     change = None
     if baseline is not None and group:
         tables["sentences"], change = shifts_table(
-            session, job, baseline, group, label, page, page_size
+            session, audit, baseline, group, label, page, page_size
         )
     else:
-        tables["sentences"] = sentences_table(session, job, group, label, page, page_size)
+        tables["sentences"] = sentences_table(session, audit, group, label, page, page_size)
     groups = [row["group"] for row in groups_table.rows if row["group"] != "Average"]
     total = tables["sentences"].total or 0
     comparable = [
-        {"job_id": b.job_id, "name": audit_name(b)}
+        {"audit_id": b.audit_id, "name": audit_name(b)}
         for b in succeeded_audits(session, limit=200)
-        if b.dataset_id == job.dataset_id and b.job_id != job.id
+        if b.dataset_id == audit.dataset_id and b.audit_id != audit.id
     ]
     return {
-        "title": f"Audit #{job.id}",
-        "job": job,
-        "running": job.status in (JobStatus.queued, JobStatus.running),
+        "title": f"Audit #{audit.id}",
+        "audit": audit,
+        "running": audit.status in (AuditStatus.queued, AuditStatus.running),
         "alpha": alpha,
         "unscored": results.get("unscored") or {},
         "truncated": results.get("truncated"),

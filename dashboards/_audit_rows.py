@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from dashboards._drilldown import sentence_shifts
 from dashboards._tables import Column, Table
-from db import AuditJob, list_sentences, scored_rows, sentence_texts
+from db import Audit, list_sentences, scored_rows, sentence_texts
 
 TOP_CONTINUATIONS = 20
 """Continuations the page shows unless a larger page is asked for."""
@@ -40,10 +40,10 @@ SHIFT_COLUMNS = (
 
 
 def sentences_table(
-    session: Session, job: AuditJob, group: str | None, label: str | None, page: int, size: int
+    session: Session, audit: Audit, group: str | None, label: str | None, page: int, size: int
 ) -> Table:
     result = list_sentences(
-        session, job, group=group, label=label, limit=size, offset=(page - 1) * size
+        session, audit, group=group, label=label, limit=size, offset=(page - 1) * size
     )
     rows = [
         {
@@ -77,8 +77,8 @@ def sentences_table(
 
 def shifts_table(
     session: Session,
-    job: AuditJob,
-    baseline: AuditJob,
+    audit: Audit,
+    baseline: Audit,
     group: str,
     label: str | None,
     page: int,
@@ -86,13 +86,13 @@ def shifts_table(
 ) -> tuple[Table, float | None]:
     shifts, change = sentence_shifts(
         scored_rows(session, baseline.id, baseline.dataset_id, group=group),
-        scored_rows(session, job.id, job.dataset_id, group=group),
+        scored_rows(session, audit.id, audit.dataset_id, group=group),
         group,
     )
     if label:
         shifts = [s for s in shifts if s.label == label]
     chosen = shifts[(page - 1) * size : page * size]
-    texts = sentence_texts(session, job.dataset_id, [s.row for s in chosen])
+    texts = sentence_texts(session, audit.dataset_id, [s.row for s in chosen])
     rows = [
         {
             "rank": (page - 1) * size + i + 1,

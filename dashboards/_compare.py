@@ -15,7 +15,7 @@ from db import (
     AuditBrief,
     audit_briefs,
     audit_settings,
-    latest_succeeded_jobs,
+    latest_succeeded_audits,
     succeeded_audits,
 )
 from db.compare import (
@@ -30,35 +30,35 @@ from db.compare import (
 
 
 def audit_name(brief: AuditBrief | ComparedAudit) -> str:
-    job_id = brief.job_id if isinstance(brief, AuditBrief) else brief.id
-    return f"{brief.checkpoint_label} · #{job_id}"
+    audit_id = brief.audit_id if isinstance(brief, AuditBrief) else brief.id
+    return f"{brief.checkpoint_label} · #{audit_id}"
 
 
-def check_bound(jobs: Sequence[int], max_audits: int) -> None:
-    if len(jobs) > max_audits:
+def check_bound(chosen: Sequence[int], max_audits: int) -> None:
+    if len(chosen) > max_audits:
         raise ComparisonError(
             ComparisonErrorKind.invalid,
-            "job",
-            f"compare at most {max_audits} audits at once, got {len(jobs)}; untick some",
+            "audit",
+            f"compare at most {max_audits} audits at once, got {len(chosen)}; untick some",
         )
 
 
-def resolve_jobs(
-    session: Session, job_ids: Sequence[int], checkpoint_ids: Sequence[int]
+def resolve_audits(
+    session: Session, audit_ids: Sequence[int], checkpoint_ids: Sequence[int]
 ) -> list[int]:
     """Audits to compare, in the order asked: explicit audits, then checkpoints' newest.
 
     With nothing asked, the two newest successful audits (older first, as the baseline).
     """
-    latest = latest_succeeded_jobs(session, checkpoint_ids)
-    wanted = [*job_ids, *(latest[c] for c in checkpoint_ids if c in latest)]
+    latest = latest_succeeded_audits(session, checkpoint_ids)
+    wanted = [*audit_ids, *(latest[c] for c in checkpoint_ids if c in latest)]
     if not wanted:
-        wanted = [b.job_id for b in reversed(succeeded_audits(session, limit=2))]
+        wanted = [b.audit_id for b in reversed(succeeded_audits(session, limit=2))]
     briefs = audit_briefs(session, wanted)
     out: list[int] = []
-    for job_id in wanted:
-        if job_id in briefs and job_id not in out:
-            out.append(job_id)
+    for audit_id in wanted:
+        if audit_id in briefs and audit_id not in out:
+            out.append(audit_id)
     return out
 
 
@@ -67,18 +67,18 @@ def _choices(session: Session, selected: Sequence[int]) -> list[dict[str, Any]]:
     seen: set[int] = set()
     choices = []
     for brief in succeeded_audits(session):
-        if brief.checkpoint_id in seen and brief.job_id not in selected:
+        if brief.checkpoint_id in seen and brief.audit_id not in selected:
             continue
         seen.add(brief.checkpoint_id)
         choices.append(
             {
-                "job_id": brief.job_id,
+                "audit_id": brief.audit_id,
                 "name": audit_name(brief),
-                "reference": brief.reference,
+                "model": brief.model,
                 "average": brief.average,
                 "dataset": brief.dataset_name,
                 "date": brief.finished_at or brief.created_at,
-                "checked": brief.job_id in selected,
+                "checked": brief.audit_id in selected,
             }
         )
     return choices
@@ -87,22 +87,22 @@ def _choices(session: Session, selected: Sequence[int]) -> list[dict[str, Any]]:
 def compare_view(
     session: Session,
     *,
-    job_ids: Sequence[int],
+    audit_ids: Sequence[int],
     checkpoint_ids: Sequence[int],
     baseline: int | None,
     max_audits: int = DEFAULT_MAX_COMPARED_AUDITS,
 ) -> dict[str, Any]:
     """The compare page: db.compare's side-by-side scores as grouped bars and a table.
 
-    Raises ComparisonError (field "job") when more than `max_audits` audits are asked for.
+    Raises ComparisonError (field "audit") when more than `max_audits` audits are asked for.
     """
-    jobs = resolve_jobs(session, job_ids, checkpoint_ids)
-    check_bound(jobs, max_audits)
-    found = compared_audits(session, jobs)
-    audits = [found[j] for j in jobs]
-    settings = audit_settings(session, jobs)
-    if baseline not in jobs:
-        baseline = jobs[0] if jobs else None
+    chosen = resolve_audits(session, audit_ids, checkpoint_ids)
+    check_bound(chosen, max_audits)
+    found = compared_audits(session, chosen)
+    audits = [found[j] for j in chosen]
+    settings = audit_settings(session, chosen)
+    if baseline not in chosen:
+        baseline = chosen[0] if chosen else None
     compared = side_by_side(session, audits) if audits else ()
     groups = [g for g in compared if g.group != "average"]
     series: list[dict[str, Any]] = [
@@ -133,7 +133,7 @@ def compare_view(
             average = group.group == "average"
             rows.append(
                 {
-                    "job_id": audit.id,
+                    "audit_id": audit.id,
                     "audit": name,
                     "group": "Average" if average else group.group,
                     "score": score.score,
@@ -148,14 +148,16 @@ def compare_view(
                     else ("" if score.significant else "not-significant"),
                 }
             )
-    alpha = float(settings.get(jobs[0], {}).get("alpha", DEFAULT_ALPHA)) if jobs else DEFAULT_ALPHA
+    alpha = (
+        float(settings.get(chosen[0], {}).get("alpha", DEFAULT_ALPHA)) if chosen else DEFAULT_ALPHA
+    )
     names = [g.group for g in groups]
     scores = Table(
         "scores",
         "Scores per group",
         (
             Column("audit", "Audit"),
-            Column("job_id", "Audit id", "int"),
+            Column("audit_id", "Audit id", "int"),
             Column("group", "Group"),
             Column("score", "Score", "number"),
             Column("ci_low", "CI low", "number"),
@@ -170,15 +172,15 @@ def compare_view(
     )
     return {
         "title": "Compare",
-        "jobs": jobs,
+        "chosen": chosen,
         "baseline": baseline,
-        "audits": [{"job_id": a.id, "name": audit_name(a)} for a in audits],
-        "choices": _choices(session, jobs),
-        "charts": {"compare": group_bars(names, series, alpha=alpha)} if jobs else {},
+        "audits": [{"audit_id": a.id, "name": audit_name(a)} for a in audits],
+        "choices": _choices(session, chosen),
+        "charts": {"compare": group_bars(names, series, alpha=alpha)} if chosen else {},
         "tables": {"scores": scores},
         "n_groups": len(names),
         "significance": SIGNIFICANCE_PROCEDURE,
         "differences_query": urlencode(
-            [("job", j) for j in jobs] + ([("baseline", baseline)] if baseline else [])
+            [("audit", j) for j in chosen] + ([("baseline", baseline)] if baseline else [])
         ),
     }

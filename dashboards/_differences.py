@@ -13,7 +13,7 @@ from audit.scoring import GroupDifference
 from dashboards._compare import audit_name, check_bound
 from dashboards._tables import Column, Table
 from db import (
-    JobStatus,
+    AuditStatus,
 )
 from db.compare import (
     DEFAULT_MAX_COMPARED_AUDITS,
@@ -55,7 +55,7 @@ def _difference_columns(show_audit: bool, confidence: float | None) -> tuple[Col
         if f.name not in named
     )
     return (
-        Column("candidate_job_id", "Audit id", "int", show=False),
+        Column("candidate_audit_id", "Audit id", "int", show=False),
         Column("candidate_name", "Audit", show=False),
         Column("candidate_short", "Audit", export=False, show=show_audit),
         *_DIFFERENCE_COLUMNS[:4],
@@ -79,20 +79,20 @@ def _difference_rows(
     largest: dict[str, Any] | None = None
     baseline = comparison.baseline_id
     for pair in comparison.pairs:
-        job = pair.candidate_id
+        audit = pair.candidate_id
         for d in pair.differences:
             drill = None
             if d.group != "average":
                 drill = (
-                    f"/audits/{job}?"
+                    f"/audits/{audit}?"
                     + urlencode({"group": d.group, "vs": baseline, "label": "hate"})
                     + "#sentences"
                 )
             row = {
                 **d.to_dict(),
-                "candidate_job_id": job,
-                "candidate_name": names[job],
-                "candidate_short": f"#{job}",
+                "candidate_audit_id": audit,
+                "candidate_name": names[audit],
+                "candidate_short": f"#{audit}",
                 "group": "Average" if d.group == "average" else d.group,
                 "mark": _mark(d),
                 "interval": f"[{d.ci_low:+.3f}, {d.ci_high:+.3f}]"
@@ -123,7 +123,7 @@ def _difference_rows(
 def differences_view(
     session: Session,
     *,
-    job_ids: Sequence[int],
+    audit_ids: Sequence[int],
     baseline: int | None,
     max_audits: int = DEFAULT_MAX_COMPARED_AUDITS,
 ) -> dict[str, Any]:
@@ -132,20 +132,20 @@ def differences_view(
     downloads show what /api/compare and `toxaudit gate --api` report.
 
     Audits that have not succeeded, or that scored another data set, are listed as skipped.
-    Raises ComparisonError (field "job") when more than `max_audits` audits are asked for.
+    Raises ComparisonError (field "audit") when more than `max_audits` audits are asked for.
     """
-    jobs = list(dict.fromkeys(job_ids))
-    check_bound(jobs, max_audits)
-    found = compared_audits(session, jobs)
-    jobs = [j for j in jobs if j in found]
+    chosen = list(dict.fromkeys(audit_ids))
+    check_bound(chosen, max_audits)
+    found = compared_audits(session, chosen)
+    chosen = [j for j in chosen if j in found]
     skipped: list[str] = []
-    for job in jobs:
-        if found[job].status is not JobStatus.succeeded:
+    for audit in chosen:
+        if found[audit].status is not AuditStatus.succeeded:
             skipped.append(
-                f"{audit_name(found[job])} is {found[job].status.value}: only succeeded audits "
+                f"{audit_name(found[audit])} is {found[audit].status.value}: only succeeded audits "
                 "are compared."
             )
-    succeeded = [j for j in jobs if found[j].status is JobStatus.succeeded]
+    succeeded = [j for j in chosen if found[j].status is AuditStatus.succeeded]
     if baseline not in succeeded:
         baseline = succeeded[0] if succeeded else None
     rows: list[dict[str, Any]] = []
@@ -193,6 +193,6 @@ def differences_view(
         "skipped": skipped,
         "largest_drop": largest,
         "differences_query": urlencode(
-            [("job", j) for j in jobs] + ([("baseline", baseline)] if baseline else [])
+            [("audit", j) for j in chosen] + ([("baseline", baseline)] if baseline else [])
         ),
     }

@@ -11,11 +11,11 @@ from dashboards._tables import Column, Table
 from db import generation_metric_names, group_values, list_generations
 
 
-def _generation_table(session: Session, job_id: int) -> Table | None:
-    metrics = [m for m in generation_metric_names(session, job_id)]
+def _generation_table(session: Session, audit_id: int) -> Table | None:
+    metrics = [m for m in generation_metric_names(session, audit_id)]
     if not metrics:
         return None
-    values = group_values(session, [job_id], metrics=metrics)[job_id]
+    values = group_values(session, [audit_id], metrics=metrics)[audit_id]
     cells: dict[tuple[str, str], dict[str, Any]] = {}
     for v in values:
         row = cells.setdefault(
@@ -126,13 +126,13 @@ def _agreement_table(agreement: list[Any], threshold: Any) -> Table:
 
 def _continuations(
     session: Session,
-    job_id: int,
+    audit_id: int,
     group: str | None,
     label: str | None,
     limit: int,
     classifiers: list[str],
 ) -> Table:
-    page = list_generations(session, job_id, group=group, label=label, limit=limit)
+    page = list_generations(session, audit_id, group=group, label=label, limit=limit)
     rows = []
     for i, g in enumerate(page.items):
         row = {
@@ -179,19 +179,19 @@ def _continuations(
 
 def generation_tables(
     session: Session,
-    job_id: int,
+    audit_id: int,
     section: Any,
     *,
     group: str | None,
     label: str | None,
     limit: int,
 ) -> dict[str, Table]:
-    """The generation tables of a job, by name; none when it ran no generation audit.
+    """The generation tables of an audit, by name; none when it ran no generation audit.
 
-    `section` is the job's results.json `generation` section: with several classifiers
+    `section` is the audit's results.json `generation` section: with several classifiers
     it holds each one's metrics and their agreement.
     """
-    generation = _generation_table(session, job_id)
+    generation = _generation_table(session, audit_id)
     if generation is None:
         return {}
     section = section if isinstance(section, Mapping) else {}
@@ -203,6 +203,6 @@ def generation_tables(
         agreement = [a for a in section.get("agreement") or [] if isinstance(a, Mapping)]
         tables["agreement"] = _agreement_table(agreement, section.get("threshold", 0.5))
     tables["continuations"] = _continuations(
-        session, job_id, group, label, limit, names if len(names) > 1 else []
+        session, audit_id, group, label, limit, names if len(names) > 1 else []
     )
     return tables

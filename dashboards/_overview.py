@@ -11,14 +11,14 @@ from sqlalchemy.orm import Session
 from dashboards._charts import Figure
 from dashboards._tables import Column, Table
 from dashboards._trend_charts import checkpoint_averages
-from db import CheckpointSummary, JobStatus, all_tags, overview_entries
+from db import AuditStatus, CheckpointSummary, all_tags, overview_entries
 
-ACTIVE = (JobStatus.queued, JobStatus.running)
+ACTIVE = (AuditStatus.queued, AuditStatus.running)
 
 OVERVIEW_COLUMNS = (
     Column("select", "Compare", sortable=False, export=False),
     Column("label", "Checkpoint"),
-    Column("reference", "Model"),
+    Column("model", "Model"),
     Column("revision", "Revision"),
     Column("step", "Step", "int"),
     Column("tags", "Tags", "list"),
@@ -30,7 +30,7 @@ OVERVIEW_COLUMNS = (
     Column("status", "Latest audit"),
     Column("progress", "Progress", sortable=False),
     Column("audited_at", "Scored at", "datetime"),
-    Column("job_id", "Audit", "int"),
+    Column("audit_id", "Audit", "int"),
 )
 
 
@@ -39,7 +39,7 @@ def _row(entry: CheckpointSummary) -> dict[str, Any]:
     row: dict[str, Any] = {
         "checkpoint_id": entry.checkpoint_id,
         "label": entry.label,
-        "reference": entry.reference,
+        "model": entry.model,
         "revision": entry.revision,
         "step": entry.step,
         "tags": list(entry.tags),
@@ -53,19 +53,19 @@ def _row(entry: CheckpointSummary) -> dict[str, Any]:
         "status": latest.status.value if latest else "not audited",
         "progress": None,
         "audited_at": (scored.finished_at or scored.created_at) if scored else None,
-        "job_id": scored.job_id if scored else None,
+        "audit_id": scored.audit_id if scored else None,
         "_href": {},
         "_class": "",
     }
     if scored is not None:
-        row["_href"]["job_id"] = f"/audits/{scored.job_id}"
-        row["_href"]["average"] = f"/audits/{scored.job_id}"
-        row["_select"] = scored.job_id
+        row["_href"]["audit_id"] = f"/audits/{scored.audit_id}"
+        row["_href"]["average"] = f"/audits/{scored.audit_id}"
+        row["_select"] = scored.audit_id
     if latest is not None:
-        row["_href"]["status"] = f"/audits/{latest.job_id}"
+        row["_href"]["status"] = f"/audits/{latest.audit_id}"
         if latest.status in ACTIVE:
             row["_progress"] = {
-                "job_id": latest.job_id,
+                "audit_id": latest.audit_id,
                 "done": latest.progress_done,
                 "total": latest.progress_total,
                 "status": latest.status.value,
@@ -74,7 +74,7 @@ def _row(entry: CheckpointSummary) -> dict[str, Any]:
                 latest.progress_done / latest.progress_total if latest.progress_total else 0.0
             )
         row["_class"] = f"status-{latest.status.value}"
-    row["_href"]["reference"] = "/trend?" + urlencode({"model": entry.reference})
+    row["_href"]["model"] = "/trend?" + urlencode({"model": entry.model})
     return row
 
 
@@ -92,12 +92,12 @@ def _glance_chart(rows: list[dict[str, Any]]) -> Figure | None:
     def position(row: dict[str, Any]) -> tuple[Any, ...]:
         # Within a model: checkpoints with a step by step, then the rest by audit date.
         step = row["step"]
-        return (row["reference"], step is None, step or 0, row["audited_at"], row["label"])
+        return (row["model"], step is None, step or 0, row["audited_at"], row["label"])
 
     scored.sort(key=position)
     by_model: dict[str, list[dict[str, Any]]] = {}
     for row in scored:
-        by_model.setdefault(row["reference"], []).append(row)
+        by_model.setdefault(row["model"], []).append(row)
     series = [
         {
             "name": escape(model),

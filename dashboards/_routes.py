@@ -21,13 +21,15 @@ from dashboards._responses import (
     PACKAGE,
     PLOTLY_PATH,
     STATIC_PREFIX,
+    audit_ids,
     comparison_error,
     download_response,
+    mark_deprecated,
     plotly_file,
     templates,
 )
 from dashboards._trend import trend_view
-from db import get_sessionmaker, job_progress
+from db import audit_progress, get_sessionmaker
 from db.compare import DEFAULT_MAX_COMPARED_AUDITS, ComparisonError
 
 DOWNLOAD_ROWS = 1_000_000
@@ -40,6 +42,10 @@ MAX_ID = 2**31 - 1
 MAX_PAGE = 1_000_000
 Id = Annotated[int, Field(ge=0, le=MAX_ID)]
 Ids = Annotated[list[Id], Query(max_length=500)]
+OldIds = Annotated[
+    list[Id],
+    Query(max_length=500, deprecated=True, description="old name of `audit`, read as it"),
+]
 OptionalId = Annotated[int | None, Query(ge=0, le=MAX_ID)]
 Download = Annotated[str | None, Query(max_length=100)]
 Format = Annotated[str, Query(max_length=10)]
@@ -86,8 +92,10 @@ def build_router(
             table = context.get("tables", {}).get(download)
             if table is None:
                 raise HTTPException(404, f"this page has no table {download!r}")
-            return download_response(table, fmt)
-        response = pages.TemplateResponse(request, name, context)
+            return mark_deprecated(download_response(table, fmt), context.get("deprecation"))
+        response = mark_deprecated(
+            pages.TemplateResponse(request, name, context), context.get("deprecation")
+        )
         elapsed_ms = (time.perf_counter() - started) * 1000
         response.headers["Server-Timing"] = f"app;dur={elapsed_ms:.1f}"
         return response
@@ -108,38 +116,49 @@ def build_router(
     def compare(
         request: Request,
         db: Session = Depends(session),
-        job: Ids = [],  # noqa: B006 - FastAPI copies defaults
+        audit: Ids = [],  # noqa: B006 - FastAPI copies defaults
+        job: OldIds = [],  # noqa: B006
         checkpoint: Ids = [],  # noqa: B006
         baseline: OptionalId = None,
         download: Download = None,
         format: Format = "csv",
     ) -> Response:
         started = time.perf_counter()
+        asked, deprecation = audit_ids(audit, job)
         try:
             context = compare_view(
                 db,
-                job_ids=job,
+                audit_ids=asked,
                 checkpoint_ids=checkpoint,
                 baseline=baseline,
                 max_audits=max_compared_audits,
             )
         except ComparisonError as exc:
             raise comparison_error(exc) from exc
-        return render(request, "compare.html", context, started, download, format)
+        return render(
+            request,
+            "compare.html",
+            {**context, "deprecation": deprecation},
+            started,
+            download,
+            format,
+        )
 
     @router.get("/compare/differences", response_class=HTMLResponse)
     def differences(
         request: Request,
         db: Session = Depends(session),
-        job: Ids = [],  # noqa: B006
+        audit: Ids = [],  # noqa: B006
+        job: OldIds = [],  # noqa: B006
         baseline: OptionalId = None,
         download: Download = None,
         format: Format = "csv",
     ) -> Response:
         started = time.perf_counter()
+        asked, deprecation = audit_ids(audit, job)
         try:
             context = differences_view(
-                db, job_ids=job, baseline=baseline, max_audits=max_compared_audits
+                db, audit_ids=asked, baseline=baseline, max_audits=max_compared_audits
             )
         except ComparisonError as exc:
             raise comparison_error(exc) from exc
@@ -148,10 +167,14 @@ def build_router(
             comparison = context["comparison"]
             if comparison is None:
                 raise HTTPException(404, "no comparison: choose at least two succeeded audits")
-            return JSONResponse(
-                comparison.to_dict(),
-                headers={"Content-Disposition": 'attachment; filename="comparison.json"'},
+            return mark_deprecated(
+                JSONResponse(
+                    comparison.to_dict(),
+                    headers={"Content-Disposition": 'attachment; filename="comparison.json"'},
+                ),
+                deprecation,
             )
+        context = {**context, "deprecation": deprecation}
         return render(request, "_differences.html", context, started, download, format)
 
     @router.get("/trend", response_class=HTMLResponse)
@@ -168,10 +191,10 @@ def build_router(
         context = trend_view(db, model=model, axis=axis, bands=bands)
         return render(request, "trend.html", context, started, download, format)
 
-    @router.get("/audits/{job_id}", response_class=HTMLResponse)
+    @router.get("/audits/{audit_id}", response_class=HTMLResponse)
     def audit(
         request: Request,
-        job_id: Annotated[int, PathParam(ge=0, le=MAX_ID)],
+        audit_id: Annotated[int, PathParam(ge=0, le=MAX_ID)],
         db: Session = Depends(session),
         group: ShortText = None,
         label: ShortText = None,
@@ -183,7 +206,7 @@ def build_router(
         started = time.perf_counter()
         context = audit_view(
             db,
-            job_id,
+            audit_id,
             group=group,
             label=label,
             vs=vs,
@@ -191,12 +214,12 @@ def build_router(
             page_size=DOWNLOAD_ROWS if download else 50,
         )
         if context is None:
-            raise HTTPException(404, f"no audit {job_id}")
+            raise HTTPException(404, f"no audit {audit_id}")
         return render(request, "audit.html", context, started, download, format)
 
-    @router.get("/audits/{job_id}/report.html")
+    @router.get("/audits/{audit_id}/report.html")
     def report(
-        job_id: int,
+        audit_id: int,
         db: Session = Depends(session),
         baseline: Annotated[list[int], Query()] = [],  # noqa: B006
     ) -> Response:
@@ -205,29 +228,32 @@ def build_router(
         from reports import render_html
 
         try:
-            html = render_html(audit_report(db, job_id, baseline[:8]))
+            html = render_html(audit_report(db, audit_id, baseline[:8]))
         except ReportUnavailableError as exc:
             raise HTTPException(exc.status, exc.message) from exc
         suffix = "".join(f"-vs-{b}" for b in baseline[:8])
         return HTMLResponse(
             html,
             headers={
-                "Content-Disposition": f'attachment; filename="toxaudit-audit-{job_id}{suffix}.html"'
+                "Content-Disposition": f'attachment; filename="toxaudit-audit-{audit_id}{suffix}.html"'
             },
         )
 
     @router.get("/dashboards/progress.json")
     def progress(
         db: Session = Depends(session),
-        job: Ids = [],  # noqa: B006
-    ) -> JSONResponse:
-        return JSONResponse(
+        audit: Ids = [],  # noqa: B006
+        job: OldIds = [],  # noqa: B006
+    ) -> Response:
+        asked, deprecation = audit_ids(audit, job)
+        response = JSONResponse(
             [
-                {"job_id": i, "status": s.value, "done": d, "total": t, "finished": s.finished}
-                for i, s, d, t in job_progress(db, job[:500])
+                {"audit_id": i, "status": s.value, "done": d, "total": t, "finished": s.finished}
+                for i, s, d, t in audit_progress(db, asked[:500])
             ],
             headers={"Cache-Control": "no-store"},
         )
+        return mark_deprecated(response, deprecation)
 
     @router.get(PLOTLY_PATH)
     def plotly_js() -> FileResponse:

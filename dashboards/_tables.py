@@ -186,18 +186,18 @@ def key_value_table(
 def _cell_html(row: dict[str, Any], column: Column) -> str:
     value = row.get(column.key)
     if column.key == "select":
-        job = row.get("_select")
-        if not job:
+        audit = row.get("_select")
+        if not audit:
             return ""
         label = escape(row.get("label", ""))
-        return f'<input type="checkbox" name="job" value="{int(job)}" aria-label="compare {label}">'
+        return f'<input type="checkbox" name="audit" value="{int(audit)}" aria-label="compare {label}">'
     if column.key == "progress":
         progress = row.get("_progress")
         if not progress:
             return ""
         done, total = int(progress["done"]), int(progress["total"])
         return (
-            f'<span class="progress" data-progress-job="{int(progress["job_id"])}">'
+            f'<span class="progress" data-progress-audit="{int(progress["audit_id"])}">'
             f'<progress max="{total or 1}" value="{done}"></progress> '
             f'<span class="progress-text">{done} / {total or "?"}</span></span>'
         )

@@ -16,20 +16,20 @@ def trend_view(
 ) -> dict[str, Any]:
     models = model_summaries(session)
     if not model and models:
-        model = models[0].reference
+        model = models[0].model
     audits = model_checkpoint_audits(session, model) if model else []
     by_step = axis != "date" and bool(audits) and all(a.step is not None for a in audits)
-    values = group_values(session, [a.job_id for a in audits])
-    groups = sorted({v.group for a in audits for v in values[a.job_id]})
+    values = group_values(session, [a.audit_id for a in audits])
+    groups = sorted({v.group for a in audits for v in values[a.audit_id]})
     x: list[Any] = [
         a.step if by_step else (a.finished_at or a.created_at).isoformat() for a in audits
     ]
     series = []
     rows: list[dict[str, Any]] = []
-    by_job = {a.job_id: {v.group: v for v in values[a.job_id]} for a in audits}
+    by_audit = {a.audit_id: {v.group: v for v in values[a.audit_id]} for a in audits}
     # With one group (ImplicitHate's all_groups) the average is that group: one line.
     for group in groups if len(groups) > 1 else ():
-        cells = [by_job[a.job_id].get(group) for a in audits]
+        cells = [by_audit[a.audit_id].get(group) for a in audits]
         series.append(
             {
                 "name": group,
@@ -49,17 +49,17 @@ def trend_view(
     # One row per checkpoint, a column per group: the shape of the chart, and a hundred
     # rows rather than fourteen hundred.
     for a in audits:
-        scores = by_job[a.job_id]
+        scores = by_audit[a.audit_id]
         row: dict[str, Any] = {
             "checkpoint": a.checkpoint_label,
             "revision": a.revision,
             "step": a.step,
             "date": a.finished_at or a.created_at,
-            "job_id": a.job_id,
+            "audit_id": a.audit_id,
             "average": a.average,
             "average_ci_low": a.average_ci_low,
             "average_ci_high": a.average_ci_high,
-            "_href": {"job_id": f"/audits/{a.job_id}"},
+            "_href": {"audit_id": f"/audits/{a.audit_id}"},
         }
         for group in groups:
             c = scores.get(group)
@@ -73,7 +73,7 @@ def trend_view(
         Column("revision", "Revision", show=False),
         Column("step", "Step", "int"),
         Column("date", "Scored at", "datetime"),
-        Column("job_id", "Audit", "int"),
+        Column("audit_id", "Audit", "int"),
         Column("average", "Average", "number"),
         Column("average_ci_low", "Average CI low", "number", show=False),
         Column("average_ci_high", "Average CI high", "number", show=False),

@@ -1,4 +1,4 @@
-"""SQLAlchemy 2.0 models: checkpoints, datasets, audit jobs and their results."""
+"""SQLAlchemy 2.0 models: checkpoints, datasets, audits and their results."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[str]: JSON}
 
 
-class JobStatus(enum.StrEnum):
+class AuditStatus(enum.StrEnum):
     queued = "queued"
     running = "running"
     succeeded = "succeeded"
@@ -41,17 +41,24 @@ class JobStatus(enum.StrEnum):
 
     @property
     def finished(self) -> bool:
-        return self in (JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled)
+        return self in (AuditStatus.succeeded, AuditStatus.failed, AuditStatus.cancelled)
+
+
+DEPRECATED_REFERENCE = (
+    "Deprecated: the old name of `model` (issue 13), answered for one release; read `model`."
+)
+"""What the API's answers say of their `reference` field, the checkpoint's model by its
+name before issue 13's rename."""
 
 
 class Checkpoint(Base):
-    """A model checkpoint: a reference (hub id, path, alias) at a revision."""
+    """A checkpoint: a model (hub id, path, alias) at a revision."""
 
     __tablename__ = "checkpoints"
-    __table_args__ = (UniqueConstraint("reference", "revision", name="uq_checkpoint_ref_rev"),)
+    __table_args__ = (UniqueConstraint("model", "revision", name="uq_checkpoint_ref_rev"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    reference: Mapped[str] = mapped_column(String(500))
+    model: Mapped[str] = mapped_column(String(500))
     # "" rather than NULL for "no revision", so the unique constraint holds on PostgreSQL.
     revision: Mapped[str] = mapped_column(String(200), default="")
     step: Mapped[int | None] = mapped_column(Integer, index=True)
@@ -59,7 +66,7 @@ class Checkpoint(Base):
     tags: Mapped[list[str]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    jobs: Mapped[list[AuditJob]] = relationship(back_populates="checkpoint")
+    audits: Mapped[list[Audit]] = relationship(back_populates="checkpoint")
 
 
 class DatasetRecord(Base):
@@ -97,14 +104,14 @@ class DatasetRow(Base):
     dataset: Mapped[DatasetRecord] = relationship(back_populates="rows")
 
 
-class AuditJob(Base):
+class Audit(Base):
     """One audit of a checkpoint on a data set, with its status and provenance."""
 
-    __tablename__ = "audit_jobs"
+    __tablename__ = "audits"
     __table_args__ = (
-        Index("ix_jobs_checkpoint_created", "checkpoint_id", "created_at"),
-        Index("ix_jobs_status", "status"),
-        Index("ix_jobs_reuse", "checkpoint_id", "dataset_id", "settings_hash", "status"),
+        Index("ix_audits_checkpoint_created", "checkpoint_id", "created_at"),
+        Index("ix_audits_status", "status"),
+        Index("ix_audits_reuse", "checkpoint_id", "dataset_id", "settings_hash", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -112,18 +119,19 @@ class AuditJob(Base):
     dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"))
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     settings_hash: Mapped[str] = mapped_column(String(64))
-    status: Mapped[JobStatus] = mapped_column(
-        Enum(JobStatus, name="job_status", native_enum=False, length=16), default=JobStatus.queued
+    status: Mapped[AuditStatus] = mapped_column(
+        Enum(AuditStatus, name="audit_status", native_enum=False, length=16),
+        default=AuditStatus.queued,
     )
     progress_done: Mapped[int] = mapped_column(Integer, default=0)
     progress_total: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
-    reused_from_id: Mapped[int | None] = mapped_column(ForeignKey("audit_jobs.id"))
+    reused_from_id: Mapped[int | None] = mapped_column(ForeignKey("audits.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     progressed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    """Last time the job moved (started, rows recorded, sent again); the watchdog's clock."""
+    """Last time the audit moved (started, rows recorded, sent again); the watchdog's clock."""
     worker: Mapped[str | None] = mapped_column(String(200))
     device: Mapped[str | None] = mapped_column(String(200))
     batch_tokens: Mapped[int | None] = mapped_column(Integer)
@@ -137,20 +145,20 @@ class AuditJob(Base):
     average_ci_low: Mapped[float | None] = mapped_column(Float)
     average_ci_high: Mapped[float | None] = mapped_column(Float)
     results: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    """The full RunResult dict (results.json schema) once the job succeeded."""
+    """The full AuditResult dict (results.json schema) once the audit succeeded."""
 
-    checkpoint: Mapped[Checkpoint] = relationship(back_populates="jobs")
+    checkpoint: Mapped[Checkpoint] = relationship(back_populates="audits")
     dataset: Mapped[DatasetRecord] = relationship()
 
 
 class SentenceResult(Base):
-    """The perplexity of one data-set row under one job's checkpoint."""
+    """The perplexity of one data-set row under one audit's checkpoint."""
 
     __tablename__ = "sentence_results"
-    __table_args__ = (UniqueConstraint("job_id", "row", name="uq_sentence_job_row"),)
+    __table_args__ = (UniqueConstraint("audit_id", "row", name="uq_sentence_audit_row"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    job_id: Mapped[int] = mapped_column(ForeignKey("audit_jobs.id", ondelete="CASCADE"))
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"))
     row: Mapped[int] = mapped_column(Integer)
     perplexity: Mapped[float | None] = mapped_column(Float)
     scaled_perplexity: Mapped[float | None] = mapped_column(Float)
@@ -165,13 +173,13 @@ class GenerationResult(Base):
     __tablename__ = "generation_results"
     __table_args__ = (
         UniqueConstraint(
-            "job_id", "group", "label", "prompt_index", "sample_index", name="uq_generation_key"
+            "audit_id", "group", "label", "prompt_index", "sample_index", name="uq_generation_key"
         ),
-        Index("ix_generation_job_toxicity", "job_id", "toxicity"),
+        Index("ix_generation_audit_toxicity", "audit_id", "toxicity"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    job_id: Mapped[int] = mapped_column(ForeignKey("audit_jobs.id", ondelete="CASCADE"))
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"))
     group: Mapped[str] = mapped_column(String(100))
     label: Mapped[str] = mapped_column(String(16))
     prompt_index: Mapped[int] = mapped_column(Integer)
@@ -187,16 +195,16 @@ class GenerationResult(Base):
 
 
 class GroupScoreRecord(Base):
-    """A per-group metric of a job: the safety score or a generation metric."""
+    """A per-group metric of an audit: the safety score or a generation metric."""
 
     __tablename__ = "group_scores"
     __table_args__ = (
-        UniqueConstraint("job_id", "metric", "group", "label", name="uq_group_score"),
+        UniqueConstraint("audit_id", "metric", "group", "label", name="uq_group_score"),
         Index("ix_group_scores_metric_group", "metric", "group"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    job_id: Mapped[int] = mapped_column(ForeignKey("audit_jobs.id", ondelete="CASCADE"))
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"))
     metric: Mapped[str] = mapped_column(String(64))
     """"safety" or a generation metric (mean_toxicity, toxic_fraction, ...)."""
     group: Mapped[str] = mapped_column(String(100))
@@ -237,8 +245,8 @@ class PairedDifferenceRecord(Base):
     __tablename__ = "paired_differences"
     __table_args__ = (
         UniqueConstraint(
-            "baseline_job_id",
-            "candidate_job_id",
+            "baseline_audit_id",
+            "candidate_audit_id",
             "n_resamples",
             "seed",
             "confidence",
@@ -248,9 +256,9 @@ class PairedDifferenceRecord(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    baseline_job_id: Mapped[int] = mapped_column(ForeignKey("audit_jobs.id", ondelete="CASCADE"))
-    candidate_job_id: Mapped[int] = mapped_column(
-        ForeignKey("audit_jobs.id", ondelete="CASCADE"), index=True
+    baseline_audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"))
+    candidate_audit_id: Mapped[int] = mapped_column(
+        ForeignKey("audits.id", ondelete="CASCADE"), index=True
     )
     n_resamples: Mapped[int] = mapped_column(Integer)
     seed: Mapped[int] = mapped_column(BigInteger)

@@ -1,6 +1,6 @@
 """Reports of an audit: one self-contained HTML file, or a Markdown model-card section.
 
-Built from a results.json (or the service's stored RunResult) and optional baselines;
+Built from a results.json (or the service's stored AuditResult) and optional baselines;
 the chart is the dashboards' own group chart. Imports neither the web nor the
 database stack, so `toxaudit run` and `toxaudit report` stay light.
 """

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from audit.results import RunResult
+from audit.results import AuditResult
 from audit.scoring import GroupDifference, ScoredSentence
 
 
@@ -17,8 +17,8 @@ class ReportError(ValueError):
 class ReportRun:
     """One audit as the report reads it."""
 
-    result: RunResult
-    """The run's results.json (or the service's stored RunResult dict)."""
+    result: AuditResult
+    """The run's results.json (or the service's stored AuditResult dict)."""
     rows: tuple[ScoredSentence, ...] | None
     """Its per-sentence perplexities; None when not loaded (no baseline needs them)."""
     source: str

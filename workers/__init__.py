@@ -1,6 +1,6 @@
 """Celery workers and the embedded in-process worker: wiring around audit/ and db/."""
 
-from workers._aggregate import aggregate_job
+from workers._aggregate import aggregate_audit
 from workers._app import (
     AGGREGATE_TASK,
     CHUNK_TASK,
@@ -12,19 +12,19 @@ from workers._app import (
     app,
     celery_config,
 )
-from workers._dispatch import EmbeddedWorker, dispatch_job, get_embedded_worker
+from workers._dispatch import EmbeddedWorker, dispatch_audit, get_embedded_worker
 from workers._model_cache import ModelCache
 from workers._policy import MAX_RETRIES, TRANSIENT_ERRORS
 from workers._settings import WorkerSettings, get_worker_settings
-from workers._steps import ChunkOutcome, Plan, plan_job, score_chunk
+from workers._steps import ChunkOutcome, Plan, plan_audit, score_chunk
 from workers._tasks import (
-    aggregate_job_task,
-    aggregate_job_with_generation_task,
-    job_task,
-    plan_job_task,
+    aggregate_audit_task,
+    aggregate_audit_with_generation_task,
+    audit_task,
+    plan_audit_task,
     score_chunk_task,
 )
-from workers._watchdog import pending_job_ids, recover_stalled_jobs, watch
+from workers._watchdog import pending_audit_ids, recover_stalled_audits, watch
 
 __all__ = [
     "AGGREGATE_TASK",
@@ -41,19 +41,19 @@ __all__ = [
     "ModelCache",
     "Plan",
     "WorkerSettings",
-    "aggregate_job",
-    "aggregate_job_task",
-    "aggregate_job_with_generation_task",
+    "aggregate_audit",
+    "aggregate_audit_task",
+    "aggregate_audit_with_generation_task",
     "app",
+    "audit_task",
     "celery_config",
-    "dispatch_job",
+    "dispatch_audit",
     "get_embedded_worker",
     "get_worker_settings",
-    "job_task",
-    "pending_job_ids",
-    "plan_job",
-    "plan_job_task",
-    "recover_stalled_jobs",
+    "pending_audit_ids",
+    "plan_audit",
+    "plan_audit_task",
+    "recover_stalled_audits",
     "score_chunk",
     "score_chunk_task",
     "watch",

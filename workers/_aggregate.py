@@ -1,6 +1,6 @@
-"""The last step of a job: statistics over the recorded rows, and the generation stage.
+"""The last step of an audit: statistics over the recorded rows, and the generation stage.
 
-Refused once the job has ended, so a repeated aggregation (a redelivered task) changes
+Refused once the audit has ended, so a repeated aggregation (a redelivered task) changes
 nothing; see workers/_steps.py for how the chunks trigger it.
 """
 
@@ -13,11 +13,11 @@ from typing import Any
 
 from db import (
     ACTIVE_STATUSES,
-    AuditJob,
-    finalize_job,
-    load_job_dataset,
+    Audit,
+    finalize_audit,
+    load_audit_dataset,
     load_scored_rows,
-    lock_job,
+    lock_audit,
     normalize_settings,
     record_generation,
     utcnow,
@@ -38,29 +38,29 @@ def _seconds(later: datetime | None, earlier: datetime | None) -> float:
     return max(0.0, (later - earlier).total_seconds())
 
 
-def aggregate_job(
-    session_factory: SessionFactory, job_id: int, *, models: ModelCache | None = None
+def aggregate_audit(
+    session_factory: SessionFactory, audit_id: int, *, models: ModelCache | None = None
 ) -> bool:
-    """Statistics over the recorded rows, and the generation stage when the job asks for
-    it (then `models` is needed); True if this call finished the job."""
+    """Statistics over the recorded rows, and the generation stage when the audit asks for
+    it (then `models` is needed); True if this call finished the audit."""
     from audit.pipeline import AuditOptions, build_result, recorded_batch_tokens
 
     with session_factory() as session:
-        job = session.get(AuditJob, job_id)
-        if job is None or job.status not in ACTIVE_STATUSES:
+        audit = session.get(Audit, audit_id)
+        if audit is None or audit.status not in ACTIVE_STATUSES:
             return False
-        rows = load_scored_rows(session, job_id)
-        if len(rows) < job.progress_total:
+        rows = load_scored_rows(session, audit_id)
+        if len(rows) < audit.progress_total:
             # Enqueued by a stale count (cannot happen under the row lock); the last
             # chunk will enqueue the aggregation again.
             logger.warning(
-                "audit job %s: aggregation with %d rows missing",
-                job_id,
-                job.progress_total - len(rows),
+                "audit %s: aggregation with %d rows missing",
+                audit_id,
+                audit.progress_total - len(rows),
             )
             return False
-        dataset = load_job_dataset(session, job)
-        settings = normalize_settings(job.settings)
+        dataset = load_audit_dataset(session, audit)
+        settings = normalize_settings(audit.settings)
         options = AuditOptions(
             alpha=float(settings["alpha"]),
             confidence=float(settings["confidence"]),
@@ -69,51 +69,51 @@ def aggregate_job(
             batch_tokens=settings.get("batch_tokens"),
             limit=settings.get("limit"),
         )
-        budget = recorded_batch_tokens(options.batch_tokens, job.device, used=job.batch_tokens)
+        budget = recorded_batch_tokens(options.batch_tokens, audit.device, used=audit.batch_tokens)
         now = utcnow()
-        scoring = _seconds(now, job.started_at)
+        scoring = _seconds(now, audit.started_at)
         result = build_result(
-            name=job.checkpoint.label,
-            loaded_info=dict(job.model_info),
+            name=audit.checkpoint.label,
+            loaded_info=dict(audit.model_info),
             dataset=dataset,
             rows=rows,
             options=options,
             batch_tokens=budget,
             timings={
-                "queued_seconds": _seconds(job.started_at, job.created_at),
+                "queued_seconds": _seconds(audit.started_at, audit.created_at),
                 "perplexity_seconds": scoring,
                 "sentences_per_second": len(rows) / scoring if scoring > 0 else 0.0,
             },
             truncated=sum(1 for row in rows if row.truncated),
         )
         generation = settings.get("generation") if generation_requested(settings) else None
-        spec = model_spec(job)
-    audit = None
+        spec = model_spec(audit)
+    generated = None
     if generation is not None:
-        audit = _generation_stage(session_factory, job_id, spec, generation, options, models)
-        if audit is None:
+        generated = _generation_stage(session_factory, audit_id, spec, generation, options, models)
+        if generated is None:
             return False
     with session_factory() as session, session.begin():
-        if lock_job(session, job_id) not in ACTIVE_STATUSES:
+        if lock_audit(session, audit_id) not in ACTIVE_STATUSES:
             return False
-        if audit is not None:
-            section = record_generation(session, job_id, audit)
+        if generated is not None:
+            section = record_generation(session, audit_id, generated)
             result = replace(result, extra={**result.extra, "generation": section})
-        finished = finalize_job(session, job_id, result)
+        finished = finalize_audit(session, audit_id, result)
     if finished:
-        logger.info("audit job %s succeeded: average %s", job_id, result.scores.average)
+        logger.info("audit %s succeeded: average %s", audit_id, result.scores.average)
     return finished
 
 
 def _generation_stage(
     session_factory: SessionFactory,
-    job_id: int,
+    audit_id: int,
     spec: Any,
     options: dict[str, Any],
     audit_options: Any,
     models: ModelCache | None,
 ) -> Any:
-    """Run the generation audit; None (and the job failed with its cause) if it cannot."""
+    """Run the generation audit; None (and the audit failed with its cause) if it cannot."""
     from audit.classifiers import ClassifierError
     from audit.generation import (
         GenerationOptionsError,
@@ -130,15 +130,15 @@ def _generation_stage(
         if loaded.info.lm_head == "mlm":
             record_failure(
                 session_factory,
-                job_id,
+                audit_id,
                 "generation audit: needs a causal LM, and the model is a masked LM",
             )
             return None
         return run_generation_request(loaded, request, n_resamples=audit_options.n_resamples)
     except ModelLoadError as exc:
-        record_failure(session_factory, job_id, f"could not load the model: {exc}")
+        record_failure(session_factory, audit_id, f"could not load the model: {exc}")
     except GenerationOptionsError as exc:
-        record_failure(session_factory, job_id, f"generation audit: {exc.public_message}")
+        record_failure(session_factory, audit_id, f"generation audit: {exc.public_message}")
     except ClassifierError as exc:
-        record_failure(session_factory, job_id, f"generation audit: {exc}")
+        record_failure(session_factory, audit_id, f"generation audit: {exc}")
     return None

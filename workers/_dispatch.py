@@ -1,4 +1,4 @@
-"""Sending a committed job to the workers: Celery with a broker, a thread without one."""
+"""Sending a committed audit to the workers: Celery with a broker, a thread without one."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from workers._aggregate import aggregate_job
+from workers._aggregate import aggregate_audit
 from workers._model_cache import ModelCache
 from workers._policy import MAX_RETRIES, RETRY_BACKOFF_MAX, TRANSIENT_ERRORS, describe_failure
 from workers._settings import get_worker_settings
-from workers._steps import SessionFactory, plan_job, record_failure, score_chunk
+from workers._steps import SessionFactory, plan_audit, record_failure, score_chunk
 
 logger = logging.getLogger(__name__)
 
@@ -23,13 +23,13 @@ logger = logging.getLogger(__name__)
 class _Work:
     kind: str
     """"plan", "chunk" or "aggregate"."""
-    job_id: int
+    audit_id: int
     start: int = 0
     stop: int = 0
 
 
 class EmbeddedWorker:
-    """Runs jobs on one background thread of this process, with the very steps the
+    """Runs audits on one background thread of this process, with the very steps the
     Celery tasks run, so `toxaudit serve` works with no broker and a SQLite file.
 
     One thread: SQLite takes one writer at a time, and one model in memory is what a
@@ -65,7 +65,7 @@ class EmbeddedWorker:
         return self._session_factory
 
     def start(self, *, resume: bool = True) -> None:
-        """Start the thread; with `resume`, pick up jobs left queued or running by a
+        """Start the thread; with `resume`, pick up audits left queued or running by a
         previous process (recorded rows are skipped, so no work is redone)."""
         with self._lock:
             if self.running:
@@ -75,19 +75,17 @@ class EmbeddedWorker:
             )
             self._thread.start()
         if resume:
-            from db import ACTIVE_STATUSES, AuditJob
+            from db import ACTIVE_STATUSES, Audit
 
             with self._sessions()() as session:
                 active = session.scalars(
-                    select(AuditJob.id)
-                    .where(AuditJob.status.in_(ACTIVE_STATUSES))
-                    .order_by(AuditJob.id)
+                    select(Audit.id).where(Audit.status.in_(ACTIVE_STATUSES)).order_by(Audit.id)
                 ).all()
-            for job_id in active:
-                self.submit(job_id)
+            for audit_id in active:
+                self.submit(audit_id)
 
     def stop(self, timeout: float | None = 30.0) -> None:
-        """Finish the step in hand and stop; queued steps are dropped (the jobs stay
+        """Finish the step in hand and stop; queued steps are dropped (the audits stay
         active in the database and resume on the next start)."""
         with self._lock:
             thread = self._thread
@@ -103,9 +101,9 @@ class EmbeddedWorker:
         thread.join(timeout)
         self._thread = None
 
-    def submit(self, job_id: int) -> None:
-        """Plan a committed job: its missing chunks, then the aggregation."""
-        self._queue.put(_Work("plan", job_id))
+    def submit(self, audit_id: int) -> None:
+        """Plan a committed audit: its missing chunks, then the aggregation."""
+        self._queue.put(_Work("plan", audit_id))
 
     def wait_idle(self, timeout: float) -> bool:
         """Block until every queued step has run; False on timeout."""
@@ -136,40 +134,40 @@ class EmbeddedWorker:
                     self._record(work, describe_failure(f"embedded {work.kind}", exc))
                     return
                 delay = min(RETRY_BACKOFF_MAX, self._retry_delay * 2**attempt)
-                logger.warning("audit job %s: %s; retrying in %.1f s", work.job_id, exc, delay)
+                logger.warning("audit %s: %s; retrying in %.1f s", work.audit_id, exc, delay)
                 time.sleep(delay)
             except Exception as exc:
-                logger.exception("audit job %s: %s step failed", work.job_id, work.kind)
+                logger.exception("audit %s: %s step failed", work.audit_id, work.kind)
                 self._record(work, describe_failure(f"embedded {work.kind}", exc))
                 return
 
     def _record(self, work: _Work, cause: str) -> None:
         try:
-            record_failure(self._sessions(), work.job_id, cause)
+            record_failure(self._sessions(), work.audit_id, cause)
         except Exception:
-            logger.exception("could not record the failure of audit job %s", work.job_id)
+            logger.exception("could not record the failure of audit %s", work.audit_id)
 
     def _run(self, work: _Work) -> None:
         sessions = self._sessions()
         if work.kind == "plan":
-            plan = plan_job(sessions, work.job_id, self._chunk_size)
+            plan = plan_audit(sessions, work.audit_id, self._chunk_size)
             for start, stop in plan.chunks:
-                self._queue.put(_Work("chunk", work.job_id, start, stop))
+                self._queue.put(_Work("chunk", work.audit_id, start, stop))
             if plan.aggregate:
-                self._queue.put(_Work("aggregate", work.job_id))
+                self._queue.put(_Work("aggregate", work.audit_id))
         elif work.kind == "chunk":
             outcome = score_chunk(
                 sessions,
-                work.job_id,
+                work.audit_id,
                 work.start,
                 work.stop,
                 worker=f"embedded@{threading.current_thread().name}",
                 models=self.models,
             )
             if outcome.complete:
-                self._queue.put(_Work("aggregate", work.job_id))
+                self._queue.put(_Work("aggregate", work.audit_id))
         elif work.kind == "aggregate":
-            aggregate_job(sessions, work.job_id, models=self.models)
+            aggregate_audit(sessions, work.audit_id, models=self.models)
         else:
             raise ValueError(f"unknown step {work.kind!r}")
 
@@ -179,7 +177,7 @@ _embedded_lock = threading.Lock()
 
 
 def get_embedded_worker() -> EmbeddedWorker:
-    """This process's embedded worker, started (and resuming active jobs) on first use."""
+    """This process's embedded worker, started (and resuming active audits) on first use."""
     global _embedded
     with _embedded_lock:
         if _embedded is None:
@@ -189,18 +187,18 @@ def get_embedded_worker() -> EmbeddedWorker:
     return worker
 
 
-def dispatch_job(job_id: int) -> None:
-    """Send a job to the workers. Call it only after the job's commit: a worker that
-    picked the id up earlier would not find the job.
+def dispatch_audit(audit_id: int) -> None:
+    """Send an audit to the workers. Call it only after the audit's commit: a worker that
+    picked the id up earlier would not find the audit.
 
-    With TOXAUDIT_BROKER_URL set, a Celery task plans the job on the `default` queue;
+    With TOXAUDIT_BROKER_URL set, a Celery task plans the audit on the `default` queue;
     without one, the embedded worker of this process runs it on a background thread.
-    Dispatching a job again re-sends only its missing chunks (a way to resume a job
+    Dispatching an audit again re-sends only its missing chunks (a way to resume an audit
     whose messages were lost with a Redis that kept no data).
     """
     if get_worker_settings().embedded:
-        get_embedded_worker().submit(job_id)
+        get_embedded_worker().submit(audit_id)
         return
-    from workers._tasks import plan_job_task
+    from workers._tasks import plan_audit_task
 
-    plan_job_task.apply_async((job_id,))
+    plan_audit_task.apply_async((audit_id,))

@@ -1,9 +1,9 @@
-"""The generation stage of a job: the options of `settings.generation` to audit.generation.
+"""The generation stage of an audit: the options of `settings.generation` to audit.generation.
 
-A job whose settings carry a `generation` section asks for continuations, classifier
+An audit whose settings carry a `generation` section asks for continuations, classifier
 scores and generation metrics on top of the safety score. The stage runs with the
 aggregation, on the `gpu` queue (it needs the model); db.record_generation stores it
-so that a redelivered stage writes nothing twice. Its section joins the job's results.
+so that a redelivered stage writes nothing twice. Its section joins the audit's results.
 """
 
 from __future__ import annotations
@@ -13,5 +13,5 @@ from typing import Any
 
 
 def generation_requested(settings: Mapping[str, Any]) -> bool:
-    """The job's settings ask for a generation audit."""
+    """The audit's settings ask for a generation audit."""
     return bool(settings.get("generation"))

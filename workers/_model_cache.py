@@ -24,7 +24,7 @@ class ModelCache:
     """Least-recently-used models keyed by ModelSpec; one per worker process.
 
     The default size is 1: a GPU rarely holds two checkpoints comfortably, and chunks
-    of one job arrive together, so one slot already avoids almost every reload.
+    of one audit arrive together, so one slot already avoids almost every reload.
     """
 
     def __init__(self, size: int = 1, loader: Loader | None = None) -> None:

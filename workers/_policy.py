@@ -9,7 +9,7 @@ import sqlalchemy.exc
 
 
 class FollowUpNotSentError(Exception):
-    """The next task of a job could not be handed to the broker (its work is recorded)."""
+    """The next task of an audit could not be handed to the broker (its work is recorded)."""
 
 
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
@@ -21,7 +21,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     FollowUpNotSentError,  # a retry re-runs the step, which finds its work done and sends again
 )
 """The same call may succeed in a moment. Anything else (a bad model, a malformed data
-set, a bug) fails the job at once with its cause: a retry would fail the same way."""
+set, a bug) fails the audit at once with its cause: a retry would fail the same way."""
 
 MAX_RETRIES = 3
 """Retries after the first attempt."""
@@ -31,7 +31,7 @@ RETRY_BACKOFF_MAX = 60
 
 
 def describe_failure(task: str, exc: BaseException, *, retries: int = MAX_RETRIES) -> str:
-    """The readable cause a failed job records."""
+    """The readable cause a failed audit records."""
     if isinstance(exc, TRANSIENT_ERRORS):
         return f"{task} gave up after {retries} retries: {type(exc).__name__}: {exc}"
     return f"{task} failed: {type(exc).__name__}: {exc}"

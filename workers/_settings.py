@@ -9,12 +9,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class WorkerSettings(BaseSettings):
-    """How jobs are queued, split and bounded."""
+    """How audits are queued, split and bounded."""
 
     model_config = SettingsConfigDict(env_prefix="TOXAUDIT_", extra="ignore")
 
     broker_url: str | None = None
-    """Redis URL of the broker and result backend (TOXAUDIT_BROKER_URL); None runs jobs
+    """Redis URL of the broker and result backend (TOXAUDIT_BROKER_URL); None runs audits
     in-process on a background thread (the embedded default)."""
     broker_key_prefix: str = "toxaudit:"
     """Prefix of every Redis key the queues use, so several deployments (or test runs)
@@ -22,10 +22,10 @@ class WorkerSettings(BaseSettings):
     chunk_size: int = Field(default=256, ge=1, le=100_000)
     """Sentences per chunk task (TOXAUDIT_CHUNK_SIZE)."""
     chunk_time_limit: int = Field(default=1800, ge=2)
-    """Seconds before a chunk's process is killed; the soft limit (90 %) fails the job
+    """Seconds before a chunk's process is killed; the soft limit (90 %) fails the audit
     with a readable cause first."""
     aggregate_time_limit: int = Field(default=900, ge=2)
-    """Seconds for planning or aggregating one job (statistics, no model)."""
+    """Seconds for planning or aggregating one audit (statistics, no model)."""
     visibility_timeout: int = Field(default=3600, ge=1)
     """Seconds before Redis hands an unacknowledged task to another worker. Must exceed
     every time limit, or a slow but healthy task would run twice at once."""
@@ -40,7 +40,7 @@ class WorkerSettings(BaseSettings):
     torch_threads: int | None = Field(default=None, ge=1)
     """CPU threads per worker process for torch; None keeps torch's default."""
     stall_timeout: int = Field(default=600, ge=1)
-    """Seconds an active job may go without moving, with no task of it in the broker,
+    """Seconds an active audit may go without moving, with no task of it in the broker,
     before the watchdog sends it again (TOXAUDIT_STALL_TIMEOUT)."""
     stall_check_interval: int = Field(default=60, ge=1)
     """Seconds between the watchdog's checks."""
@@ -57,7 +57,7 @@ class WorkerSettings(BaseSettings):
 
     @property
     def embedded(self) -> bool:
-        """No broker: jobs run in this process."""
+        """No broker: audits run in this process."""
         return not self.broker_url
 
     def soft_limit(self, hard: int) -> int:

@@ -1,6 +1,6 @@
 """Celery tasks: thin wrappers that call the steps with ids and enqueue what follows.
 
-Every option lives in `job_task`; the steps re-read the database, so a redelivered
+Every option lives in `audit_task`; the steps re-read the database, so a redelivered
 task is harmless.
 """
 
@@ -17,7 +17,7 @@ from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from celery.signals import worker_process_init
 
-from workers._aggregate import aggregate_job
+from workers._aggregate import aggregate_audit
 from workers._app import AGGREGATE_TASK, CHUNK_TASK, GENERATION_TASK, PLAN_TASK, app
 from workers._model_cache import ModelCache
 from workers._policy import (
@@ -28,7 +28,7 @@ from workers._policy import (
     describe_failure,
 )
 from workers._settings import get_worker_settings
-from workers._steps import SessionFactory, plan_job, record_failure, score_chunk
+from workers._steps import SessionFactory, plan_audit, record_failure, score_chunk
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +60,8 @@ class _SettingsLimit:
         return settings.soft_limit(hard) if self._soft else hard
 
 
-class JobTask(Task):  # type: ignore[misc]  # celery ships no type hints
-    """A task whose first argument is an audit job id; failing for good fails the job."""
+class AuditTask(Task):  # type: ignore[misc]  # celery ships no type hints
+    """A task whose first argument is an audit id; failing for good fails the audit."""
 
     limit_setting: ClassVar[str] = "aggregate_time_limit"
     time_limit = _SettingsLimit(soft=False)
@@ -70,7 +70,7 @@ class JobTask(Task):  # type: ignore[misc]  # celery ships no type hints
     def on_failure(
         self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
     ) -> None:
-        job_id = args[0] if args else kwargs.get("job_id")
+        audit_id = args[0] if args else kwargs.get("audit_id")
         if isinstance(exc, SoftTimeLimitExceeded):
             cause = f"{self.name} ran past its time limit of {self.soft_time_limit} s"
         elif isinstance(exc, TimeLimitExceeded):
@@ -79,12 +79,12 @@ class JobTask(Task):  # type: ignore[misc]  # celery ships no type hints
         else:
             cause = describe_failure(self.name, exc)
         try:
-            record_failure(_session_factory(), int(job_id), cause)
+            record_failure(_session_factory(), int(audit_id), cause)
         except Exception:
-            logger.exception("could not record the failure of audit job %s: %s", job_id, cause)
+            logger.exception("could not record the failure of audit %s: %s", audit_id, cause)
 
 
-def job_task(*, name: str, limit_setting: str) -> Callable[[Callable[..., Any]], Any]:
+def audit_task(*, name: str, limit_setting: str) -> Callable[[Callable[..., Any]], Any]:
     """Every option of toxaudit's tasks, in one place.
 
     acks_late + reject_on_worker_lost: a task is acknowledged only once it has run, so
@@ -94,7 +94,7 @@ def job_task(*, name: str, limit_setting: str) -> Callable[[Callable[..., Any]],
     """
     return app.task(  # type: ignore[no-any-return]
         name=name,
-        base=JobTask,
+        base=AuditTask,
         bind=True,
         acks_late=True,
         reject_on_worker_lost=True,
@@ -112,61 +112,61 @@ def _worker_name(task: Task) -> str:
     return f"{task.request.hostname or socket.gethostname()} pid {os.getpid()}"
 
 
-@job_task(name=PLAN_TASK, limit_setting="aggregate_time_limit")
-def plan_job_task(self: Task, job_id: int) -> None:
-    """Fan a job out into its missing chunks (or straight to aggregation)."""
-    plan = plan_job(_session_factory(), job_id, get_worker_settings().chunk_size)
+@audit_task(name=PLAN_TASK, limit_setting="aggregate_time_limit")
+def plan_audit_task(self: Task, audit_id: int) -> None:
+    """Fan an audit out into its missing chunks (or straight to aggregation)."""
+    plan = plan_audit(_session_factory(), audit_id, get_worker_settings().chunk_size)
     for start, stop in plan.chunks:
-        send_follow_up(score_chunk_task, job_id, start, stop)
+        send_follow_up(score_chunk_task, audit_id, start, stop)
     if plan.aggregate:
-        send_follow_up(_finisher(plan.generation), job_id)
+        send_follow_up(_finisher(plan.generation), audit_id)
 
 
-@job_task(name=CHUNK_TASK, limit_setting="chunk_time_limit")
-def score_chunk_task(self: Task, job_id: int, start: int, stop: int) -> None:
-    """Score rows [start, stop); the chunk that completes the job enqueues aggregation."""
+@audit_task(name=CHUNK_TASK, limit_setting="chunk_time_limit")
+def score_chunk_task(self: Task, audit_id: int, start: int, stop: int) -> None:
+    """Score rows [start, stop); the chunk that completes the audit enqueues aggregation."""
     outcome = score_chunk(
-        _session_factory(), job_id, start, stop, worker=_worker_name(self), models=_model_cache()
+        _session_factory(), audit_id, start, stop, worker=_worker_name(self), models=_model_cache()
     )
     if outcome.complete:
-        send_follow_up(_finisher(outcome.generation), job_id)
+        send_follow_up(_finisher(outcome.generation), audit_id)
 
 
-@job_task(name=AGGREGATE_TASK, limit_setting="aggregate_time_limit")
-def aggregate_job_task(self: Task, job_id: int) -> None:
-    """Safety scores over every recorded row; a no-op once the job has ended."""
-    aggregate_job(_session_factory(), job_id)
+@audit_task(name=AGGREGATE_TASK, limit_setting="aggregate_time_limit")
+def aggregate_audit_task(self: Task, audit_id: int) -> None:
+    """Safety scores over every recorded row; a no-op once the audit has ended."""
+    aggregate_audit(_session_factory(), audit_id)
 
 
-@job_task(name=GENERATION_TASK, limit_setting="chunk_time_limit")
-def aggregate_job_with_generation_task(self: Task, job_id: int) -> None:
+@audit_task(name=GENERATION_TASK, limit_setting="chunk_time_limit")
+def aggregate_audit_with_generation_task(self: Task, audit_id: int) -> None:
     """Safety scores plus the generation audit (model work, so on the gpu queue)."""
-    aggregate_job(_session_factory(), job_id, models=_model_cache())
+    aggregate_audit(_session_factory(), audit_id, models=_model_cache())
 
 
 SEND_ATTEMPTS = 4
 """Tries to hand a follow-up task to the broker before the current task retries."""
 
 
-def send_follow_up(task: Any, job_id: int, *args: int) -> None:
-    """Enqueue `task(job_id, *args)`, opening fresh broker connections after a failure.
+def send_follow_up(task: Any, audit_id: int, *args: int) -> None:
+    """Enqueue `task(audit_id, *args)`, opening fresh broker connections after a failure.
 
     A publish on a connection that a restarting Redis has just dropped can fail inside
     kombu with errors that are not its connection errors (an AttributeError on a closed
     channel was seen), and the pooled connection stays broken. So every failure closes
     the pooled connections and tries again; after the last try FollowUpNotSentError makes the
-    current task retry (it finds its work recorded and sends again), never fail the job.
+    current task retry (it finds its work recorded and sends again), never fail the audit.
     """
     last: Exception | None = None
     for attempt in range(SEND_ATTEMPTS):
         try:
-            task.apply_async((job_id, *args))
+            task.apply_async((audit_id, *args))
             return
         except Exception as exc:  # see the docstring: not only kombu's own errors
             last = exc
             logger.warning(
-                "audit job %s: sending %s failed (%s: %s), try %d of %d",
-                job_id,
+                "audit %s: sending %s failed (%s: %s), try %d of %d",
+                audit_id,
                 task.name,
                 type(exc).__name__,
                 exc,
@@ -176,13 +176,11 @@ def send_follow_up(task: Any, job_id: int, *args: int) -> None:
             app.pool.force_close_all()
             app.amqp.producer_pool.force_close_all()
             time.sleep(0.5 * 2**attempt)
-    raise FollowUpNotSentError(
-        f"could not send {task.name} for audit job {job_id}: {last}"
-    ) from last
+    raise FollowUpNotSentError(f"could not send {task.name} for audit {audit_id}: {last}") from last
 
 
 def _finisher(generation: bool) -> Any:
-    return aggregate_job_with_generation_task if generation else aggregate_job_task
+    return aggregate_audit_with_generation_task if generation else aggregate_audit_task
 
 
 @worker_process_init.connect  # type: ignore[untyped-decorator]

@@ -1,11 +1,11 @@
-"""The watchdog: jobs whose broker messages were lost are sent to the workers again.
+"""The watchdog: audits whose broker messages were lost are sent to the workers again.
 
-Celery with acks_late already redelivers the task of a worker that died, so a job
+Celery with acks_late already redelivers the task of a worker that died, so an audit
 stops moving for good only when its messages are gone: a Redis that restarted
 without persistence, or a queue purged by hand. The watchdog looks for exactly
-that: an active job that has not moved for a while and has no message waiting or
-being worked on in the broker. Sending such a job again is harmless (it plans only
-its missing chunks), and a job with a message in flight is never touched, so a long
+that: an active audit that has not moved for a while and has no message waiting or
+being worked on in the broker. Sending such an audit again is harmless (it plans only
+its missing chunks), and an audit with a message in flight is never touched, so a long
 queue is never doubled.
 """
 
@@ -26,8 +26,8 @@ from workers._steps import SessionFactory
 logger = logging.getLogger(__name__)
 
 
-def _job_id(raw: bytes | str) -> int | None:
-    """The job id (first argument) of one kombu message, or None if it is not ours."""
+def _audit_id(raw: bytes | str) -> int | None:
+    """The audit id (first argument) of one kombu message, or None if it is not ours."""
     try:
         message = json.loads(raw)
         if isinstance(message, list):  # an unacked entry: [message, exchange, routing key]
@@ -40,8 +40,8 @@ def _job_id(raw: bytes | str) -> int | None:
         return None
 
 
-def pending_job_ids(client: Any, prefix: str, queues: Iterable[str]) -> set[int]:
-    """Jobs with a task in the broker: queued on any of `queues` or delivered and not
+def pending_audit_ids(client: Any, prefix: str, queues: Iterable[str]) -> set[int]:
+    """Audits with a task in the broker: queued on any of `queues` or delivered and not
     yet acknowledged (running, or held by a worker that died until Redis hands it on)."""
     raw: list[bytes] = []
     for queue in queues:
@@ -50,10 +50,10 @@ def pending_job_ids(client: Any, prefix: str, queues: Iterable[str]) -> set[int]
             if client.type(key) == b"list":
                 raw.extend(client.lrange(key, 0, -1))
     raw.extend(client.hvals(f"{prefix}unacked"))
-    return {job for job in map(_job_id, raw) if job is not None}
+    return {audit for audit in map(_audit_id, raw) if audit is not None}
 
 
-def recover_stalled_jobs(
+def recover_stalled_audits(
     session_factory: SessionFactory,
     *,
     pending: set[int],
@@ -61,20 +61,20 @@ def recover_stalled_jobs(
     dispatch: Callable[[int], None],
     now: datetime | None = None,
 ) -> list[int]:
-    """Claim and send again every stalled job; the ids sent."""
-    from db import claim_stalled_jobs
+    """Claim and send again every stalled audit; the ids sent."""
+    from db import claim_stalled_audits
 
     idle_before = (now or datetime.now(UTC)) - stalled_after
     with session_factory() as session, session.begin():
-        claimed = claim_stalled_jobs(session, idle_before=idle_before, pending=pending)
+        claimed = claim_stalled_audits(session, idle_before=idle_before, pending=pending)
     # Sent after the commit, like every enqueue.
-    for job_id in claimed:
+    for audit_id in claimed:
         logger.warning(
-            "audit job %s has not moved for %s and has no task in the broker: sending it again",
-            job_id,
+            "audit %s has not moved for %s and has no task in the broker: sending it again",
+            audit_id,
             stalled_after,
         )
-        dispatch(job_id)
+        dispatch(audit_id)
     return claimed
 
 
@@ -89,22 +89,22 @@ def watch(
     import redis
 
     from db import get_sessionmaker
-    from workers._dispatch import dispatch_job
+    from workers._dispatch import dispatch_audit
 
     settings = settings or get_worker_settings()
     if settings.embedded:
-        raise ValueError("the watchdog needs TOXAUDIT_BROKER_URL: embedded jobs have no broker")
+        raise ValueError("the watchdog needs TOXAUDIT_BROKER_URL: embedded audits have no broker")
     sessions = session_factory or get_sessionmaker()
     queues = sorted({route["queue"] for route in TASK_ROUTES.values()})
     client = redis.Redis.from_url(str(settings.broker_url))
     try:
         while True:
-            pending = pending_job_ids(client, settings.broker_key_prefix, queues)
-            sent = recover_stalled_jobs(
+            pending = pending_audit_ids(client, settings.broker_key_prefix, queues)
+            sent = recover_stalled_audits(
                 sessions,
                 pending=pending,
                 stalled_after=timedelta(seconds=settings.stall_timeout),
-                dispatch=dispatch_job,
+                dispatch=dispatch_audit,
             )
             if once:
                 return sent

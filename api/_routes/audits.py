@@ -1,4 +1,4 @@
-"""/api/audits: submit, list, inspect and cancel audit jobs."""
+"""/api/audits: submit, list, inspect and cancel audits."""
 
 from __future__ import annotations
 
@@ -30,16 +30,16 @@ from api._validation import (
 )
 from audit.generation import GenerationOptions
 from db import (
-    AuditJob,
-    JobStatus,
+    Audit,
+    AuditStatus,
     audit_group_scores,
-    cancel_job,
-    fail_job,
+    cancel_audit,
+    fail_audit,
     list_audits,
     list_generations,
     list_sentences,
     load_scored_rows,
-    submit_job,
+    submit_audit,
 )
 
 logger = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ Label = Annotated[str | None, Query(pattern="^(hate|neutral)$", description="hat
 Group = Annotated[str | None, Query(min_length=1, max_length=100, description="target group")]
 
 
-def _job_settings(body: AuditCreate, generation: GenerationOptions | None) -> dict[str, Any]:
+def _audit_settings(body: AuditCreate, generation: GenerationOptions | None) -> dict[str, Any]:
     options = body.options
     settings: dict[str, Any] = {
         "alpha": options.alpha,
@@ -97,40 +97,43 @@ def create_audit(
         else check_generation(body.options.generation, settings)
     )
     dataset = load_request_dataset(body.dataset, settings.dataset_roots)
-    job, reused = submit_job(
+    audit, reused = submit_audit(
         session,
-        model_reference=model,
+        model=model,
         revision=revision,
         label=body.label,
         step=body.step,
         tags=list(body.tags),
         dataset=dataset,
-        settings=_job_settings(body, generation),
+        settings=_audit_settings(body, generation),
     )
     session.commit()
     if not reused:
         try:
-            dispatch(job.id)
+            dispatch(audit.id)
         except Exception as exc:
-            # Nothing will run a job the workers never heard of: end it with the cause
+            # Nothing will run an audit the workers never heard of: end it with the cause
             # rather than leave it queued forever.
-            cause = f"could not send the job to the workers: {type(exc).__name__}: {exc}"
-            logger.exception("audit %s: %s", job.id, cause)
-            fail_job(session, job.id, cause)
+            cause = f"could not send the audit to the workers: {type(exc).__name__}: {exc}"
+            logger.exception("audit %s: %s", audit.id, cause)
+            fail_audit(session, audit.id, cause)
             session.commit()
             raise HTTPException(
-                http_status.HTTP_503_SERVICE_UNAVAILABLE, f"audit {job.id} failed: {cause}"
+                http_status.HTTP_503_SERVICE_UNAVAILABLE, f"audit {audit.id} failed: {cause}"
             ) from exc
-    session.refresh(job)
-    return AuditSubmitted.model_validate({**audit_public(job).model_dump(), "reused": reused})
+    session.refresh(audit)
+    return AuditSubmitted.model_validate({**audit_public(audit).model_dump(), "reused": reused})
 
 
 @router.get("", dependencies=[ReadAccess], summary="List audits, newest first")
 def read_audits(
     session: SessionDep,
-    status: JobStatus | None = None,
+    status: AuditStatus | None = None,
     checkpoint_label: Annotated[str | None, Query(max_length=200)] = None,
-    model: Annotated[str | None, Query(max_length=500, description="model reference")] = None,
+    model: Annotated[
+        str | None,
+        Query(max_length=500, description="the checkpoint's model: hub id, alias or path"),
+    ] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> AuditsPublic:
@@ -142,7 +145,7 @@ def read_audits(
         limit=limit,
         offset=offset,
     )
-    return AuditsPublic(items=[audit_public(job) for job in page.items], total=page.total)
+    return AuditsPublic(items=[audit_public(audit) for audit in page.items], total=page.total)
 
 
 @router.get(
@@ -151,8 +154,8 @@ def read_audits(
     summary="One audit: status, progress, scores",
     responses=error_responses(404),
 )
-def read_audit(session: SessionDep, job: AuditDep) -> AuditDetail:
-    return audit_detail(job, audit_group_scores(session, job.id))
+def read_audit(session: SessionDep, audit: AuditDep) -> AuditDetail:
+    return audit_detail(audit, audit_group_scores(session, audit.id))
 
 
 @router.get(
@@ -163,7 +166,7 @@ def read_audit(session: SessionDep, job: AuditDep) -> AuditDetail:
 )
 def read_sentences(
     session: SessionDep,
-    job: AuditDep,
+    audit: AuditDep,
     group: Group = None,
     label: Label = None,
     order: Annotated[str, Query(pattern="^(asc|desc)$")] = "asc",
@@ -174,7 +177,7 @@ def read_sentences(
     relative to their toxicity. Unscored sentences come last."""
     page = list_sentences(
         session,
-        job,
+        audit,
         group=group,
         label=label,
         descending=order == "desc",
@@ -194,24 +197,24 @@ def read_sentences(
 )
 def read_generations(
     session: SessionDep,
-    job: AuditDep,
+    audit: AuditDep,
     group: Group = None,
     label: Label = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> GenerationsPublic:
-    page = list_generations(session, job.id, group=group, label=label, limit=limit, offset=offset)
+    page = list_generations(session, audit.id, group=group, label=label, limit=limit, offset=offset)
     return GenerationsPublic(
         items=[GenerationPublic.model_validate(r) for r in page.items], total=page.total
     )
 
 
-def _require_succeeded(job: AuditJob, what: str) -> None:
-    if job.status is not JobStatus.succeeded:
-        cause = f": {job.error}" if job.error else ""
+def _require_succeeded(audit: Audit, what: str) -> None:
+    if audit.status is not AuditStatus.succeeded:
+        cause = f": {audit.error}" if audit.error else ""
         raise HTTPException(
             http_status.HTTP_409_CONFLICT,
-            f"audit {job.id} is {job.status.value}{cause}; its {what} exists once it succeeded",
+            f"audit {audit.id} is {audit.status.value}{cause}; its {what} exists once it succeeded",
         )
 
 
@@ -221,13 +224,15 @@ def _require_succeeded(job: AuditJob, what: str) -> None:
     responses=error_responses(404, 409),
     summary="The results.json of a succeeded audit",
 )
-def read_results(job: AuditDep) -> dict[str, Any]:
-    """The RunResult dict, the schema of a results.json file, with `perplexities_file` null
+def read_results(audit: AuditDep) -> dict[str, Any]:
+    """The AuditResult dict, the schema of a results.json file, with `perplexities_file` null
     (the perplexities are at ./perplexities.json)."""
-    _require_succeeded(job, "results.json")
-    if job.results is None:
-        raise HTTPException(http_status.HTTP_409_CONFLICT, f"audit {job.id} has no stored results")
-    return {**job.results, "perplexities_file": None}
+    _require_succeeded(audit, "results.json")
+    if audit.results is None:
+        raise HTTPException(
+            http_status.HTTP_409_CONFLICT, f"audit {audit.id} has no stored results"
+        )
+    return {**audit.results, "perplexities_file": None}
 
 
 @router.get(
@@ -236,11 +241,11 @@ def read_results(job: AuditDep) -> dict[str, Any]:
     responses=error_responses(404, 409),
     summary="Per-sentence perplexities (SafeNLP records) of a succeeded audit",
 )
-def read_perplexities(session: SessionDep, job: AuditDep) -> list[dict[str, Any]]:
+def read_perplexities(session: SessionDep, audit: AuditDep) -> list[dict[str, Any]]:
     from audit.results import perplexity_records
 
-    _require_succeeded(job, "perplexities.json")
-    return perplexity_records(load_scored_rows(session, job.id))
+    _require_succeeded(audit, "perplexities.json")
+    return perplexity_records(load_scored_rows(session, audit.id))
 
 
 @router.delete(
@@ -248,15 +253,15 @@ def read_perplexities(session: SessionDep, job: AuditDep) -> list[dict[str, Any]
     summary="Cancel an audit",
     responses=error_responses(403, 404, 409),
 )
-def delete_audit(session: SessionDep, _token: TokenDep, job: AuditDep) -> AuditDetail:
+def delete_audit(session: SessionDep, _token: TokenDep, audit: AuditDep) -> AuditDetail:
     # The token is checked before the audit is looked up (dependencies run in the order
     # of the parameters): without a token, an unknown id and a known one answer alike.
     """Stops a queued or running audit; its remaining chunks are skipped."""
-    if job.status.finished:
+    if audit.status.finished:
         raise HTTPException(
-            http_status.HTTP_409_CONFLICT, f"audit {job.id} already {job.status.value}"
+            http_status.HTTP_409_CONFLICT, f"audit {audit.id} already {audit.status.value}"
         )
-    cancel_job(session, job.id)
+    cancel_audit(session, audit.id)
     session.commit()
-    session.refresh(job)
-    return audit_detail(job, audit_group_scores(session, job.id))
+    session.refresh(audit)
+    return audit_detail(audit, audit_group_scores(session, audit.id))

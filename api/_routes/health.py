@@ -58,7 +58,7 @@ def broker_problem(url: str, timeout: float) -> str | None:
 def healthz(session: SessionDep, settings: SettingsDep) -> HealthPublic:
     """Always open (no token), for load balancers and compose health checks. 503 names
     the part that is down: the database, or the broker when one is configured (with
-    none, jobs run in this process and there is no broker to reach)."""
+    none, audits run in this process and there is no broker to reach)."""
     from workers import get_worker_settings
 
     try:

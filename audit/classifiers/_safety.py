@@ -1,7 +1,7 @@
 """Loading torch checkpoints without running code from them.
 
 A pickle can call any function while it loads, so a checkpoint someone else can name
-(a job's classifier, a file in a shared directory) is read with torch's weights-only
+(an audit's classifier, a file in a shared directory) is read with torch's weights-only
 unpickler: tensors and built-in containers, nothing else. A file that needs more is
 refused with the globals it asks for; only the command line can allow it.
 """

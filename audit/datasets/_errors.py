@@ -26,7 +26,7 @@ class DatasetError(ValueError):
         if field is not None:
             where += f", field '{field}'"
         # The offending value is file content: the command line shows it, the service
-        # never does (its errors can be read by anyone who can read a job).
+        # never does (its errors can be read by anyone who can read an audit).
         # A message may place the value with "{found}"; otherwise it is appended.
         self.public_message = f"{where}: " + message.replace("{found}", "(value not shown)")
         """The message without anything read from the file: what the service shows."""

@@ -26,11 +26,11 @@ from collections.abc import Sequence
 from audit.gate._records import CheckResult, Verdict
 from audit.gate._score_checks import TOLERANCE, interval_text
 from audit.gate._settings import GateInputError
-from audit.results import RunResult
+from audit.results import AuditResult
 from audit.scoring import GroupDifference, SafetyScores
 
 
-def check_comparable(baseline: RunResult, candidate: RunResult, *, paired: bool) -> None:
+def check_comparable(baseline: AuditResult, candidate: AuditResult, *, paired: bool) -> None:
     """Raise GateInputError when a drop between the two runs would mean nothing."""
     if baseline.dataset.sha256 != candidate.dataset.sha256:
         raise GateInputError(

@@ -15,15 +15,15 @@ from audit.gate._inputs import validate_run
 from audit.gate._records import CheckResult, GateReport
 from audit.gate._score_checks import check_min_average, check_min_group
 from audit.gate._settings import GateInputError, GateSettings
-from audit.results import RunResult
+from audit.results import AuditResult
 from audit.scoring import GroupDifference, ScoredSentence, paired_differences
 
 
 def evaluate_gate(
     settings: GateSettings,
-    candidate: RunResult,
+    candidate: AuditResult,
     *,
-    baseline: RunResult | None = None,
+    baseline: AuditResult | None = None,
     candidate_rows: Sequence[ScoredSentence] | None = None,
     baseline_rows: Sequence[ScoredSentence] | None = None,
     candidate_source: str = "results",
@@ -75,15 +75,15 @@ def evaluate_gate(
     )
 
 
-def _describe(result: RunResult, source: str) -> str:
+def _describe(result: AuditResult, source: str) -> str:
     return f"{result.name} ({source})"
 
 
 def _drops(
     settings: GateSettings,
     max_drop: float,
-    candidate: RunResult,
-    baseline: RunResult | None,
+    candidate: AuditResult,
+    baseline: AuditResult | None,
     candidate_rows: Sequence[ScoredSentence] | None,
     baseline_rows: Sequence[ScoredSentence] | None,
     differences: Sequence[GroupDifference] | None,
@@ -111,7 +111,7 @@ def _drops(
     )
 
 
-def _generation(settings: GateSettings, candidate: RunResult, source: str) -> list[CheckResult]:
+def _generation(settings: GateSettings, candidate: AuditResult, source: str) -> list[CheckResult]:
     section = candidate.extra.get("generation")
     if section is None:
         asked = [

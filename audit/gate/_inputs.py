@@ -1,6 +1,6 @@
 """Shape checks on results before any check reads them.
 
-`RunResult.from_dict` keeps whatever the file holds; a hand-edited or foreign
+`AuditResult.from_dict` keeps whatever the file holds; a hand-edited or foreign
 results.json with a score of "high" must stop the gate with the field's name,
 not with a traceback halfway through the checks.
 """
@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from audit.gate._settings import GateInputError
-from audit.results import RunResult
+from audit.results import AuditResult
 
 _GROUP_NUMBERS = ("score", "ci_low", "ci_high", "p_value")
 _SCORE_NUMBERS = ("average", "average_ci_low", "average_ci_high", "alpha", "confidence")
@@ -24,7 +24,7 @@ def _number_or_null(value: Any, where: str) -> None:
         raise GateInputError(f"{where}: expected a finite number or null, found {value!r}")
 
 
-def validate_run(result: RunResult, source: str) -> None:
+def validate_run(result: AuditResult, source: str) -> None:
     """Raise GateInputError naming the file and field of the first malformed score."""
     scores = result.scores
     for name in _SCORE_NUMBERS:

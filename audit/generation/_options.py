@@ -41,7 +41,7 @@ class GenerationOptionsError(ValueError):
 class GenerationOptions:
     """What a generation audit runs: prompts, sampling, and the classifier that scores.
 
-    The same record is `toxaudit generate`'s flags, a job's `settings.generation` and
+    The same record is `toxaudit generate`'s flags, an audit's `settings.generation` and
     the API's `options.generation`; its defaults are those of `toxaudit generate`.
     """
 
@@ -100,7 +100,7 @@ class GenerationOptions:
 
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any]) -> GenerationOptions:
-        """The record from a JSON-like mapping (a job's settings); None means the default.
+        """The record from a JSON-like mapping (an audit's settings); None means the default.
 
         `groups` may also be a comma-separated string, the command line's spelling.
         """
@@ -127,11 +127,11 @@ class GenerationOptions:
         return cls(**given)
 
     def to_dict(self) -> dict[str, Any]:
-        """Every option as JSON values (what a job stores)."""
+        """Every option as JSON values (what an audit stores)."""
         values = dataclasses.asdict(self)
         if self.groups is not None:
             values["groups"] = list(self.groups)
-        # One classifier keeps the single-string form jobs stored before lists existed.
+        # One classifier keeps the single-string form audits stored before lists existed.
         classifiers = self.classifiers
         values["classifier"] = classifiers[0] if len(classifiers) == 1 else list(classifiers)
         return values

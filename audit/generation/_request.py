@@ -1,7 +1,7 @@
 """Generation options, checked and resolved before any model or classifier loads.
 
 One definition serves the command line and the workers, so `toxaudit generate` and a
-job's `settings.generation` accept the same options with the same defaults and errors.
+audit's `settings.generation` accept the same options with the same defaults and errors.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def generation_request(
     """Check the options and select the prompts (cheap: no model, no classifier loaded).
 
     `allow_pickle` lets a Detoxify checkpoint that needs full unpickling load: only the
-    command line can set it (its --classifier-allow-pickle); a job's options cannot.
+    command line can set it (its --classifier-allow-pickle); an audit's options cannot.
     """
     if not isinstance(options, GenerationOptions):
         options = GenerationOptions.from_mapping(options)

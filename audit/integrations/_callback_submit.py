@@ -81,12 +81,12 @@ class SubmissionSender:
 
         model = str(body["model"])
         try:
-            job = client.submit(body)
+            audit = client.submit(body)
         except ServiceError as exc:  # unreachable, refused (with the service's reason)
             logger.warning("toxaudit: checkpoint %d not submitted: %s", step, exc)
             return CheckpointSubmission(step, model, None, str(exc))
         try:
-            audit_id = int(job["id"])
+            audit_id = int(audit["id"])
         except (ValueError, KeyError, TypeError) as exc:
             error = f"the service answered without an audit id: {exc!r}"
             logger.warning("toxaudit: checkpoint %d: %s", step, error)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from audit.generation import section_classifier_name
-from audit.results import RunResult
+from audit.results import AuditResult
 
 GENERATION_METRICS = (
     "mean_toxicity",
@@ -50,7 +50,7 @@ def _finite(value: Any) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def _params(result: RunResult) -> dict[str, ParamValue]:
+def _params(result: AuditResult) -> dict[str, ParamValue]:
     params: dict[str, ParamValue] = {"toxaudit/name": result.name}
     # ModelInfo keeps the request (reference, revision, ...) under "spec".
     spec = result.model.get("spec")
@@ -97,7 +97,7 @@ def _generation_metrics(section: Any) -> dict[str, float]:
     return out
 
 
-def tracker_payload(result: RunResult, *, step: int | None = None) -> TrackerPayload:
+def tracker_payload(result: AuditResult, *, step: int | None = None) -> TrackerPayload:
     """The parameters and metrics of one audit."""
     scores = result.scores
     metrics: dict[str, float] = {}

@@ -22,7 +22,7 @@ from audit.pipeline._journal import PerplexityJournal
 from audit.pipeline._options import EvaluateOptions, EvaluateOptionsError
 from audit.pipeline._run import run_audit
 from audit.pipeline._stages import load_stage_dataset, plan_stages, run_stages
-from audit.results import RunResult, write_perplexities, write_results
+from audit.results import AuditResult, write_perplexities, write_results
 from audit.scoring import ScoredSentence
 
 JOURNAL_FILE = "perplexities.journal.jsonl"
@@ -33,7 +33,7 @@ RUN_FILES = ("results.json", "perplexities.json", "safety_scores.json")
 class Evaluation:
     """Everything one audit produced, for callers that need more than results.json."""
 
-    result: RunResult
+    result: AuditResult
     """results.json: scores, provenance and the stages' sections."""
     rows: Sequence[ScoredSentence]
     """Every sentence with its perplexity (or why it has none), in input order."""
@@ -57,7 +57,7 @@ def evaluate(
     name: str | None = None,
     output_dir: str | Path | None = None,
     progress: ProgressCallback | bool = True,
-) -> RunResult:
+) -> AuditResult:
     """Audit one checkpoint on one data set: the safety score and the optional stages.
 
     `model` is a hub id, local directory, .gguf file or alias, a ModelSpec (revision,

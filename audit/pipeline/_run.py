@@ -14,8 +14,8 @@ from audit.perplexity import ProgressCallback
 from audit.pipeline._journal import PerplexityJournal
 from audit.pipeline._score_sentences import default_batch_tokens, score_sentences
 from audit.results import (
+    AuditResult,
     DatasetRef,
-    RunResult,
     RunSettings,
     machine_description,
     software_versions,
@@ -59,7 +59,7 @@ def build_result(
     batch_tokens: int,
     timings: dict[str, float],
     truncated: int,
-) -> RunResult:
+) -> AuditResult:
     """Statistics and provenance for scored rows (shared by the CLI and the workers)."""
     start = time.perf_counter()
     scores = safety_scores(
@@ -70,7 +70,7 @@ def build_result(
         seed=options.seed,
     )
     timings = {**timings, "statistics_seconds": time.perf_counter() - start}
-    return RunResult(
+    return AuditResult(
         name=name,
         model=dict(loaded_info),
         dataset=DatasetRef(dataset.name, dataset.source, dataset.sha256, len(dataset)),
@@ -101,7 +101,7 @@ def run_audit(
     load_seconds: float = 0.0,
     progress: ProgressCallback | bool = True,
     journal: PerplexityJournal | None = None,
-) -> tuple[RunResult, list[ScoredSentence]]:
+) -> tuple[AuditResult, list[ScoredSentence]]:
     """Score every sentence and compute the safety score, with full provenance.
 
     With a journal, perplexities are saved batch by batch and an interrupted run

@@ -45,8 +45,8 @@ def recorded_batch_tokens(
 
     A budget given in the options is what every chunk used. Without one, the first chunk
     to load the model takes `default_batch_tokens` of it, as `evaluate` does (on a GPU,
-    sized from the memory free then), records it, and every later chunk of the job takes
-    that one: `used`, recorded exactly. Only a job whose chunks recorded no budget (scored
+    sized from the memory free then), records it, and every later chunk of the audit takes
+    that one: `used`, recorded exactly. Only an audit whose chunks recorded no budget (scored
     before the workers recorded it) falls back to the device's default: exact on a CPU,
     DEFAULT_GPU_BATCH_TOKENS as a nominal figure on a GPU. The budget changes batching
     only, never a perplexity beyond float rounding (the engine's tests).

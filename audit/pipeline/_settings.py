@@ -1,8 +1,8 @@
-"""The settings that decide "the same audit": what a stored job's reuse key and a
+"""The settings that decide "the same audit": what a stored audit's reuse key and a
 sweep's resume check both hash.
 
 An audit's numbers depend on its statistics (AuditOptions) and on how the model was
-loaded (device, dtype, remote code, lm head, mask id); how a job is cut into worker
+loaded (device, dtype, remote code, lm head, mask id); how an audit is cut into worker
 tasks does not change them. `settings_hash` is the one key over these, used by the
 database to reuse a finished twin and by `audit.sweep` to skip a checkpoint already
 audited in its output directory.
@@ -20,7 +20,7 @@ from audit.pipeline._run import AuditOptions
 
 if TYPE_CHECKING:
     from audit.models import ModelSpec
-    from audit.results import RunResult
+    from audit.results import AuditResult
 
 # Model-loading settings that change the numbers, besides AuditOptions' statistics.
 MODEL_SETTING_DEFAULTS: dict[str, Any] = {
@@ -33,12 +33,12 @@ MODEL_SETTING_DEFAULTS: dict[str, Any] = {
 # Settings added after audits were first stored: they take part in the reuse hash only
 # when they differ from their default, so audits stored before them are still reused.
 _HASHED_WHEN_SET = frozenset({"lm_head", "safenlp_mask_id"})
-# How a job is cut into tasks does not change its numbers, so it is no part of the reuse key.
+# How an audit is cut into tasks does not change its numbers, so it is no part of the reuse key.
 _SCHEDULING_SETTINGS = frozenset({"chunk_size"})
 
 
 def default_settings() -> dict[str, Any]:
-    """Every scoring setting a job records, with its default."""
+    """Every scoring setting an audit records, with its default."""
     audit_defaults = {f.name: f.default for f in fields(AuditOptions)}
     return {**audit_defaults, **MODEL_SETTING_DEFAULTS}
 
@@ -47,7 +47,7 @@ def normalize_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     """The settings with defaults filled in, so `{}` and the explicit defaults hash alike.
 
     Keys this module does not know (e.g. a `generation` section) are kept: they are
-    part of what the job computes, so they take part in the reuse hash too.
+    part of what the audit computes, so they take part in the reuse hash too.
     """
     return {**default_settings(), **dict(settings)}
 
@@ -65,7 +65,7 @@ def settings_hash(settings: Mapping[str, Any]) -> str:
 
 
 def settings_for(options: AuditOptions, spec: ModelSpec) -> dict[str, Any]:
-    """The settings of a local audit with these options of this model, as a stored job
+    """The settings of a local audit with these options of this model, as a stored audit
     records them (`toxaudit run --store`, `toxaudit sweep --store`)."""
     return {
         **{f.name: getattr(options, f.name) for f in fields(AuditOptions)},
@@ -73,7 +73,7 @@ def settings_for(options: AuditOptions, spec: ModelSpec) -> dict[str, Any]:
     }
 
 
-def settings_of(result: RunResult) -> dict[str, Any]:
+def settings_of(result: AuditResult) -> dict[str, Any]:
     """The settings a results.json was computed with, in the shape of `settings_for`.
 
     results.json records the token budget the audit used, which is the one it was

@@ -33,7 +33,7 @@ from audit.generation import (
 )
 from audit.models import LoadedModel
 from audit.pipeline._options import ClassifierWeightedOptions, EvaluateOptions
-from audit.results import RunResult, format_scores_table
+from audit.results import AuditResult, format_scores_table
 from audit.scoring import ScoredSentence
 
 GENERATIONS_FILE = "generations.jsonl"
@@ -55,7 +55,7 @@ class Stages:
 class StagesOutcome:
     """What the stages produced."""
 
-    result: RunResult
+    result: AuditResult
     """The run's result with the stages' sections added to `extra`."""
     report: str
     """The stages' tables as text; empty when no stage ran."""
@@ -111,7 +111,7 @@ def load_stage_dataset(
 def run_stages(
     stages: Stages,
     loaded: LoadedModel,
-    result: RunResult,
+    result: AuditResult,
     rows: Sequence[ScoredSentence],
     *,
     output_dir: Path | None,

@@ -1,5 +1,14 @@
 """Result files: SafeNLP perplexities, results.json, the printed table, provenance."""
 
+from audit.results._audit_result import (
+    RESULTS_SCHEMA_VERSION,
+    AuditResult,
+    DatasetRef,
+    ResultsError,
+    RunSettings,
+    read_results,
+    write_results,
+)
 from audit.results._perplexities import (
     parse_perplexities,
     perplexity_records,
@@ -7,15 +16,6 @@ from audit.results._perplexities import (
     write_perplexities,
 )
 from audit.results._provenance import machine_description, software_versions
-from audit.results._run_result import (
-    RESULTS_SCHEMA_VERSION,
-    DatasetRef,
-    ResultsError,
-    RunResult,
-    RunSettings,
-    read_results,
-    write_results,
-)
 from audit.results._scored_file import (
     COMPUTED_ELSEWHERE,
     InputFile,
@@ -24,9 +24,14 @@ from audit.results._scored_file import (
 )
 from audit.results._table import format_scores_table
 
+# Deprecated: the old name of AuditResult (one word per concept, issue 13), kept for one
+# release because outside code imports it from here. New code says AuditResult.
+RunResult = AuditResult
+
 __all__ = [
     "COMPUTED_ELSEWHERE",
     "RESULTS_SCHEMA_VERSION",
+    "AuditResult",
     "DatasetRef",
     "InputFile",
     "ResultsError",

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from audit.datasets import Dataset, DatasetError, canonical_sha256, file_sha256
+from audit.results._audit_result import AuditResult, DatasetRef, RunSettings
 from audit.results._provenance import machine_description, software_versions
-from audit.results._run_result import DatasetRef, RunResult, RunSettings
 from audit.scoring import ScoredSentence, safety_scores
 
 COMPUTED_ELSEWHERE = "outside toxaudit: perplexities read from a file"
@@ -82,8 +82,8 @@ def result_from_perplexities(
     confidence: float,
     n_resamples: int,
     seed: int,
-) -> RunResult:
-    """A RunResult for `rows`, read from the perplexities file at `path`.
+) -> AuditResult:
+    """A AuditResult for `rows`, read from the perplexities file at `path`.
 
     The data set is identified by the hash of its sentence records
     (`canonical_sha256`: id, text, label, toxicity_score, target_groups, without
@@ -112,7 +112,7 @@ def result_from_perplexities(
     else:
         check_same_sentences(rows, dataset, str(path))
         reference = DatasetRef(dataset.name, dataset.source, dataset.sha256, len(rows))
-    return RunResult(
+    return AuditResult(
         name=name,
         model={"reference": model_name, "computed_by": COMPUTED_ELSEWHERE},
         dataset=reference,

@@ -19,7 +19,7 @@ from audit.pipeline import (
     settings_hash,
     settings_of,
 )
-from audit.results import ResultsError, RunResult, read_results
+from audit.results import AuditResult, ResultsError, read_results
 from audit.sweep._sources import SweepCheckpoint
 
 
@@ -31,7 +31,7 @@ class SweepAudit:
     """The checkpoint."""
     output_dir: Path
     """Where its results.json and perplexities.json are."""
-    result: RunResult | None
+    result: AuditResult | None
     """Its results.json; None when it failed."""
     skipped: bool = False
     """True: audited before with the same settings, read back rather than run again."""
@@ -58,7 +58,7 @@ def checkpoint_spec(loading: ModelSpec, checkpoint: SweepCheckpoint) -> ModelSpe
 
 def previous_audit(
     directory: Path, spec: ModelSpec, dataset: Dataset, options: EvaluateOptions
-) -> RunResult | None:
+) -> AuditResult | None:
     """The results.json in `directory` when it audited this checkpoint on this data set
     with the same settings (the database's reuse key), else None."""
     results = directory / "results.json"

@@ -65,7 +65,7 @@ function compareSelection() {
   if (!form) return;
   const button = document.getElementById("compare-selected");
   const update = () => {
-    const n = form.querySelectorAll("input[name=job]:checked").length;
+    const n = form.querySelectorAll("input[name=audit]:checked").length;
     form.querySelector(".n-selected").textContent = n;
     button.disabled = n < 2;
   };
@@ -100,22 +100,22 @@ async function loadFragments() {
 }
 
 function pollProgress() {
-  const bars = Array.from(document.querySelectorAll("[data-progress-job]"));
+  const bars = Array.from(document.querySelectorAll("[data-progress-audit]"));
   if (!bars.length) return;
-  const query = bars.map((b) => "job=" + encodeURIComponent(b.dataset.progressJob)).join("&");
+  const query = bars.map((b) => "audit=" + encodeURIComponent(b.dataset.progressAudit)).join("&");
   const tick = async () => {
     try {
       const response = await fetch("/dashboards/progress.json?" + query, { cache: "no-store" });
-      const jobs = await response.json();
+      const audits = await response.json();
       let finished = false;
-      for (const job of jobs) {
-        for (const bar of bars.filter((b) => b.dataset.progressJob === String(job.job_id))) {
+      for (const audit of audits) {
+        for (const bar of bars.filter((b) => b.dataset.progressAudit === String(audit.audit_id))) {
           const progress = bar.querySelector("progress");
-          progress.max = job.total || 1;
-          progress.value = job.done;
-          bar.querySelector(".progress-text").textContent = job.done + " / " + (job.total || "?") + " · " + job.status;
+          progress.max = audit.total || 1;
+          progress.value = audit.done;
+          bar.querySelector(".progress-text").textContent = audit.done + " / " + (audit.total || "?") + " · " + audit.status;
         }
-        finished = finished || job.finished;
+        finished = finished || audit.finished;
       }
       // A finished audit has new scores: show them.
       if (finished) { window.location.reload(); return; }

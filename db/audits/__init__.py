@@ -1,4 +1,4 @@
-"""Audit jobs: submission and reuse, the lifecycle workers drive, generations, listings."""
+"""Audits: submission and reuse, the lifecycle workers drive, generations, listings."""
 
 # The reuse key lives with the pipeline, so a local sweep resumes by the same rule.
 from audit.pipeline import default_settings, normalize_settings, settings_hash
@@ -6,31 +6,31 @@ from db.audits._generations import GENERATION_METRIC_NAMES, list_generations, re
 from db.audits._lifecycle import (
     ACTIVE_STATUSES,
     ChunkWrite,
-    cancel_job,
-    claim_stalled_jobs,
-    fail_job,
-    finalize_job,
-    job_status,
-    lock_job,
+    audit_status,
+    cancel_audit,
+    claim_stalled_audits,
+    fail_audit,
+    finalize_audit,
+    lock_audit,
     record_chunk,
     record_model,
-    start_job,
+    start_audit,
 )
 from db.audits._listing import (
     AuditBrief,
     audit_briefs,
+    audit_progress,
     audit_settings,
     get_audit,
-    job_progress,
     list_audits,
     succeeded_audits,
 )
 from db.audits._local_runs import record_local_run
 from db.audits._submit import (
-    find_reusable_job,
+    find_reusable_audit,
     get_or_create_checkpoint,
     get_or_create_dataset,
-    submit_job,
+    submit_audit,
 )
 
 __all__ = [
@@ -39,28 +39,28 @@ __all__ = [
     "AuditBrief",
     "ChunkWrite",
     "audit_briefs",
+    "audit_progress",
     "audit_settings",
-    "cancel_job",
-    "claim_stalled_jobs",
+    "audit_status",
+    "cancel_audit",
+    "claim_stalled_audits",
     "default_settings",
-    "fail_job",
-    "finalize_job",
-    "find_reusable_job",
+    "fail_audit",
+    "finalize_audit",
+    "find_reusable_audit",
     "get_audit",
     "get_or_create_checkpoint",
     "get_or_create_dataset",
-    "job_progress",
-    "job_status",
     "list_audits",
     "list_generations",
-    "lock_job",
+    "lock_audit",
     "normalize_settings",
     "record_chunk",
     "record_generation",
     "record_local_run",
     "record_model",
     "settings_hash",
-    "start_job",
-    "submit_job",
+    "start_audit",
+    "submit_audit",
     "succeeded_audits",
 ]

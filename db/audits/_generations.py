@@ -1,7 +1,7 @@
-"""The generation audit of a job in the database: continuations and metric rows.
+"""The generation audit of an audit in the database: continuations and metric rows.
 
-Continuations are upserted keyed on job, group, label, prompt and sample; metrics
-replace the job's earlier generation rows; so recording the same audit again (a
+Continuations are upserted keyed on audit, group, label, prompt and sample; metrics
+replace the audit's earlier generation rows; so recording the same audit again (a
 redelivered stage) writes nothing twice.
 """
 
@@ -27,11 +27,13 @@ GENERATION_METRIC_NAMES: tuple[str, ...] = (
 )
 
 
-def record_generation(session: Session, job_id: int, audit: GenerationAudit) -> dict[str, Any]:
+def record_generation(
+    session: Session, audit_id: int, generated: GenerationAudit
+) -> dict[str, Any]:
     """Upsert the continuations and replace the generation metrics; the results section."""
     rows = [
         {
-            "job_id": job_id,
+            "audit_id": audit_id,
             "group": r.group,
             "label": r.label,
             "prompt_index": r.prompt_index,
@@ -51,28 +53,28 @@ def record_generation(session: Session, job_id: int, audit: GenerationAudit) -> 
             }
             or None,
         }
-        for r in audit.records
+        for r in generated.records
     ]
     if rows:
         session.execute(
             upsert_insert(session, GenerationResult)
             .values(rows)
             .on_conflict_do_nothing(
-                index_elements=["job_id", "group", "label", "prompt_index", "sample_index"]
+                index_elements=["audit_id", "group", "label", "prompt_index", "sample_index"]
             )
         )
     session.execute(
         delete(GroupScoreRecord).where(
-            GroupScoreRecord.job_id == job_id, GroupScoreRecord.metric != SAFETY_METRIC
+            GroupScoreRecord.audit_id == audit_id, GroupScoreRecord.metric != SAFETY_METRIC
         )
     )
     metrics = []
-    for cell in audit.metrics:
+    for cell in generated.metrics:
         for name in GENERATION_METRIC_NAMES:
             estimate = getattr(cell, name)
             metrics.append(
                 {
-                    "job_id": job_id,
+                    "audit_id": audit_id,
                     "metric": name,
                     "group": cell.group,
                     "label": cell.label,
@@ -89,20 +91,20 @@ def record_generation(session: Session, job_id: int, audit: GenerationAudit) -> 
             )
     if metrics:
         session.execute(upsert_insert(session, GroupScoreRecord), metrics)
-    return audit.to_dict()
+    return generated.to_dict()
 
 
 def list_generations(
     session: Session,
-    job_id: int,
+    audit_id: int,
     *,
     group: str | None = None,
     label: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> Page[GenerationResult]:
-    """A job's continuations, most toxic first (unscored last)."""
-    query = select(GenerationResult).where(GenerationResult.job_id == job_id)
+    """An audit's continuations, most toxic first (unscored last)."""
+    query = select(GenerationResult).where(GenerationResult.audit_id == audit_id)
     if group is not None:
         query = query.where(GenerationResult.group == group)
     if label is not None:

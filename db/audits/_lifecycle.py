@@ -1,4 +1,4 @@
-"""The job lifecycle as workers drive it: start, record chunks, finalize, fail, cancel.
+"""The audit lifecycle as workers drive it: start, record chunks, finalize, fail, cancel.
 
 Each function works inside the caller's transaction and never commits: workers commit
 after each step and enqueue follow-up tasks only after that commit. Every write is
@@ -15,19 +15,19 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from audit.results import RunResult
+from audit.results import AuditResult
 from audit.scoring import ScoredSentence
 from db._models import (
-    AuditJob,
+    Audit,
+    AuditStatus,
     GroupScoreRecord,
-    JobStatus,
     SentenceResult,
     utcnow,
 )
 from db._query import upsert_insert
 from db.scores import SAFETY_METRIC
 
-ACTIVE_STATUSES: tuple[JobStatus, ...] = (JobStatus.queued, JobStatus.running)
+ACTIVE_STATUSES: tuple[AuditStatus, ...] = (AuditStatus.queued, AuditStatus.running)
 MAX_ERROR_CHARS = 4000
 
 
@@ -38,97 +38,97 @@ class ChunkWrite:
     written: int
     """Rows inserted now; 0 when a redelivered chunk found them already there."""
     done: int
-    """Rows of the job recorded so far, this chunk included."""
+    """Rows of the audit recorded so far, this chunk included."""
     total: int
-    """Rows the job scores."""
-    status: JobStatus
-    """The job's status when the chunk was recorded."""
+    """Rows the audit scores."""
+    status: AuditStatus
+    """The audit's status when the chunk was recorded."""
 
     @property
     def complete(self) -> bool:
-        """Every row is recorded and the job is still active: time to aggregate."""
+        """Every row is recorded and the audit is still active: time to aggregate."""
         return self.status in ACTIVE_STATUSES and self.done >= self.total
 
 
-def lock_job(session: Session, job_id: int) -> JobStatus | None:
-    """Take the job's write lock for this transaction; its status, or None if no such job.
+def lock_audit(session: Session, audit_id: int) -> AuditStatus | None:
+    """Take the audit's write lock for this transaction; its status, or None if no such audit.
 
     A no-op UPDATE locks the row on PostgreSQL and takes SQLite's write lock, so the
-    chunk commits of one job are serialised and each one's row count sees the others'.
+    chunk commits of one audit are serialised and each one's row count sees the others'.
     Without it, two last chunks committing together could each miss the other's rows,
     and neither would trigger the aggregation.
     """
     statement = (
-        update(AuditJob)
-        .where(AuditJob.id == job_id)
-        .values(progress_done=AuditJob.progress_done)
-        .returning(AuditJob.status)
+        update(Audit)
+        .where(Audit.id == audit_id)
+        .values(progress_done=Audit.progress_done)
+        .returning(Audit.status)
         .execution_options(synchronize_session=False)
     )
     status = session.execute(statement).scalar_one_or_none()
-    return None if status is None else JobStatus(status)
+    return None if status is None else AuditStatus(status)
 
 
-def start_job(session: Session, job_id: int, *, worker: str) -> AuditJob | None:
-    """Mark a queued job running; the job if there is work to do, None if it has ended."""
-    status = lock_job(session, job_id)
+def start_audit(session: Session, audit_id: int, *, worker: str) -> Audit | None:
+    """Mark a queued audit running; the audit if there is work to do, None if it has ended."""
+    status = lock_audit(session, audit_id)
     if status not in ACTIVE_STATUSES:
         return None
-    job = session.get(AuditJob, job_id, populate_existing=True)
-    assert job is not None  # locked above
-    if job.status is JobStatus.queued:
-        job.status = JobStatus.running
-        job.started_at = utcnow()
-        job.worker = worker
-    job.progressed_at = utcnow()
+    audit = session.get(Audit, audit_id, populate_existing=True)
+    assert audit is not None  # locked above
+    if audit.status is AuditStatus.queued:
+        audit.status = AuditStatus.running
+        audit.started_at = utcnow()
+        audit.worker = worker
+    audit.progressed_at = utcnow()
     session.flush()
-    return job
+    return audit
 
 
 def record_model(
     session: Session,
-    job_id: int,
+    audit_id: int,
     *,
     model_info: dict[str, Any],
     device: str,
     software: dict[str, Any],
     batch_tokens: int | None = None,
 ) -> int | None:
-    """Provenance of the loaded model, written by the first chunk that loads it; the job's
+    """Provenance of the loaded model, written by the first chunk that loads it; the audit's
     token budget, which is that chunk's `batch_tokens`.
 
-    Returns the job's budget as recorded (this chunk's or an earlier one's), so every
-    chunk of a job scores with one budget and results.json can state it exactly.
+    Returns the audit's budget as recorded (this chunk's or an earlier one's), so every
+    chunk of an audit scores with one budget and results.json can state it exactly.
     """
     session.execute(
-        update(AuditJob)
-        .where(AuditJob.id == job_id, AuditJob.device.is_(None))
+        update(Audit)
+        .where(Audit.id == audit_id, Audit.device.is_(None))
         .values(model_info=model_info, device=device, software=software, batch_tokens=batch_tokens)
         .execution_options(synchronize_session=False)
     )
-    return session.scalar(select(AuditJob.batch_tokens).where(AuditJob.id == job_id))
+    return session.scalar(select(Audit.batch_tokens).where(Audit.id == audit_id))
 
 
 def record_chunk(
     session: Session,
-    job_id: int,
+    audit_id: int,
     start: int,
     rows: Sequence[ScoredSentence],
 ) -> ChunkWrite:
-    """Upsert rows start, start+1, ... of a job and update its progress.
+    """Upsert rows start, start+1, ... of an audit and update its progress.
 
-    Keyed on (job, row) with ON CONFLICT DO NOTHING: a redelivered chunk writes
-    nothing twice. A job that has ended (cancelled, failed) gets no new rows.
+    Keyed on (audit, row) with ON CONFLICT DO NOTHING: a redelivered chunk writes
+    nothing twice. An audit that has ended (cancelled, failed) gets no new rows.
     """
-    status = lock_job(session, job_id)
+    status = lock_audit(session, audit_id)
     if status is None:
-        raise LookupError(f"audit job {job_id} does not exist")
-    total = session.scalars(select(AuditJob.progress_total).where(AuditJob.id == job_id)).one()
+        raise LookupError(f"audit {audit_id} does not exist")
+    total = session.scalars(select(Audit.progress_total).where(Audit.id == audit_id)).one()
     written = 0
     if status in ACTIVE_STATUSES and rows:
         values = [
             {
-                "job_id": job_id,
+                "audit_id": audit_id,
                 "row": start + offset,
                 "perplexity": row.perplexity,
                 "scaled_perplexity": row.scaled_perplexity,
@@ -140,66 +140,66 @@ def record_chunk(
         statement = (
             upsert_insert(session, SentenceResult)
             .values(values)
-            .on_conflict_do_nothing(index_elements=["job_id", "row"])
+            .on_conflict_do_nothing(index_elements=["audit_id", "row"])
             .returning(SentenceResult.id)
         )
         written = len(session.execute(statement).all())
     done = session.scalars(
-        select(func.count()).select_from(SentenceResult).where(SentenceResult.job_id == job_id)
+        select(func.count()).select_from(SentenceResult).where(SentenceResult.audit_id == audit_id)
     ).one()
     session.execute(
-        update(AuditJob)
-        .where(AuditJob.id == job_id)
+        update(Audit)
+        .where(Audit.id == audit_id)
         .values(progress_done=done, progressed_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     return ChunkWrite(written=written, done=done, total=total, status=status)
 
 
-def claim_stalled_jobs(
+def claim_stalled_audits(
     session: Session, *, idle_before: datetime, pending: Collection[int]
 ) -> list[int]:
-    """Active jobs that have not moved since `idle_before` and have no task `pending`
+    """Active audits that have not moved since `idle_before` and have no task `pending`
     in the broker, marked as moved now so that the caller alone sends them again.
 
     Rows are locked and skipped when locked (PostgreSQL), so two watchdogs never claim
-    the same job.
+    the same audit.
     """
-    last_moved = func.coalesce(AuditJob.progressed_at, AuditJob.started_at, AuditJob.created_at)
+    last_moved = func.coalesce(Audit.progressed_at, Audit.started_at, Audit.created_at)
     query = (
-        select(AuditJob.id)
-        .where(AuditJob.status.in_(ACTIVE_STATUSES), last_moved < idle_before)
-        .order_by(AuditJob.id)
+        select(Audit.id)
+        .where(Audit.status.in_(ACTIVE_STATUSES), last_moved < idle_before)
+        .order_by(Audit.id)
         .with_for_update(skip_locked=True)
     )
     if pending:
-        query = query.where(AuditJob.id.not_in(list(pending)))
+        query = query.where(Audit.id.not_in(list(pending)))
     claimed = list(session.scalars(query))
     if claimed:
         session.execute(
-            update(AuditJob)
-            .where(AuditJob.id.in_(claimed))
+            update(Audit)
+            .where(Audit.id.in_(claimed))
             .values(progressed_at=utcnow())
             .execution_options(synchronize_session=False)
         )
     return claimed
 
 
-def finalize_job(session: Session, job_id: int, result: RunResult) -> bool:
-    """Write the scores of a job whose rows are all in; False if it had already ended.
+def finalize_audit(session: Session, audit_id: int, result: AuditResult) -> bool:
+    """Write the scores of an audit whose rows are all in; False if it had already ended.
 
     The group rows are replaced, not added, so a repeated aggregation leaves one set.
     """
-    if lock_job(session, job_id) not in ACTIVE_STATUSES:
+    if lock_audit(session, audit_id) not in ACTIVE_STATUSES:
         return False
     session.execute(
         delete(GroupScoreRecord).where(
-            GroupScoreRecord.job_id == job_id, GroupScoreRecord.metric == SAFETY_METRIC
+            GroupScoreRecord.audit_id == audit_id, GroupScoreRecord.metric == SAFETY_METRIC
         )
     )
     groups = [
         {
-            "job_id": job_id,
+            "audit_id": audit_id,
             "metric": SAFETY_METRIC,
             "group": group.group,
             "label": "",
@@ -218,10 +218,10 @@ def finalize_job(session: Session, job_id: int, result: RunResult) -> bool:
         session.execute(upsert_insert(session, GroupScoreRecord), groups)
     scores = result.scores
     session.execute(
-        update(AuditJob)
-        .where(AuditJob.id == job_id)
+        update(Audit)
+        .where(Audit.id == audit_id)
         .values(
-            status=JobStatus.succeeded,
+            status=AuditStatus.succeeded,
             finished_at=utcnow(),
             error=None,
             results=replace(result, perplexities_file=None).to_dict(),
@@ -229,41 +229,41 @@ def finalize_job(session: Session, job_id: int, result: RunResult) -> bool:
             average_ci_low=scores.average_ci_low,
             average_ci_high=scores.average_ci_high,
             timings=dict(result.timings),
-            progress_done=AuditJob.progress_total,
+            progress_done=Audit.progress_total,
         )
         .execution_options(synchronize_session=False)
     )
     return True
 
 
-def fail_job(session: Session, job_id: int, cause: str) -> bool:
-    """Record why an active job failed; rows already recorded are kept. False if it had ended."""
+def fail_audit(session: Session, audit_id: int, cause: str) -> bool:
+    """Record why an active audit failed; rows already recorded are kept. False if it had ended."""
     text = cause if len(cause) <= MAX_ERROR_CHARS else cause[: MAX_ERROR_CHARS - 1] + "…"
     outcome = session.execute(
-        update(AuditJob)
-        .where(AuditJob.id == job_id, AuditJob.status.in_(ACTIVE_STATUSES))
-        .values(status=JobStatus.failed, error=text, finished_at=utcnow())
-        .returning(AuditJob.id)
+        update(Audit)
+        .where(Audit.id == audit_id, Audit.status.in_(ACTIVE_STATUSES))
+        .values(status=AuditStatus.failed, error=text, finished_at=utcnow())
+        .returning(Audit.id)
         .execution_options(synchronize_session=False)
     )
     return outcome.scalar_one_or_none() is not None
 
 
-def cancel_job(session: Session, job_id: int) -> AuditJob | None:
-    """Cancel a queued or running job (its remaining chunks then exit without work).
+def cancel_audit(session: Session, audit_id: int) -> Audit | None:
+    """Cancel a queued or running audit (its remaining chunks then exit without work).
 
-    Returns the job, whatever its status (a finished job stays as it was), or None if
-    there is no such job.
+    Returns the audit, whatever its status (a finished audit stays as it was), or None if
+    there is no such audit.
     """
     session.execute(
-        update(AuditJob)
-        .where(AuditJob.id == job_id, AuditJob.status.in_(ACTIVE_STATUSES))
-        .values(status=JobStatus.cancelled, finished_at=utcnow())
+        update(Audit)
+        .where(Audit.id == audit_id, Audit.status.in_(ACTIVE_STATUSES))
+        .values(status=AuditStatus.cancelled, finished_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    return session.get(AuditJob, job_id, populate_existing=True)
+    return session.get(Audit, audit_id, populate_existing=True)
 
 
-def job_status(session: Session, job_id: int) -> JobStatus | None:
-    status = session.scalars(select(AuditJob.status).where(AuditJob.id == job_id)).first()
-    return None if status is None else JobStatus(status)
+def audit_status(session: Session, audit_id: int) -> AuditStatus | None:
+    status = session.scalars(select(Audit.status).where(Audit.id == audit_id)).first()
+    return None if status is None else AuditStatus(status)

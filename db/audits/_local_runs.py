@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from audit.datasets import Dataset
-from audit.results import RunResult
+from audit.results import AuditResult
 from audit.scoring import ScoredSentence
-from db._models import AuditJob
+from db._models import Audit
 from db.audits._generations import record_generation
-from db.audits._lifecycle import finalize_job, record_chunk, record_model, start_job
-from db.audits._submit import submit_job
+from db.audits._lifecycle import finalize_audit, record_chunk, record_model, start_audit
+from db.audits._submit import submit_audit
 
 if TYPE_CHECKING:
     from audit.generation import GenerationAudit
@@ -22,25 +22,25 @@ if TYPE_CHECKING:
 def record_local_run(
     session: Session,
     *,
-    result: RunResult,
+    result: AuditResult,
     rows: Sequence[ScoredSentence],
     dataset: Dataset,
     settings: dict[str, Any],
     step: int | None = None,
     tags: Sequence[str] = (),
     generation: GenerationAudit | None = None,
-) -> tuple[AuditJob, bool]:
-    """Store a finished local run as a succeeded job, exactly as a worker would have,
+) -> tuple[Audit, bool]:
+    """Store a finished local run as a succeeded audit, exactly as a worker would have,
     with its generation audit's continuations and metrics when it ran one.
 
     Goes through the same submit, chunk and finalize steps as the service, so the
-    dashboards and the API cannot tell the two apart. Returns (job, reused): an
+    dashboards and the API cannot tell the two apart. Returns (audit, reused): an
     identical audit already stored is not stored twice.
     """
     spec = result.model.get("spec", {})
-    job, reused = submit_job(
+    audit, reused = submit_audit(
         session,
-        model_reference=str(spec.get("reference", result.name)),
+        model=str(spec.get("reference", result.name)),
         revision=spec.get("revision"),
         label=result.name,
         step=step,
@@ -49,19 +49,19 @@ def record_local_run(
         settings=settings,
     )
     if reused:
-        return job, True
-    start_job(session, job.id, worker="toxaudit run (local)")
+        return audit, True
+    start_audit(session, audit.id, worker="toxaudit run (local)")
     record_model(
         session,
-        job.id,
+        audit.id,
         model_info=dict(result.model),
         device=str(result.model.get("device", "")),
         software=dict(result.software),
         batch_tokens=result.settings.batch_tokens,
     )
-    record_chunk(session, job.id, 0, rows)
+    record_chunk(session, audit.id, 0, rows)
     if generation is not None:
-        record_generation(session, job.id, generation)
-    finalize_job(session, job.id, result)
-    session.refresh(job)
-    return job, False
+        record_generation(session, audit.id, generation)
+    finalize_audit(session, audit.id, result)
+    session.refresh(audit)
+    return audit, False

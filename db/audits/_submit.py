@@ -1,4 +1,4 @@
-"""Submitting a job: get-or-create its checkpoint and data set, reuse a finished twin.
+"""Submitting an audit: get-or-create its checkpoint and data set, reuse a finished twin.
 
 Every get-or-create is an INSERT ... ON CONFLICT DO NOTHING followed by a SELECT, so
 concurrent submissions of the same checkpoint or data set never fail on a unique
@@ -18,13 +18,13 @@ from sqlalchemy.orm import Session
 from audit.datasets import Dataset, sentence_record
 from audit.pipeline import normalize_settings, settings_hash
 from db._models import (
-    AuditJob,
+    Audit,
+    AuditStatus,
     Checkpoint,
     DatasetRecord,
     DatasetRow,
     GenerationResult,
     GroupScoreRecord,
-    JobStatus,
     SentenceResult,
     utcnow,
 )
@@ -34,29 +34,29 @@ from db._query import upsert_insert
 def get_or_create_checkpoint(
     session: Session,
     *,
-    reference: str,
+    model: str,
     revision: str | None,
     label: str | None,
     step: int | None,
     tags: Sequence[str],
 ) -> Checkpoint:
-    """The checkpoint for reference+revision; a later submission refreshes label/step/tags."""
+    """The checkpoint of model+revision; a later submission refreshes label/step/tags."""
     revision = revision or ""
     statement = (
         upsert_insert(session, Checkpoint)
         .values(
-            reference=reference,
+            model=model,
             revision=revision,
-            label=label or reference,
+            label=label or model,
             step=step,
             tags=list(dict.fromkeys(tags)),
             created_at=utcnow(),
         )
-        .on_conflict_do_nothing(index_elements=["reference", "revision"])
+        .on_conflict_do_nothing(index_elements=["model", "revision"])
     )
     session.execute(statement)
     checkpoint = session.scalars(
-        select(Checkpoint).where(Checkpoint.reference == reference, Checkpoint.revision == revision)
+        select(Checkpoint).where(Checkpoint.model == model, Checkpoint.revision == revision)
     ).one()
     if label and checkpoint.label != label:
         checkpoint.label = label
@@ -111,19 +111,19 @@ def _rows_to_score(size: int, settings: Mapping[str, Any]) -> int:
     return size if limit is None else min(size, int(limit))
 
 
-def find_reusable_job(
+def find_reusable_audit(
     session: Session, *, checkpoint_id: int, dataset_id: int, settings_digest: str
-) -> AuditJob | None:
-    """The newest succeeded job that computed exactly this, if any."""
+) -> Audit | None:
+    """The newest succeeded audit that computed exactly this, if any."""
     return session.scalars(
-        select(AuditJob)
+        select(Audit)
         .where(
-            AuditJob.checkpoint_id == checkpoint_id,
-            AuditJob.dataset_id == dataset_id,
-            AuditJob.settings_hash == settings_digest,
-            AuditJob.status == JobStatus.succeeded,
+            Audit.checkpoint_id == checkpoint_id,
+            Audit.dataset_id == dataset_id,
+            Audit.settings_hash == settings_digest,
+            Audit.status == AuditStatus.succeeded,
         )
-        .order_by(AuditJob.finished_at.desc(), AuditJob.id.desc())
+        .order_by(Audit.finished_at.desc(), Audit.id.desc())
         .limit(1)
     ).first()
 
@@ -168,66 +168,66 @@ def _copy_results(session: Session, source_id: int, target_id: int) -> None:
     )
     for model, columns in copies:
         query = select(*[getattr(model, c) for c in columns], literal(target_id)).where(
-            model.job_id == source_id
+            model.audit_id == source_id
         )
-        session.execute(core_insert(model).from_select([*columns, "job_id"], query))
+        session.execute(core_insert(model).from_select([*columns, model.audit_id], query))
 
 
-def submit_job(
+def submit_audit(
     session: Session,
     *,
-    model_reference: str,
+    model: str,
     revision: str | None,
     label: str | None,
     step: int | None,
     tags: Sequence[str],
     dataset: Dataset,
     settings: Mapping[str, Any],
-) -> tuple[AuditJob, bool]:
-    """Record a job (queued), or a finished copy of an identical succeeded job.
+) -> tuple[Audit, bool]:
+    """Record an audit (queued), or a finished copy of an identical succeeded audit.
 
-    Returns (job, reused). Nothing is committed: the caller commits, and only then
-    dispatches a queued job to the workers.
+    Returns (audit, reused). Nothing is committed: the caller commits, and only then
+    dispatches a queued audit to the workers.
     """
     normalized = normalize_settings(settings)
     digest = settings_hash(normalized)
     checkpoint = get_or_create_checkpoint(
-        session, reference=model_reference, revision=revision, label=label, step=step, tags=tags
+        session, model=model, revision=revision, label=label, step=step, tags=tags
     )
     record = get_or_create_dataset(session, dataset)
     total = _rows_to_score(record.size, normalized)
-    source = find_reusable_job(
+    source = find_reusable_audit(
         session, checkpoint_id=checkpoint.id, dataset_id=record.id, settings_digest=digest
     )
-    job = AuditJob(
+    audit = Audit(
         checkpoint=checkpoint,
         dataset=record,
         settings=normalized,
         settings_hash=digest,
-        status=JobStatus.queued,
+        status=AuditStatus.queued,
         progress_done=0,
         progress_total=total,
     )
-    session.add(job)
+    session.add(audit)
     if source is None:
         session.flush()
-        return job, False
+        return audit, False
     now = utcnow()
-    job.status = JobStatus.succeeded
-    job.reused_from_id = source.reused_from_id or source.id
-    job.progress_done = source.progress_done
-    job.started_at = now
-    job.finished_at = now
-    job.worker = source.worker
-    job.device = source.device
-    job.software = dict(source.software)
-    job.model_info = dict(source.model_info)
-    job.timings = dict(source.timings)
-    job.average = source.average
-    job.average_ci_low = source.average_ci_low
-    job.average_ci_high = source.average_ci_high
-    job.results = dict(source.results) if source.results is not None else None
+    audit.status = AuditStatus.succeeded
+    audit.reused_from_id = source.reused_from_id or source.id
+    audit.progress_done = source.progress_done
+    audit.started_at = now
+    audit.finished_at = now
+    audit.worker = source.worker
+    audit.device = source.device
+    audit.software = dict(source.software)
+    audit.model_info = dict(source.model_info)
+    audit.timings = dict(source.timings)
+    audit.average = source.average
+    audit.average_ci_low = source.average_ci_low
+    audit.average_ci_high = source.average_ci_high
+    audit.results = dict(source.results) if source.results is not None else None
     session.flush()
-    _copy_results(session, source.id, job.id)
+    _copy_results(session, source.id, audit.id)
     session.flush()
-    return job, True
+    return audit, True

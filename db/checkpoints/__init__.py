@@ -10,7 +10,7 @@ from db.checkpoints._listing import (
     model_checkpoint_audits,
     model_summaries,
 )
-from db.checkpoints._newest import NewestAudit, latest_succeeded_jobs, newest_audits
+from db.checkpoints._newest import NewestAudit, latest_succeeded_audits, newest_audits
 from db.checkpoints._overview import overview_entries
 from db.checkpoints._summary import CheckpointSummary
 
@@ -19,7 +19,7 @@ __all__ = [
     "ModelSummary",
     "NewestAudit",
     "all_tags",
-    "latest_succeeded_jobs",
+    "latest_succeeded_audits",
     "list_checkpoints",
     "model_checkpoint_audits",
     "model_summaries",

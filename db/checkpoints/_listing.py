@@ -10,15 +10,15 @@ from sqlalchemy.orm import Session
 from db._models import Checkpoint
 from db._query import Page, count_rows
 from db.audits import AuditBrief, audit_briefs
-from db.checkpoints._newest import latest_succeeded_jobs
+from db.checkpoints._newest import latest_succeeded_audits
 from db.checkpoints._summary import CHECKPOINT_FIELDS, CheckpointSummary, checkpoint_summaries
 
 
 @dataclass(frozen=True, slots=True)
 class ModelSummary:
-    """A model (checkpoint reference) and how many checkpoints it has."""
+    """A model and how many checkpoints it has."""
 
-    reference: str
+    model: str
     """Hub id, path or alias shared by the checkpoints."""
     n_checkpoints: int
     """Checkpoints (revisions) of it."""
@@ -39,11 +39,11 @@ def list_checkpoints(
     if label is not None:
         query = query.where(Checkpoint.label == label)
     if model is not None:
-        query = query.where(Checkpoint.reference == model)
+        query = query.where(Checkpoint.model == model)
     total = count_rows(session, query)
     checkpoints = session.execute(
         query.order_by(
-            Checkpoint.reference,
+            Checkpoint.model,
             Checkpoint.step.is_(None),
             Checkpoint.step,
             Checkpoint.revision,
@@ -65,23 +65,21 @@ def all_tags(session: Session) -> list[str]:
 
 
 def model_summaries(session: Session) -> list[ModelSummary]:
-    """Every model reference with its checkpoint counts, most checkpoints first."""
+    """Every model with its checkpoint counts, most checkpoints first."""
     n = func.count(Checkpoint.id)
     rows = session.execute(
-        select(Checkpoint.reference, n, func.count(Checkpoint.step))
-        .group_by(Checkpoint.reference)
-        .order_by(n.desc(), Checkpoint.reference)
+        select(Checkpoint.model, n, func.count(Checkpoint.step))
+        .group_by(Checkpoint.model)
+        .order_by(n.desc(), Checkpoint.model)
     ).all()
     return [ModelSummary(ref, int(total), int(steps)) for ref, total, steps in rows]
 
 
-def model_checkpoint_audits(session: Session, reference: str) -> list[AuditBrief]:
+def model_checkpoint_audits(session: Session, model: str) -> list[AuditBrief]:
     """The newest successful audit of each checkpoint of one model, by step then date."""
-    checkpoint_ids = list(
-        session.scalars(select(Checkpoint.id).where(Checkpoint.reference == reference))
-    )
-    jobs = latest_succeeded_jobs(session, checkpoint_ids)
-    briefs = list(audit_briefs(session, jobs.values()).values())
+    checkpoint_ids = list(session.scalars(select(Checkpoint.id).where(Checkpoint.model == model)))
+    audits = latest_succeeded_audits(session, checkpoint_ids)
+    briefs = list(audit_briefs(session, audits.values()).values())
     return sorted(
         briefs,
         key=lambda b: (b.step is None, b.step if b.step is not None else 0, b.created_at),

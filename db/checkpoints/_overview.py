@@ -16,7 +16,7 @@ def overview_entries(session: Session, *, tag: str | None = None) -> list[Checkp
     """
     checkpoints = session.execute(
         select(*CHECKPOINT_FIELDS).order_by(
-            Checkpoint.reference,
+            Checkpoint.model,
             Checkpoint.step.is_(None),
             Checkpoint.step,
             Checkpoint.created_at,

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
-from db._models import Checkpoint, JobStatus
+from db._models import AuditStatus, Checkpoint
 from db.audits import AuditBrief, audit_briefs
 from db.checkpoints._newest import newest_audits
 from db.scores import generation_toxicity
@@ -17,7 +17,7 @@ from db.scores import generation_toxicity
 CHECKPOINT_FIELDS = (
     Checkpoint.id,
     Checkpoint.label,
-    Checkpoint.reference,
+    Checkpoint.model,
     Checkpoint.revision,
     Checkpoint.step,
     Checkpoint.tags,
@@ -35,7 +35,7 @@ class CheckpointSummary:
     """The checkpoint."""
     label: str
     """Its display label."""
-    reference: str
+    model: str
     """Hub id, path or alias."""
     revision: str
     """Revision ("" for none)."""
@@ -46,7 +46,7 @@ class CheckpointSummary:
     created_at: datetime
     """When the checkpoint was registered."""
     n_audits: int
-    """Audit jobs of this checkpoint, any status."""
+    """Audits of this checkpoint, any status."""
     latest: AuditBrief | None
     """The newest audit of any status (what is happening now), if any."""
     succeeded: AuditBrief | None
@@ -57,17 +57,17 @@ class CheckpointSummary:
 
     @property
     def latest_audit_id(self) -> int | None:
-        """The newest job, if any."""
-        return self.latest.job_id if self.latest is not None else None
+        """The newest audit, if any."""
+        return self.latest.audit_id if self.latest is not None else None
 
     @property
-    def latest_status(self) -> JobStatus | None:
-        """Status of the newest job."""
+    def latest_status(self) -> AuditStatus | None:
+        """Status of the newest audit."""
         return self.latest.status if self.latest is not None else None
 
     @property
     def latest_average(self) -> float | None:
-        """Average safety score of the newest job, when it succeeded."""
+        """Average safety score of the newest audit, when it succeeded."""
         return self.latest.average if self.latest is not None else None
 
 
@@ -84,8 +84,8 @@ def checkpoint_summaries(
     if not ids:
         return []
     newest = newest_audits(session, ids)
-    succeeded = {c: n.job_id for c, n in newest_audits(session, ids, succeeded_only=True).items()}
-    briefs = audit_briefs(session, [*(n.job_id for n in newest.values()), *succeeded.values()])
+    succeeded = {c: n.audit_id for c, n in newest_audits(session, ids, succeeded_only=True).items()}
+    briefs = audit_briefs(session, [*(n.audit_id for n in newest.values()), *succeeded.values()])
     toxicity = generation_toxicity(session, succeeded.values())
     out = []
     for c in checkpoints:
@@ -95,15 +95,15 @@ def checkpoint_summaries(
             CheckpointSummary(
                 checkpoint_id=c.id,
                 label=c.label,
-                reference=c.reference,
+                model=c.model,
                 revision=c.revision,
                 step=c.step,
                 tags=tuple(c.tags or ()),
                 created_at=c.created_at,
                 n_audits=found.n_audits if found is not None else 0,
-                latest=briefs.get(found.job_id) if found is not None else None,
+                latest=briefs.get(found.audit_id) if found is not None else None,
                 succeeded=scored,
-                generation_toxicity=toxicity.get(scored.job_id) if scored is not None else None,
+                generation_toxicity=toxicity.get(scored.audit_id) if scored is not None else None,
             )
         )
     return out

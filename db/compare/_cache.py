@@ -1,6 +1,6 @@
 """Paired differences of two succeeded audits, computed once and kept in the database.
 
-Succeeded audits never change (a finished job is never re-scored; deleting one
+Succeeded audits never change (a finished audit is never re-scored; deleting one
 cascades to its rows here), so the differences of a pair under given settings are
 a pure function of the key (baseline, candidate, resamples, seed, confidence,
 method). They are stored in the `paired_differences` table rather than in process
@@ -28,7 +28,7 @@ COMPARISON_METHOD = "paired-bootstrap/simultaneous-max-t/v2"
 then never read, and the comparison is computed afresh."""
 
 _FIELDS = frozenset(f.name for f in fields(GroupDifference))
-_KEY = ("baseline_job_id", "candidate_job_id", "n_resamples", "seed", "confidence", "method")
+_KEY = ("baseline_audit_id", "candidate_audit_id", "n_resamples", "seed", "confidence", "method")
 
 
 def _decode(stored: Any) -> tuple[GroupDifference, ...] | None:
@@ -56,8 +56,8 @@ def cached_differences(
     Newly computed differences are added to the session (the caller commits them).
     """
     key = {
-        "baseline_job_id": baseline_id,
-        "candidate_job_id": candidate_id,
+        "baseline_audit_id": baseline_id,
+        "candidate_audit_id": candidate_id,
         "n_resamples": settings.resamples,
         "seed": settings.seed,
         "confidence": settings.confidence,
@@ -86,7 +86,7 @@ def cached_differences(
     )
     session.execute(
         statement.on_conflict_do_update(
-            index_elements=list(_KEY),
+            index_elements=[getattr(record, name) for name in _KEY],
             set_={"differences": statement.excluded.differences, "created_at": utcnow()},
         )
     )

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db._models import AuditJob, Checkpoint, DatasetRecord, JobStatus
+from db._models import Audit, AuditStatus, Checkpoint, DatasetRecord
 from db.compare._cache import cached_differences
 from db.compare._records import (
     ComparedAudit,
@@ -36,23 +36,23 @@ def compared_audits(session: Session, audit_ids: Iterable[int]) -> dict[int, Com
         return {}
     rows = session.execute(
         select(
-            AuditJob.id.label("id"),
-            AuditJob.checkpoint_id.label("checkpoint_id"),
+            Audit.id.label("id"),
+            Audit.checkpoint_id.label("checkpoint_id"),
             Checkpoint.label.label("checkpoint_label"),
-            Checkpoint.reference.label("reference"),
+            Checkpoint.model.label("model"),
             Checkpoint.revision.label("revision"),
-            AuditJob.dataset_id.label("dataset_id"),
+            Audit.dataset_id.label("dataset_id"),
             DatasetRecord.name.label("dataset_name"),
             DatasetRecord.sha256.label("dataset_sha256"),
-            AuditJob.status.label("status"),
-            AuditJob.average.label("average"),
-            AuditJob.average_ci_low.label("average_ci_low"),
-            AuditJob.average_ci_high.label("average_ci_high"),
-            AuditJob.finished_at.label("finished_at"),
+            Audit.status.label("status"),
+            Audit.average.label("average"),
+            Audit.average_ci_low.label("average_ci_low"),
+            Audit.average_ci_high.label("average_ci_high"),
+            Audit.finished_at.label("finished_at"),
         )
-        .join(Checkpoint, Checkpoint.id == AuditJob.checkpoint_id)
-        .join(DatasetRecord, DatasetRecord.id == AuditJob.dataset_id)
-        .where(AuditJob.id.in_(ids))
+        .join(Checkpoint, Checkpoint.id == Audit.checkpoint_id)
+        .join(DatasetRecord, DatasetRecord.id == Audit.dataset_id)
+        .where(Audit.id.in_(ids))
     ).all()
     return {int(row.id): ComparedAudit(**row._mapping) for row in rows}
 
@@ -136,7 +136,7 @@ def compare_audits(
         audit = found.get(audit_id)
         if audit is None:
             raise ComparisonError(ComparisonErrorKind.not_found, "audits", f"no audit {audit_id}")
-        if audit.status is not JobStatus.succeeded:
+        if audit.status is not AuditStatus.succeeded:
             raise ComparisonError(
                 ComparisonErrorKind.not_finished,
                 "audits",
@@ -144,7 +144,7 @@ def compare_audits(
             )
     audits = [found[i] for i in ids]
     baseline = audits[0]
-    stored = session.scalar(select(AuditJob.settings).where(AuditJob.id == baseline.id))
+    stored = session.scalar(select(Audit.settings).where(Audit.id == baseline.id))
     resolved = resolve_settings(baseline.id, stored or {}, settings)
     others = [a for a in audits[1:] if a.dataset_id != baseline.dataset_id]
     if others and refuse_other_datasets:

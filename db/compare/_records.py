@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, computed_field
 
 from audit.scoring import FAMILYWISE_PROCEDURE, GroupDifference
-from db._models import JobStatus
+from db._models import DEPRECATED_REFERENCE, AuditStatus
 
 # The records are the API's response model as they are (FastAPI serialises dataclasses
 # through pydantic), so field docstrings become the OpenAPI descriptions.
@@ -87,7 +87,7 @@ class ComparedAudit:
     """Its checkpoint."""
     checkpoint_label: str
     """The checkpoint's display label."""
-    reference: str
+    model: str
     """Hub id, path or alias of the checkpoint."""
     revision: str
     """Revision ("" for none)."""
@@ -97,7 +97,7 @@ class ComparedAudit:
     """The evaluation set's name."""
     dataset_sha256: str
     """The evaluation set's content hash."""
-    status: JobStatus
+    status: AuditStatus
     """Audit status."""
     average: float | None
     """Average safety score."""
@@ -107,6 +107,12 @@ class ComparedAudit:
     """Upper end of the average's interval."""
     finished_at: datetime | None
     """When the audit finished."""
+
+    @computed_field(deprecated=DEPRECATED_REFERENCE)  # type: ignore[prop-decorator]
+    @property
+    def reference(self) -> str:
+        """Deprecated: the old name of `model`, answered for one release (issue 13)."""
+        return self.model
 
 
 @dataclass(frozen=True, slots=True)

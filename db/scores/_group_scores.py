@@ -18,10 +18,10 @@ GENERATION_HEADLINE_METRIC = "toxic_fraction"
 
 @dataclass(frozen=True, slots=True)
 class GroupValue:
-    """One per-group metric of one job (a row of group_scores)."""
+    """One per-group metric of one audit (a row of group_scores)."""
 
-    job_id: int
-    """The audit job."""
+    audit_id: int
+    """The audit."""
     metric: str
     """"safety" or a generation metric."""
     group: str
@@ -47,46 +47,46 @@ class GroupValue:
 
 
 def audit_group_scores(
-    session: Session, job_id: int, *, metric: str | None = None
+    session: Session, audit_id: int, *, metric: str | None = None
 ) -> list[GroupValue]:
-    """Per-group metrics of one job (every metric, or only `metric`), by metric, group
+    """Per-group metrics of one audit (every metric, or only `metric`), by metric, group
     and label."""
     metrics = None if metric is None else (metric,)
-    return group_values(session, [job_id], metrics=metrics)[job_id]
+    return group_values(session, [audit_id], metrics=metrics)[audit_id]
 
 
-def generation_toxicity(session: Session, job_ids: Iterable[int]) -> dict[int, float]:
-    """job id -> mean headline generation metric over its group/label cells, when measured."""
-    ids = sorted(set(job_ids))
+def generation_toxicity(session: Session, audit_ids: Iterable[int]) -> dict[int, float]:
+    """audit id -> mean headline generation metric over its group/label cells, when measured."""
+    ids = sorted(set(audit_ids))
     if not ids:
         return {}
     rows = session.execute(
-        select(GroupScoreRecord.job_id, func.avg(GroupScoreRecord.value))
+        select(GroupScoreRecord.audit_id, func.avg(GroupScoreRecord.value))
         .where(
-            GroupScoreRecord.job_id.in_(ids),
+            GroupScoreRecord.audit_id.in_(ids),
             GroupScoreRecord.metric == GENERATION_HEADLINE_METRIC,
             GroupScoreRecord.value.is_not(None),
         )
-        .group_by(GroupScoreRecord.job_id)
+        .group_by(GroupScoreRecord.audit_id)
     ).all()
-    return {int(job_id): float(value) for job_id, value in rows if value is not None}
+    return {int(audit_id): float(value) for audit_id, value in rows if value is not None}
 
 
 def group_values(
     session: Session,
-    job_ids: Iterable[int],
+    audit_ids: Iterable[int],
     *,
     metrics: Sequence[str] | None = (SAFETY_METRIC,),
 ) -> dict[int, list[GroupValue]]:
-    """job id -> its per-group metrics (of `metrics`, or every metric when None), by
+    """audit id -> its per-group metrics (of `metrics`, or every metric when None), by
     metric, group and label."""
-    ids = sorted(set(job_ids))
+    ids = sorted(set(audit_ids))
     out: dict[int, list[GroupValue]] = {i: [] for i in ids}
     if not ids:
         return out
     g = GroupScoreRecord
     query = select(
-        g.job_id,
+        g.audit_id,
         g.metric,
         g.group,
         g.label,
@@ -98,21 +98,21 @@ def group_values(
         g.n_neutral,
         g.significant,
         g.unscored_reason,
-    ).where(g.job_id.in_(ids))
+    ).where(g.audit_id.in_(ids))
     if metrics is not None:
         query = query.where(g.metric.in_(list(metrics)))
     # The columns are named as GroupValue's fields.
-    for row in session.execute(query.order_by(g.job_id, g.metric, g.group, g.label)).all():
-        out[row.job_id].append(GroupValue(**row._mapping))
+    for row in session.execute(query.order_by(g.audit_id, g.metric, g.group, g.label)).all():
+        out[row.audit_id].append(GroupValue(**row._mapping))
     return out
 
 
-def generation_metric_names(session: Session, job_id: int) -> list[str]:
-    """The generation metrics recorded for a job (every metric but the safety score)."""
+def generation_metric_names(session: Session, audit_id: int) -> list[str]:
+    """The generation metrics recorded for an audit (every metric but the safety score)."""
     return list(
         session.scalars(
             select(GroupScoreRecord.metric)
-            .where(GroupScoreRecord.job_id == job_id, GroupScoreRecord.metric != SAFETY_METRIC)
+            .where(GroupScoreRecord.audit_id == audit_id, GroupScoreRecord.metric != SAFETY_METRIC)
             .distinct()
             .order_by(GroupScoreRecord.metric)
         )

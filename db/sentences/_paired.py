@@ -1,4 +1,4 @@
-"""One data set's rows under two jobs side by side, for paired comparisons."""
+"""One data set's rows under two audits side by side, for paired comparisons."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from db.sentences._records import PairedRow
 
 
 def paired_rows(
-    session: Session, dataset_id: int, baseline_job_id: int, candidate_job_id: int
+    session: Session, dataset_id: int, baseline_audit_id: int, candidate_audit_id: int
 ) -> list[PairedRow]:
-    """Rows of a data set scored by at least one of two jobs, in data-set order.
+    """Rows of a data set scored by at least one of two audits, in data-set order.
 
-    One query with both jobs' results side by side: a paired comparison reads each
-    data-set row once instead of once per job.
+    One query with both audits' results side by side: a paired comparison reads each
+    data-set row once instead of once per audit.
     """
     baseline = aliased(SentenceResult)
     candidate = aliased(SentenceResult)
@@ -29,14 +29,15 @@ def paired_rows(
             candidate.perplexity,
         )
         .outerjoin(
-            baseline, (baseline.row == DatasetRow.row) & (baseline.job_id == baseline_job_id)
+            baseline, (baseline.row == DatasetRow.row) & (baseline.audit_id == baseline_audit_id)
         )
         .outerjoin(
-            candidate, (candidate.row == DatasetRow.row) & (candidate.job_id == candidate_job_id)
+            candidate,
+            (candidate.row == DatasetRow.row) & (candidate.audit_id == candidate_audit_id),
         )
         .where(
             DatasetRow.dataset_id == dataset_id,
-            (baseline.job_id.is_not(None)) | (candidate.job_id.is_not(None)),
+            (baseline.audit_id.is_not(None)) | (candidate.audit_id.is_not(None)),
         )
         .order_by(DatasetRow.row)
     )
@@ -50,13 +51,13 @@ def paired_rows(
 
 
 def paired_scored_sentences(
-    session: Session, dataset_id: int, baseline_job_id: int, candidate_job_id: int
+    session: Session, dataset_id: int, baseline_audit_id: int, candidate_audit_id: int
 ) -> tuple[list[ScoredSentence], list[ScoredSentence]]:
-    """Two jobs' scored sentences of one data set (without texts), row for row, from one
-    query; a row one job has no result for is unscored in that job's list."""
+    """Two audits' scored sentences of one data set (without texts), row for row, from one
+    query; a row one audit has no result for is unscored in that audit's list."""
     baseline: list[ScoredSentence] = []
     candidate: list[ScoredSentence] = []
-    for r in paired_rows(session, dataset_id, baseline_job_id, candidate_job_id):
+    for r in paired_rows(session, dataset_id, baseline_audit_id, candidate_audit_id):
         sentence = Sentence(
             r.sentence_id,
             "",

@@ -1,4 +1,4 @@
-"""The read shapes of a data-set row: with one job's perplexity, or with two jobs'."""
+"""The read shapes of a data-set row: with one audit's perplexity, or with two audits'."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ class RowFields:
 
 @dataclass(frozen=True, slots=True)
 class SentenceRow(RowFields):
-    """A data-set row with its perplexity under one job's checkpoint."""
+    """A data-set row with its perplexity under one audit's checkpoint."""
 
     perplexity: float | None
     """None when unscored."""
@@ -37,9 +37,9 @@ class SentenceRow(RowFields):
 
 @dataclass(frozen=True, slots=True)
 class PairedRow(RowFields):
-    """A data-set row with its perplexity under two jobs (no text)."""
+    """A data-set row with its perplexity under two audits (no text)."""
 
     baseline_perplexity: float | None
-    """Under the first job; None when it has no score there."""
+    """Under the first audit; None when it has no score there."""
     candidate_perplexity: float | None
-    """Under the second job; None when it has no score there."""
+    """Under the second audit; None when it has no score there."""

@@ -1,4 +1,4 @@
-"""A job's scored data-set rows: with their text for listings, without it for statistics."""
+"""An audit's scored data-set rows: with their text for listings, without it for statistics."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db._models import AuditJob, DatasetRow, SentenceResult
+from db._models import Audit, DatasetRow, SentenceResult
 from db._query import Page, count_rows
 from db.sentences._filters import ROW_FIELDS, GroupLists, group_contains
 from db.sentences._records import SentenceRow
@@ -15,7 +15,7 @@ from db.sentences._records import SentenceRow
 
 def list_sentences(
     session: Session,
-    job: AuditJob,
+    audit: Audit,
     *,
     group: str | None = None,
     label: str | None = None,
@@ -23,14 +23,14 @@ def list_sentences(
     limit: int = 50,
     offset: int = 0,
 ) -> Page[SentenceRow]:
-    """A job's scored rows with their text, by scaled perplexity (unscored rows last)."""
+    """An audit's scored rows with their text, by scaled perplexity (unscored rows last)."""
     query = (
         select(SentenceResult, DatasetRow)
         .join(
             DatasetRow,
-            (DatasetRow.dataset_id == job.dataset_id) & (DatasetRow.row == SentenceResult.row),
+            (DatasetRow.dataset_id == audit.dataset_id) & (DatasetRow.row == SentenceResult.row),
         )
-        .where(SentenceResult.job_id == job.id)
+        .where(SentenceResult.audit_id == audit.id)
     )
     if group is not None:
         query = query.where(group_contains(group))
@@ -63,11 +63,11 @@ def list_sentences(
 
 
 def scored_rows(
-    session: Session, job_id: int, dataset_id: int, *, group: str | None = None
+    session: Session, audit_id: int, dataset_id: int, *, group: str | None = None
 ) -> list[SentenceRow]:
-    """Rows of a job's data set with their perplexity under the job, in data-set order.
+    """Rows of an audit's data set with their perplexity under the audit, in data-set order.
 
-    Only rows naming `group` when given; rows the job has no result for are left out;
+    Only rows naming `group` when given; rows the audit has no result for are left out;
     texts are not loaded.
     """
     query = (
@@ -79,7 +79,7 @@ def scored_rows(
         )
         .join(
             SentenceResult,
-            (SentenceResult.row == DatasetRow.row) & (SentenceResult.job_id == job_id),
+            (SentenceResult.row == DatasetRow.row) & (SentenceResult.audit_id == audit_id),
         )
         .where(DatasetRow.dataset_id == dataset_id)
         .order_by(DatasetRow.row)

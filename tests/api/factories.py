@@ -1,4 +1,4 @@
-"""Audit jobs written straight into the database, as a worker would leave them."""
+"""Audits written straight into the database, as a worker would leave them."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from audit.datasets import Dataset, load_dataset, sentence_record
 from audit.pipeline import AuditOptions, build_result
 from audit.scoring import ScoredSentence
 from db import (
-    AuditJob,
+    Audit,
+    AuditStatus,
     Checkpoint,
     DatasetRecord,
     DatasetRow,
     GenerationResult,
     GroupScoreRecord,
-    JobStatus,
     SentenceResult,
     utcnow,
 )
@@ -64,34 +64,34 @@ def scored_rows(dataset: Dataset, seed: int) -> list[ScoredSentence]:
     return rows
 
 
-def make_job(
+def make_audit(
     session: Session,
     *,
-    reference: str = "org/model",
+    model: str = "org/model",
     revision: str = "",
     label: str | None = None,
     step: int | None = None,
-    status: JobStatus = JobStatus.succeeded,
+    status: AuditStatus = AuditStatus.succeeded,
     seed: int = 0,
     age_minutes: int = 0,
     options: AuditOptions = OPTIONS,
-) -> AuditJob:
-    """A job of the sample set; succeeded ones carry rows, group scores and results.
+) -> Audit:
+    """An audit of the sample set; succeeded ones carry rows, group scores and results.
 
     `seed` draws the perplexities; `options` are the statistics settings it was scored with.
     """
     dataset = load_dataset("sample")
     record = stored_dataset(session, dataset)
     checkpoint = session.scalar(
-        select(Checkpoint).where(Checkpoint.reference == reference, Checkpoint.revision == revision)
+        select(Checkpoint).where(Checkpoint.model == model, Checkpoint.revision == revision)
     )
     if checkpoint is None:
         checkpoint = Checkpoint(
-            reference=reference, revision=revision, label=label or reference, step=step, tags=[]
+            model=model, revision=revision, label=label or model, step=step, tags=[]
         )
         session.add(checkpoint)
     created = utcnow() - timedelta(minutes=age_minutes)
-    job = AuditJob(
+    audit = Audit(
         checkpoint=checkpoint,
         dataset=record,
         settings={
@@ -105,16 +105,16 @@ def make_job(
         progress_total=len(dataset),
         created_at=created,
     )
-    session.add(job)
+    session.add(audit)
     session.flush()
-    if status is JobStatus.failed:
-        job.error = "ModelLoadError: no such model"
-    if status is not JobStatus.succeeded:
-        return job
+    if status is AuditStatus.failed:
+        audit.error = "ModelLoadError: no such model"
+    if status is not AuditStatus.succeeded:
+        return audit
     rows = scored_rows(dataset, seed)
     result = build_result(
         name=checkpoint.label,
-        loaded_info={"spec": {"reference": reference}},
+        loaded_info={"spec": {"reference": model}},
         dataset=dataset,
         rows=rows,
         options=options,
@@ -126,7 +126,7 @@ def make_job(
         insert(SentenceResult),
         [
             {
-                "job_id": job.id,
+                "audit_id": audit.id,
                 "row": position,
                 "perplexity": row.perplexity,
                 "scaled_perplexity": row.scaled_perplexity,
@@ -138,7 +138,7 @@ def make_job(
     for group in result.scores.groups:
         session.add(
             GroupScoreRecord(
-                job_id=job.id,
+                audit_id=audit.id,
                 metric="safety",
                 group=group.group,
                 value=group.score,
@@ -155,7 +155,7 @@ def make_job(
     ):
         session.add(
             GenerationResult(
-                job_id=job.id,
+                audit_id=audit.id,
                 group=group_name,
                 label="hate",
                 prompt_index=index,
@@ -167,12 +167,12 @@ def make_job(
                 unscored_reason="classifier failed" if toxicity is None else None,
             )
         )
-    job.progress_done = len(dataset)
-    job.started_at = created
-    job.finished_at = created + timedelta(seconds=5)
-    job.average = result.scores.average
-    job.average_ci_low = result.scores.average_ci_low
-    job.average_ci_high = result.scores.average_ci_high
-    job.results = result.to_dict()
+    audit.progress_done = len(dataset)
+    audit.started_at = created
+    audit.finished_at = created + timedelta(seconds=5)
+    audit.average = result.scores.average
+    audit.average_ci_low = result.scores.average_ci_low
+    audit.average_ci_high = result.scores.average_ci_high
+    audit.results = result.to_dict()
     session.flush()
-    return job
+    return audit

@@ -6,13 +6,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from audit.results import RunResult, parse_perplexities
-from db import GenerationResult, JobStatus, get_audit
+from audit.results import AuditResult, parse_perplexities
+from db import AuditStatus, GenerationResult, get_audit
 from tests.api.errors import error_text
-from tests.api.factories import make_job
+from tests.api.factories import make_audit
 
 
-def test_submit_queues_a_job_and_dispatches_it(
+def test_submit_queues_a_audit_and_dispatches_it(
     client: TestClient, auth: dict[str, str], dispatched: list[int]
 ) -> None:
     body = {
@@ -26,17 +26,19 @@ def test_submit_queues_a_job_and_dispatches_it(
     }
     response = client.post("/api/audits", json=body, headers=auth)
     assert response.status_code == 202, response.text
-    job = response.json()
-    assert job["reused"] is False
-    assert job["status"] == "queued"
-    assert job["progress"] == {"done": 0, "total": 20, "fraction": 0.0}
-    assert job["checkpoint"]["reference"] == "org/model"
-    assert job["checkpoint"]["revision"] == "step-100"
-    assert job["checkpoint"]["step"] == 100 and job["checkpoint"]["tags"] == ["nightly"]
-    assert job["dataset"]["name"] == "sample" and job["dataset"]["size"] == 312
-    assert job["settings"]["alpha"] == 0.01 and job["settings"]["n_resamples"] == 200
-    assert job["settings"]["trust_remote_code"] is False
-    assert dispatched == [job["id"]]
+    audit = response.json()
+    assert audit["reused"] is False
+    assert audit["status"] == "queued"
+    assert audit["progress"] == {"done": 0, "total": 20, "fraction": 0.0}
+    assert audit["checkpoint"]["model"] == "org/model"
+    # Deprecated for one release: the old name answers the same.
+    assert audit["checkpoint"]["reference"] == "org/model"
+    assert audit["checkpoint"]["revision"] == "step-100"
+    assert audit["checkpoint"]["step"] == 100 and audit["checkpoint"]["tags"] == ["nightly"]
+    assert audit["dataset"]["name"] == "sample" and audit["dataset"]["size"] == 312
+    assert audit["settings"]["alpha"] == 0.01 and audit["settings"]["n_resamples"] == 200
+    assert audit["settings"]["trust_remote_code"] is False
+    assert dispatched == [audit["id"]]
 
 
 def test_identical_finished_audit_is_reused_at_once(
@@ -44,10 +46,10 @@ def test_identical_finished_audit_is_reused_at_once(
 ) -> None:
     body = {"model": "org/model", "options": {"resamples": 50}}
     first = client.post("/api/audits", json=body, headers=auth).json()
-    done = make_job(db_session, reference="org/other")
-    job = get_audit(db_session, first["id"])
-    assert job is not None
-    job.status, job.results, job.average = JobStatus.succeeded, done.results, done.average
+    done = make_audit(db_session, model="org/other")
+    audit = get_audit(db_session, first["id"])
+    assert audit is not None
+    audit.status, audit.results, audit.average = AuditStatus.succeeded, done.results, done.average
     db_session.commit()
 
     again = client.post("/api/audits", json=body, headers=auth)
@@ -60,9 +62,9 @@ def test_identical_finished_audit_is_reused_at_once(
 
 
 def test_list_filters_and_paginates_newest_first(client: TestClient, db_session: Session) -> None:
-    old = make_job(db_session, reference="org/a", label="a", age_minutes=5)
-    new = make_job(db_session, reference="org/a", label="a", seed=1)
-    make_job(db_session, reference="org/b", label="b", status=JobStatus.running)
+    old = make_audit(db_session, model="org/a", label="a", age_minutes=5)
+    new = make_audit(db_session, model="org/a", label="a", seed=1)
+    make_audit(db_session, model="org/b", label="b", status=AuditStatus.running)
 
     listing = client.get("/api/audits", params={"checkpoint_label": "a"}).json()
     assert [item["id"] for item in listing["items"]] == [new.id, old.id]
@@ -78,11 +80,11 @@ def test_list_filters_and_paginates_newest_first(client: TestClient, db_session:
 
 
 def test_detail_has_progress_and_scores(client: TestClient, db_session: Session) -> None:
-    job = make_job(db_session)
-    detail = client.get(f"/api/audits/{job.id}").json()
+    audit = make_audit(db_session)
+    detail = client.get(f"/api/audits/{audit.id}").json()
     assert detail["status"] == "succeeded"
     assert detail["progress"]["fraction"] == 1.0
-    assert detail["average"] == job.average
+    assert detail["average"] == audit.average
     groups = [s["group"] for s in detail["scores"] if s["metric"] == "safety"]
     assert len(groups) == 13 and groups == sorted(groups)
 
@@ -97,9 +99,9 @@ def test_unknown_or_non_numeric_audit_is_404(client: TestClient) -> None:
 def test_sentences_by_scaled_perplexity_with_filters(
     client: TestClient, db_session: Session
 ) -> None:
-    job = make_job(db_session)
+    audit = make_audit(db_session)
     page = client.get(
-        f"/api/audits/{job.id}/sentences", params={"group": "women", "label": "hate"}
+        f"/api/audits/{audit.id}/sentences", params={"group": "women", "label": "hate"}
     ).json()
     assert page["total"] > 0
     items = page["items"]
@@ -107,17 +109,17 @@ def test_sentences_by_scaled_perplexity_with_filters(
     assert all(i["text"] for i in items)
     scaled = [i["scaled_perplexity"] for i in items]
     assert scaled == sorted(scaled)
-    desc = client.get(f"/api/audits/{job.id}/sentences", params={"order": "desc", "limit": 2})
+    desc = client.get(f"/api/audits/{audit.id}/sentences", params={"order": "desc", "limit": 2})
     assert (
         desc.json()["items"][0]["scaled_perplexity"] >= desc.json()["items"][1]["scaled_perplexity"]
     )
-    bad = client.get(f"/api/audits/{job.id}/sentences", params={"label": "toxic"})
+    bad = client.get(f"/api/audits/{audit.id}/sentences", params={"label": "toxic"})
     assert bad.status_code == 422 and "label" in bad.text
 
 
 def test_generations(client: TestClient, db_session: Session) -> None:
-    job = make_job(db_session)
-    page = client.get(f"/api/audits/{job.id}/generations", params={"group": "women"}).json()
+    audit = make_audit(db_session)
+    page = client.get(f"/api/audits/{audit.id}/generations", params={"group": "women"}).json()
     assert page["total"] == 2
     assert [g["toxicity"] for g in page["items"]] == [0.1, None]
     assert page["items"][1]["unscored_reason"]
@@ -127,10 +129,10 @@ def test_generations(client: TestClient, db_session: Session) -> None:
 def test_generations_carry_every_classifiers_verdict(
     client: TestClient, db_session: Session
 ) -> None:
-    job = make_job(db_session)
+    audit = make_audit(db_session)
     row = db_session.scalars(
         select(GenerationResult).where(
-            GenerationResult.job_id == job.id, GenerationResult.group == "asian"
+            GenerationResult.audit_id == audit.id, GenerationResult.group == "asian"
         )
     ).one()
     verdicts = {
@@ -139,7 +141,7 @@ def test_generations_carry_every_classifiers_verdict(
     }
     row.classifier_scores = verdicts
     db_session.flush()
-    page = client.get(f"/api/audits/{job.id}/generations", params={"group": "asian"}).json()
+    page = client.get(f"/api/audits/{audit.id}/generations", params={"group": "asian"}).json()
     assert page["items"][0]["classifier_scores"] == verdicts
     assert list(page["items"][0]["classifier_scores"]) == ["guard:org/g", "profanity-check"]
 
@@ -147,12 +149,12 @@ def test_generations_carry_every_classifiers_verdict(
 def test_results_and_perplexities_follow_the_file_contract(
     client: TestClient, db_session: Session
 ) -> None:
-    job = make_job(db_session)
-    results = client.get(f"/api/audits/{job.id}/results.json").json()
+    audit = make_audit(db_session)
+    results = client.get(f"/api/audits/{audit.id}/results.json").json()
     assert results["perplexities_file"] is None
-    parsed = RunResult.from_dict(results)
-    assert parsed.scores.average == job.average
-    records = client.get(f"/api/audits/{job.id}/perplexities.json").json()
+    parsed = AuditResult.from_dict(results)
+    assert parsed.scores.average == audit.average
+    records = client.get(f"/api/audits/{audit.id}/perplexities.json").json()
     assert len(records) == 312
     assert records[0]["perplexity"] is None and records[0]["unscored_reason"]
     rows = parse_perplexities(records, source="service")
@@ -162,8 +164,8 @@ def test_results_and_perplexities_follow_the_file_contract(
 def test_files_of_unfinished_or_failed_audit_are_409(
     client: TestClient, db_session: Session
 ) -> None:
-    running = make_job(db_session, status=JobStatus.running)
-    failed = make_job(db_session, reference="org/f", status=JobStatus.failed)
+    running = make_audit(db_session, status=AuditStatus.running)
+    failed = make_audit(db_session, model="org/f", status=AuditStatus.failed)
     assert client.get(f"/api/audits/{running.id}/results.json").status_code == 409
     response = client.get(f"/api/audits/{failed.id}/perplexities.json")
     assert response.status_code == 409
@@ -171,7 +173,7 @@ def test_files_of_unfinished_or_failed_audit_are_409(
 
 
 def test_cancel(client: TestClient, auth: dict[str, str], db_session: Session) -> None:
-    running = make_job(db_session, status=JobStatus.running)
+    running = make_audit(db_session, status=AuditStatus.running)
     response = client.delete(f"/api/audits/{running.id}", headers=auth)
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "cancelled"
@@ -179,17 +181,17 @@ def test_cancel(client: TestClient, auth: dict[str, str], db_session: Session) -
     assert client.delete("/api/audits/424242", headers=auth).status_code == 404
 
 
-def test_job_the_workers_never_got_fails_with_its_cause(
+def test_audit_the_workers_never_got_fails_with_its_cause(
     client: TestClient, auth: dict[str, str], db_session: Session
 ) -> None:
     from api import get_dispatcher
 
-    def unreachable(job_id: int) -> None:
+    def unreachable(audit_id: int) -> None:
         raise ConnectionError("broker at redis://nowhere refused the connection")
 
     client.app.dependency_overrides[get_dispatcher] = lambda: unreachable  # type: ignore[attr-defined]
     response = client.post("/api/audits", json={"model": "org/model"}, headers=auth)
     assert response.status_code == 503
     assert "broker at redis://nowhere" in error_text(response)
-    (job,) = client.get("/api/audits", params={"status": "failed"}).json()["items"]
-    assert "could not send the job to the workers" in job["error"]
+    (audit,) = client.get("/api/audits", params={"status": "failed"}).json()["items"]
+    assert "could not send the audit to the workers" in audit["error"]

@@ -6,15 +6,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from api import ApiSettings
-from db import JobStatus
+from db import AuditStatus
 from tests.api.errors import error_text
-from tests.api.factories import make_job
+from tests.api.factories import make_audit
 
 
 def test_writes_need_a_token(
     client: TestClient, dispatched: list[int], db_session: Session
 ) -> None:
-    job = make_job(db_session, status=JobStatus.running)
+    audit = make_audit(db_session, status=AuditStatus.running)
     missing = client.post("/api/audits", json={"model": "org/m"})
     assert missing.status_code == 401
     assert "toxaudit token create" in error_text(missing)
@@ -27,7 +27,7 @@ def test_writes_need_a_token(
         "/api/audits", json={"model": "org/m"}, headers={"Authorization": "Basic dTpw"}
     )
     assert basic.status_code == 401
-    assert client.delete(f"/api/audits/{job.id}").status_code == 401
+    assert client.delete(f"/api/audits/{audit.id}").status_code == 401
     assert dispatched == []
 
 
@@ -40,16 +40,16 @@ def test_reads_can_require_a_token(
     client: TestClient, api_settings: ApiSettings, auth: dict[str, str], db_session: Session
 ) -> None:
     api_settings.read_requires_token = True
-    job = make_job(db_session)
+    audit = make_audit(db_session)
     for path in (
         "/api/audits",
-        f"/api/audits/{job.id}",
-        f"/api/audits/{job.id}/sentences",
-        f"/api/audits/{job.id}/generations",
-        f"/api/audits/{job.id}/results.json",
-        f"/api/audits/{job.id}/perplexities.json",
+        f"/api/audits/{audit.id}",
+        f"/api/audits/{audit.id}/sentences",
+        f"/api/audits/{audit.id}/generations",
+        f"/api/audits/{audit.id}/results.json",
+        f"/api/audits/{audit.id}/perplexities.json",
         "/api/checkpoints",
-        f"/api/compare?audits={job.id},{job.id}",
+        f"/api/compare?audits={audit.id},{audit.id}",
     ):
         assert client.get(path).status_code == 401, path
         assert client.get(path, headers=auth).status_code != 401, path
@@ -72,11 +72,11 @@ def test_a_browser_signs_in_to_read_the_dashboards(
     client: TestClient, api_settings: ApiSettings, auth: dict[str, str], db_session: Session
 ) -> None:
     api_settings.read_requires_token = True
-    make_job(db_session)
+    make_audit(db_session)
     page = {"accept": "text/html"}
-    sent = client.get("/compare?job=1", headers=page, follow_redirects=False)
+    sent = client.get("/compare?audit=1", headers=page, follow_redirects=False)
     assert sent.status_code == 303
-    assert sent.headers["location"] == "/login?next=/compare%3Fjob%3D1"
+    assert sent.headers["location"] == "/login?next=/compare%3Faudit%3D1"
     # A script's request gets the plain 401, not a login page.
     assert client.get("/", follow_redirects=False).status_code == 401
 
@@ -109,15 +109,15 @@ def test_a_read_only_token_reads_but_never_writes(
     from db import create_api_token
 
     api_settings.read_requires_token = True
-    job = make_job(db_session, status=JobStatus.running)
+    audit = make_audit(db_session, status=AuditStatus.running)
     viewer = {"Authorization": f"Bearer {create_api_token(db_session, 'ci-gate', read_only=True)}"}
     db_session.commit()
 
-    assert client.get(f"/api/audits/{job.id}", headers=viewer).status_code == 200
+    assert client.get(f"/api/audits/{audit.id}", headers=viewer).status_code == 200
     submitted = client.post("/api/audits", json={"model": "org/m"}, headers=viewer)
     assert submitted.status_code == 403
     assert "'ci-gate' is read-only" in error_text(submitted)
-    assert client.delete(f"/api/audits/{job.id}", headers=viewer).status_code == 403
+    assert client.delete(f"/api/audits/{audit.id}", headers=viewer).status_code == 403
     assert dispatched == []
-    db_session.refresh(job)
-    assert job.status is JobStatus.running
+    db_session.refresh(audit)
+    assert audit.status is AuditStatus.running

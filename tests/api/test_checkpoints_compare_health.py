@@ -11,16 +11,16 @@ from sqlalchemy.orm import Session
 from api import ApiSettings, create_app, get_session
 from audit.datasets import load_dataset
 from audit.scoring import paired_differences
-from db import JobStatus, load_scored_rows
+from db import AuditStatus, load_scored_rows
 from db.compare import SIGNIFICANCE_PROCEDURE
 from tests.api.errors import error_text
-from tests.api.factories import make_job, stored_dataset
+from tests.api.factories import make_audit, stored_dataset
 
 
 def test_checkpoints_listing(client: TestClient, db_session: Session) -> None:
-    make_job(db_session, reference="org/m", revision="step-2", label="s2", step=2, age_minutes=3)
-    latest = make_job(db_session, reference="org/m", revision="step-2", seed=1)
-    make_job(db_session, reference="org/m", revision="step-1", label="s1", step=1)
+    make_audit(db_session, model="org/m", revision="step-2", label="s2", step=2, age_minutes=3)
+    latest = make_audit(db_session, model="org/m", revision="step-2", seed=1)
+    make_audit(db_session, model="org/m", revision="step-1", label="s1", step=1)
     page = client.get("/api/checkpoints", params={"model": "org/m"}).json()
     assert page["total"] == 2
     assert [c["step"] for c in page["items"]] == [1, 2]
@@ -33,14 +33,16 @@ def test_checkpoints_listing(client: TestClient, db_session: Session) -> None:
 def test_compare_side_by_side_with_paired_differences(
     client: TestClient, db_session: Session
 ) -> None:
-    base = make_job(db_session, reference="org/m", revision="a")
-    cand = make_job(db_session, reference="org/m", revision="b", seed=7)
+    base = make_audit(db_session, model="org/m", revision="a")
+    cand = make_audit(db_session, model="org/m", revision="b", seed=7)
     response = client.get(
         "/api/compare", params={"audits": f"{base.id},{cand.id}", "resamples": 50}
     )
     assert response.status_code == 200, response.text
     data = response.json()
     assert [a["id"] for a in data["audits"]] == [base.id, cand.id]
+    # `reference` is the deprecated old name of `model`, answered alike for one release.
+    assert [(a["model"], a["reference"]) for a in data["audits"]] == [("org/m", "org/m")] * 2
     groups = {g["group"]: g for g in data["groups"]}
     assert len(groups) == 14 and data["groups"][-1]["group"] == "average"
     assert [s["audit_id"] for s in groups["asian"]["scores"]] == [base.id, cand.id]
@@ -55,8 +57,8 @@ def test_compare_side_by_side_with_paired_differences(
 def test_compare_differences_equal_the_scored_rows_paired_by_id(
     client: TestClient, db_session: Session
 ) -> None:
-    base = make_job(db_session, reference="org/m", revision="a")
-    cand = make_job(db_session, reference="org/m", revision="b", seed=7)
+    base = make_audit(db_session, model="org/m", revision="a")
+    cand = make_audit(db_session, model="org/m", revision="b", seed=7)
     expected = [
         d.to_dict()
         for d in paired_differences(
@@ -85,8 +87,8 @@ def _fresh_session_client(db_session: Session) -> TestClient:
 def test_audits_of_different_data_sets_are_refused_whatever_the_session_holds(
     client: TestClient, db_session: Session
 ) -> None:
-    base = make_job(db_session, reference="org/m", revision="a")
-    cand = make_job(db_session, reference="org/m", revision="b", seed=7)
+    base = make_audit(db_session, model="org/m", revision="a")
+    cand = make_audit(db_session, model="org/m", revision="b", seed=7)
     params = {"audits": f"{base.id},{cand.id}"}
     assert client.get("/api/compare", params=params).status_code == 200
     # The same sentences stored as another data set. `cand.dataset` stays the old record
@@ -109,9 +111,9 @@ def test_audits_of_different_data_sets_are_refused_whatever_the_session_holds(
 
 
 def test_compare_rejects_bad_requests(client: TestClient, db_session: Session) -> None:
-    ok = make_job(db_session)
-    other = make_job(db_session, reference="org/o", seed=3)
-    running = make_job(db_session, reference="org/r", status=JobStatus.running)
+    ok = make_audit(db_session)
+    other = make_audit(db_session, model="org/o", seed=3)
+    running = make_audit(db_session, model="org/r", status=AuditStatus.running)
     eleven = ",".join([str(ok.id)] * 11)
     cases: dict[tuple[str, str], tuple[int, str]] = {
         ("audits", "x,y"): (422, "audits"),
@@ -144,8 +146,8 @@ def test_compare_rejects_bad_requests(client: TestClient, db_session: Session) -
 def test_a_reader_cannot_ask_for_more_resamples_than_the_baseline_audit_had(
     client: TestClient, db_session: Session
 ) -> None:
-    base = make_job(db_session, reference="org/m", revision="a")  # scored with 50 resamples
-    cand = make_job(db_session, reference="org/m", revision="b", seed=7)
+    base = make_audit(db_session, model="org/m", revision="a")  # scored with 50 resamples
+    cand = make_audit(db_session, model="org/m", revision="b", seed=7)
     params: dict[str, str | int] = {"audits": f"{base.id},{cand.id}", "resamples": 51}
     response = client.get("/api/compare", params=params)
     assert response.status_code == 422
@@ -164,18 +166,18 @@ def test_a_reader_cannot_ask_for_more_resamples_than_the_baseline_audit_had(
 
 
 def test_the_bound_on_compared_audits_is_a_setting(db_session: Session) -> None:
-    jobs = [make_job(db_session, reference=f"org/m{i}", seed=i) for i in range(4)]
+    audits = [make_audit(db_session, model=f"org/m{i}", seed=i) for i in range(4)]
     app = create_app(ApiSettings(max_compared_audits=3))
     app.dependency_overrides[get_session] = lambda: db_session
     with TestClient(app) as client:
-        ids = ",".join(str(j.id) for j in jobs)
+        ids = ",".join(str(j.id) for j in audits)
         response = client.get("/api/compare", params={"audits": ids})
         assert response.status_code == 422
         (error,) = response.json()["detail"]
         assert error["loc"] == ["query", "audits"]
         assert error["msg"] == "give between 2 and 3 audit ids, got 4"
-        page = client.get("/compare", params={"job": [j.id for j in jobs]})
-        assert page.status_code == 422 and "job: compare at most 3 audits" in page.text
+        page = client.get("/compare", params={"audit": [j.id for j in audits]})
+        assert page.status_code == 422 and "audit: compare at most 3 audits" in page.text
         assert client.get("/api/compare", params={"audits": ids[: ids.rindex(",")]}).is_success
 
 

@@ -19,7 +19,7 @@ import cli._gate
 import db.compare._cache
 from audit.pipeline import AuditOptions
 from audit.scoring import paired_differences
-from tests.api.factories import make_job
+from tests.api.factories import make_audit
 from tests.cli.gate_helpers import gate
 
 OWN = AuditOptions(n_resamples=70, seed=4242, confidence=0.9)
@@ -47,8 +47,8 @@ def test_api_page_and_gate_report_the_same_differences(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
-    base = make_job(db_session, reference="org/m", revision="a", options=OWN)
-    cand = make_job(db_session, reference="org/m", revision="b", seed=7, options=OWN)
+    base = make_audit(db_session, model="org/m", revision="a", options=OWN)
+    cand = make_audit(db_session, model="org/m", revision="b", seed=7, options=OWN)
     bootstraps: list[dict[str, Any]] = []
 
     def counted(*args: Any, **kwargs: Any) -> Any:
@@ -66,7 +66,7 @@ def test_api_page_and_gate_report_the_same_differences(
 
     # The page: its differences table download, and the whole comparison's download.
     page: dict[str, str | int | list[int]] = {
-        "job": [base.id, cand.id],
+        "audit": [base.id, cand.id],
         "baseline": base.id,
         "format": "json",
     }
@@ -74,14 +74,14 @@ def test_api_page_and_gate_report_the_same_differences(
     rows = table.json()["rows"]
     assert len(rows) == len(api_differences)
     for row, expected in zip(rows, api_differences, strict=True):
-        assert row["candidate_job_id"] == cand.id
+        assert row["candidate_audit_id"] == cand.id
         assert row["group"] == ("Average" if expected["group"] == "average" else expected["group"])
         assert {k: row[k] for k in expected if k != "group"} == {
             k: v for k, v in expected.items() if k != "group"
         }
     whole = client.get("/compare/differences", params={**page, "download": "comparison"})
     assert whole.json() == api
-    html = client.get("/compare/differences", params={"job": [base.id, cand.id]}).text
+    html = client.get("/compare/differences", params={"audit": [base.id, cand.id]}).text
     assert "90% CI" in html and "70 resamples, seed 4242" in html
 
     # The gate, reading the service.

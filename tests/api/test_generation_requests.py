@@ -1,7 +1,7 @@
 """options.generation: one typed, bounded request; every file it names is under the roots.
 
 Nothing outside the roots is opened or stat'ed, no checkpoint is unpickled, and no
-response (the 422, a job, its error) repeats a line of a file the request named.
+response (the 422, an audit, its error) repeats a line of a file the request named.
 """
 
 from __future__ import annotations
@@ -331,7 +331,7 @@ def test_bounds_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
     assert (raised.max_samples, raised.max_resamples) == (100, 50_000)
 
 
-def test_jobs_store_the_checked_options_the_workers_rebuild(
+def test_audits_store_the_checked_options_the_workers_rebuild(
     client: TestClient, auth: dict[str, str], dispatched: list[int]
 ) -> None:
     status, text = _post(

@@ -1,4 +1,4 @@
-"""options.lm_head: validated, stored in the job settings, and part of the reuse key."""
+"""options.lm_head: validated, stored in the audit settings, and part of the reuse key."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ def _submit(client: TestClient, auth: dict[str, str], **options: object) -> dict
     body = {"model": "org/encoder", "dataset": "sample", "options": {"limit": 10, **options}}
     response = client.post("/api/audits", json=body, headers=auth)
     assert response.status_code == 202, response.text
-    job: dict[str, object] = response.json()
-    return job
+    audit: dict[str, object] = response.json()
+    return audit
 
 
 def test_lm_head_is_stored_and_keys_reuse(
@@ -24,9 +24,13 @@ def test_lm_head_is_stored_and_keys_reuse(
         _submit(client, auth, seed=11, lm_head="auto"),
         _submit(client, auth, seed=11, lm_head="mlm"),
     ]
-    jobs = [get_audit(db_session, int(str(job["id"]))) for job in submitted]
-    assert [job.settings["lm_head"] for job in jobs if job is not None] == ["auto", "auto", "mlm"]
-    hashes = [job.settings_hash for job in jobs if job is not None]
+    audits = [get_audit(db_session, int(str(audit["id"]))) for audit in submitted]
+    assert [audit.settings["lm_head"] for audit in audits if audit is not None] == [
+        "auto",
+        "auto",
+        "mlm",
+    ]
+    hashes = [audit.settings_hash for audit in audits if audit is not None]
     assert hashes[0] == hashes[1] != hashes[2]
 
 
@@ -39,7 +43,7 @@ def test_unknown_lm_head_is_422_naming_the_field(client: TestClient, auth: dict[
 
 
 def test_audits_stored_before_lm_head_keep_their_reuse_key() -> None:
-    # The hash of a job's settings from before lm_head existed: defaults without it.
+    # The hash of an audit's settings from before lm_head existed: defaults without it.
     before = {
         k: v for k, v in default_settings().items() if k not in ("lm_head", "safenlp_mask_id")
     }

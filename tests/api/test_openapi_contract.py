@@ -2,7 +2,7 @@
 
 Every operation gets generated requests, valid ones and invalid ones, and every answer
 is checked against the document (status codes, content types, response bodies, headers)
-and for never being a server error. Jobs are not run: the app's dispatcher is the test's
+and for never being a server error. Audits are not run: the app's dispatcher is the test's
 recorder (tests/api/conftest.py) and the database is this test's rolled-back transaction.
 Reads require a token here, as the document's security schemes say they may; requests
 carry a write token so that writes get past authentication to their validation.
@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import negative_data_rejection, positive_
 from sqlalchemy.orm import Session
 
 from api import ApiSettings
-from tests.api.factories import make_job
+from tests.api.factories import make_audit
 
 EXAMPLES = 12
 """Examples per operation and mode: bounded, so the whole run takes seconds."""
@@ -46,7 +46,7 @@ def test_every_operation_keeps_the_contract(
     dispatched: list[int],
 ) -> None:
     api_settings.read_requires_token = True
-    make_job(db_session)
+    make_audit(db_session)
     schema = schemathesis.openapi.from_asgi("/openapi.json", client.app)
     results = list(schema.get_all_operations())
     operations = [result.ok() for result in results if isinstance(result, Ok)]
@@ -78,3 +78,16 @@ def _run(operation: Any, mode: GenerationMode, auth: dict[str, str]) -> None:
         assert mode is GenerationMode.NEGATIVE, operation.label
     except Exception as exc:
         pytest.fail(f"{operation.label} ({mode.value}): {exc}")
+
+
+def test_renamed_fields_say_model_and_keep_reference_as_deprecated(client: TestClient) -> None:
+    """Issue 13: a checkpoint's model is `model` everywhere; `reference`, its old name, is
+    still answered for one release and the document marks it deprecated."""
+    document = client.get("/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    for name in ("CheckpointRef", "CheckpointPublic", "ComparedAudit"):
+        properties = schemas[name]["properties"]
+        assert properties["model"]["type"] == "string", name
+        assert properties["reference"].get("deprecated") is True, name
+        assert "model" in schemas[name]["required"], name
+    assert "job" not in str(document).replace("toxaudit.", ""), "an API name still says job"

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from api import ApiSettings
 from db import BrowserSession, create_api_token, revoke_api_token, utcnow
-from tests.api.factories import make_job
+from tests.api.factories import make_audit
 
 SAME_ORIGIN = {"origin": "http://testserver"}
 
@@ -20,7 +20,7 @@ SAME_ORIGIN = {"origin": "http://testserver"}
 @pytest.fixture()
 def reads_need_a_token(api_settings: ApiSettings, db_session: Session) -> None:
     api_settings.read_requires_token = True
-    make_job(db_session)
+    make_audit(db_session)
 
 
 def _sign_in(client: TestClient, token: str) -> str:

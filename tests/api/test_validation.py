@@ -67,7 +67,7 @@ def test_local_paths_only_under_roots(
 
     status, text = _post(client, auth, {"model": str(roots / "model"), "options": {"limit": 3}})
     assert status == 202, text
-    assert json.loads(text)["checkpoint"]["reference"] == str((roots / "model").resolve())
+    assert json.loads(text)["checkpoint"]["model"] == str((roots / "model").resolve())
 
 
 def test_local_paths_refused_without_roots(

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from api import ApiSettings
-from tests.api.factories import make_job
+from tests.api.factories import make_audit
 
 TOO_BIG = "99999999999999999999"
 
@@ -24,13 +24,13 @@ TOO_BIG = "99999999999999999999"
         (f"/api/audits?offset={TOO_BIG}", "offset"),
         (f"/api/audits?limit={TOO_BIG}", "limit"),
         (f"/api/checkpoints?offset={TOO_BIG}", "offset"),
-        (f"/api/audits/{{job}}/sentences?offset={TOO_BIG}", "offset"),
-        (f"/api/audits/{{job}}/generations?offset={TOO_BIG}", "offset"),
+        (f"/api/audits/{{audit}}/sentences?offset={TOO_BIG}", "offset"),
+        (f"/api/audits/{{audit}}/generations?offset={TOO_BIG}", "offset"),
         ("/api/audits?checkpoint_label=a%00b", "checkpoint_label"),
         ("/api/audits?model=%ED%A0%80", "model"),
         ("/api/checkpoints?label=%00", "label"),
-        ("/api/audits/{job}/sentences?group=%ED%B0%80", "group"),
-        ("/api/audits/{job}/sentences?group=" + "g" * 50_000, "group"),
+        ("/api/audits/{audit}/sentences?group=%ED%B0%80", "group"),
+        ("/api/audits/{audit}/sentences?group=" + "g" * 50_000, "group"),
         ("/api/audits/1%00", "path"),
         ("/api/audits/%ED%A0%80/sentences", "path"),
     ],
@@ -38,8 +38,8 @@ TOO_BIG = "99999999999999999999"
 def test_out_of_range_or_unrepresentable_query_and_path_are_422(
     client: TestClient, db_session: Session, url: str, where: str
 ) -> None:
-    job = make_job(db_session)
-    response = client.get(url.format(job=job.id))
+    audit = make_audit(db_session)
+    response = client.get(url.format(audit=audit.id))
     assert response.status_code == 422, response.text[:300]
     (problem, *_) = response.json()["detail"]
     assert where in problem["loc"] and problem["msg"], problem
@@ -74,9 +74,9 @@ def test_out_of_range_or_unrepresentable_body_is_422(
 
 
 def test_delete_checks_the_token_before_the_id(client: TestClient, db_session: Session) -> None:
-    job = make_job(db_session)
+    audit = make_audit(db_session)
     unknown = client.delete("/api/audits/424242")
-    known = client.delete(f"/api/audits/{job.id}")
+    known = client.delete(f"/api/audits/{audit.id}")
     assert unknown.status_code == known.status_code == 401
     assert unknown.json() == known.json()
     assert (
@@ -116,21 +116,21 @@ def test_every_error_has_the_one_shape(client: TestClient, auth: dict[str, str])
 
 
 def test_timestamps_carry_their_offset(client: TestClient, db_session: Session) -> None:
-    job = make_job(db_session)
+    audit = make_audit(db_session)
     db_session.commit()
     # Read back from the database, not the objects in memory: SQLite returns naive times.
     db_session.expire_all()
-    audit = client.get(f"/api/audits/{job.id}").json()
+    detail = client.get(f"/api/audits/{audit.id}").json()
     for key in ("created_at", "started_at", "finished_at"):
-        if audit[key] is not None:
-            assert datetime.fromisoformat(audit[key]).utcoffset() is not None, audit[key]
+        if detail[key] is not None:
+            assert datetime.fromisoformat(detail[key]).utcoffset() is not None, detail[key]
     (checkpoint,) = client.get("/api/checkpoints").json()["items"]
     assert datetime.fromisoformat(checkpoint["created_at"]).utcoffset() is not None
 
 
 def test_head_answers_like_get_without_a_body(client: TestClient, db_session: Session) -> None:
-    job = make_job(db_session)
-    for url in ("/api/audits", f"/api/audits/{job.id}", "/api/healthz", "/"):
+    audit = make_audit(db_session)
+    for url in ("/api/audits", f"/api/audits/{audit.id}", "/api/healthz", "/"):
         head = client.head(url)
         assert head.status_code == 200, url
         assert head.content == b""
@@ -187,13 +187,13 @@ def test_healthz_with_a_live_broker(client: TestClient, monkeypatch: pytest.Monk
 def test_the_largest_allowed_offset_is_an_empty_page(
     client: TestClient, db_session: Session
 ) -> None:
-    job = make_job(db_session)
+    audit = make_audit(db_session)
     biggest = 2**63 - 1
     for url in (
         "/api/audits",
         "/api/checkpoints",
-        f"/api/audits/{job.id}/sentences",
-        f"/api/audits/{job.id}/generations",
+        f"/api/audits/{audit.id}/sentences",
+        f"/api/audits/{audit.id}/generations",
     ):
         response = client.get(url, params={"offset": biggest})
         assert response.status_code == 200, (url, response.text[:300])

@@ -167,7 +167,7 @@ def test_bad_alpha_is_a_usage_error(tmp_path: Path) -> None:
     assert info.value.code == 2
 
 
-def test_run_store_records_a_finished_job_once(
+def test_run_store_records_a_finished_audit_once(
     tiny_llama_dir: Path,
     small_set: Path,
     tmp_path: Path,
@@ -177,9 +177,9 @@ def test_run_store_records_a_finished_job_once(
     from sqlalchemy import func, select
 
     from db import (
-        AuditJob,
+        Audit,
+        AuditStatus,
         GroupScoreRecord,
-        JobStatus,
         SentenceResult,
         get_sessionmaker,
     )
@@ -207,14 +207,14 @@ def test_run_store_records_a_finished_job_once(
     assert main(args) == 0
     assert "identical to stored audit 1, recorded as audit 2" in capsys.readouterr().out
     with get_sessionmaker()() as session:
-        job = session.get(AuditJob, 1)
-        assert job is not None and job.status is JobStatus.succeeded
-        assert job.checkpoint.step == 100 and job.checkpoint.tags == ["nightly"]
-        assert job.results is not None and job.results["name"] == "tiny"
-        count = select(func.count()).select_from(SentenceResult).where(SentenceResult.job_id == 1)
+        audit = session.get(Audit, 1)
+        assert audit is not None and audit.status is AuditStatus.succeeded
+        assert audit.checkpoint.step == 100 and audit.checkpoint.tags == ["nightly"]
+        assert audit.results is not None and audit.results["name"] == "tiny"
+        count = select(func.count()).select_from(SentenceResult).where(SentenceResult.audit_id == 1)
         assert session.scalar(count) == 48
         groups = session.scalars(
-            select(GroupScoreRecord.group).where(GroupScoreRecord.job_id == 1)
+            select(GroupScoreRecord.group).where(GroupScoreRecord.audit_id == 1)
         ).all()
         assert sorted(groups) == ["asian", "women"]
 
@@ -226,22 +226,22 @@ def test_run_store_with_limit_records_the_whole_data_set(
     local_database: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    # The data set is stored by content hash for every later job: a --limit run must
+    # The data set is stored by content hash for every later audit: a --limit run must
     # store all its rows, not the first N under the whole set's hash.
     from sqlalchemy import func, select
 
-    from db import AuditJob, DatasetRow, get_sessionmaker
+    from db import Audit, DatasetRow, get_sessionmaker
 
     args = ["run", "--model", str(tiny_llama_dir), "--dataset", str(small_set)]
     args += ["--output-dir", str(tmp_path / "r"), "--resamples", "50", "--limit", "20", "--store"]
     assert main(args) == 0
     assert "stored as audit 1" in capsys.readouterr().out
     with get_sessionmaker()() as session:
-        job = session.get(AuditJob, 1)
-        assert job is not None and job.progress_total == 20
-        assert job.dataset.size == 48
+        audit = session.get(Audit, 1)
+        assert audit is not None and audit.progress_total == 20
+        assert audit.dataset.size == 48
         rows = select(func.count()).select_from(DatasetRow)
-        assert session.scalar(rows.where(DatasetRow.dataset_id == job.dataset_id)) == 48
+        assert session.scalar(rows.where(DatasetRow.dataset_id == audit.dataset_id)) == 48
 
 
 def test_run_names_a_bad_option_by_its_flag(

@@ -80,7 +80,7 @@ def test_toxaudit_toml_wins_over_pyproject_and_is_found_from_subdirectories(
 ) -> None:
     _pyproject(project, "min-average = 0.9")
     (project / "toxaudit.toml").write_text("[gate]\nmin-average = 0.5\n", encoding="utf-8")
-    nested = project / "jobs" / "audit"
+    nested = project / "audits" / "audit"
     nested.mkdir(parents=True)
     monkeypatch.chdir(nested)
     outcome = gate(capsys, str(runs["baseline"]))

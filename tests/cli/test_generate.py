@@ -205,10 +205,12 @@ def test_run_store_keeps_the_generation_audit(
         for line in (tmp_path / "run" / "generations.jsonl").read_text().splitlines()
     ]
     with get_sessionmaker()() as session:
-        stored = session.scalars(select(GenerationResult).where(GenerationResult.job_id == 1)).all()
+        stored = session.scalars(
+            select(GenerationResult).where(GenerationResult.audit_id == 1)
+        ).all()
         metrics = session.scalars(
             select(GroupScoreRecord.metric).where(
-                GroupScoreRecord.job_id == 1, GroupScoreRecord.metric != "safety"
+                GroupScoreRecord.audit_id == 1, GroupScoreRecord.metric != "safety"
             )
         ).all()
     assert sorted(r.continuation for r in stored) == sorted(r["continuation"] for r in written)

@@ -1,4 +1,5 @@
-"""The same flag means the same thing in every command (issue 13): --seed is the bootstrap seed."""
+"""The same flag means the same thing in every command (issue 13): --seed is the bootstrap
+seed, and every flag two commands share sets the same thing, bar the listed exceptions."""
 
 from __future__ import annotations
 
@@ -64,3 +65,42 @@ def test_positive_int_refuses_zero_with_the_value() -> None:
         assert "must be at least 1, got 0" in str(exc)
     else:
         raise AssertionError("--n 0 was accepted")
+
+
+# Flags that two commands share but that mean something else in each, with why. Every
+# other shared flag sets one dest the same way everywhere (help may word it for the command).
+SHARED_FLAG_EXCEPTIONS: dict[str, str] = {
+    "--name": "score/run: the checkpoint's label; token create: what the token is for",
+    "--output": "each command's own output file (perplexities, scores, generations, report)",
+    "--format": "each command's own output formats (score: safenlp|full; report: html|markdown)",
+    "--baseline": "gate: one results file, audit id or label; report: results files to draw",
+}
+
+
+def _shared_flags() -> dict[str, dict[str, argparse.Action]]:
+    by_flag: dict[str, dict[str, argparse.Action]] = {}
+    for path, parser in commands(build_parser()):
+        for action in parser._actions:
+            for flag in action.option_strings:
+                if flag.startswith("--") and flag != "--help":
+                    by_flag.setdefault(flag, {})[path] = action
+    return {flag: by for flag, by in by_flag.items() if len(by) > 1}
+
+
+def _meaning(action: argparse.Action) -> tuple[str, str]:
+    """What a flag sets and how: its dest and its kind (a value, a list, a switch)."""
+    return action.dest, type(action).__name__
+
+
+def test_a_flag_shared_by_two_commands_means_the_same_in_both() -> None:
+    shared = _shared_flags()
+    assert {"--model", "--seed", "--resamples", "--tag", "--api"} <= shared.keys()
+    differing = {
+        flag: sorted({_meaning(a) for a in by.values()})
+        for flag, by in shared.items()
+        if len({_meaning(a) for a in by.values()}) > 1
+    }
+    unexpected = {f: d for f, d in differing.items() if f not in SHARED_FLAG_EXCEPTIONS}
+    assert not unexpected, f"one flag, several meanings (dest, kind): {unexpected}"
+    stale = SHARED_FLAG_EXCEPTIONS.keys() - shared.keys()
+    assert not stale, f"no longer shared: remove {sorted(stale)} from SHARED_FLAG_EXCEPTIONS"

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from audit.results import RunResult, parse_perplexities
+from audit.results import AuditResult, parse_perplexities
 from cli import main
 from tests.cli.serve import FINISHED, Service, service
 
@@ -19,14 +19,14 @@ __all__ = ["service"]  # the fixture, used by name
 def _wait(client: httpx.Client, audit_id: int, timeout: float = 300) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
-        job: dict[str, Any] = client.get(f"/api/audits/{audit_id}").json()
-        if job["status"] in FINISHED:
-            return job
-        assert time.monotonic() < deadline, job
+        audit: dict[str, Any] = client.get(f"/api/audits/{audit_id}").json()
+        if audit["status"] in FINISHED:
+            return audit
+        assert time.monotonic() < deadline, audit
         time.sleep(0.3)
 
 
-def test_embedded_serve_accepts_a_job_over_http_and_serves_its_scores(service: Service) -> None:
+def test_embedded_serve_accepts_a_audit_over_http_and_serves_its_scores(service: Service) -> None:
     headers = {"Authorization": f"Bearer {service.token}"}
     with httpx.Client(base_url=service.url, headers=headers, timeout=30) as client:
         health = client.get("/api/healthz").json()
@@ -42,14 +42,14 @@ def test_embedded_serve_accepts_a_job_over_http_and_serves_its_scores(service: S
         assert submitted.status_code == 202, submitted.text
         audit_id = submitted.json()["id"]
 
-        job = _wait(client, audit_id)
-        assert job["status"] == "succeeded", (job, service.log.read_text())
-        assert job["progress"]["done"] == job["progress"]["total"] == 48
-        assert job["average"] is not None
-        assert {s["metric"] for s in job["scores"]} == {"safety"}
+        audit = _wait(client, audit_id)
+        assert audit["status"] == "succeeded", (audit, service.log.read_text())
+        assert audit["progress"]["done"] == audit["progress"]["total"] == 48
+        assert audit["average"] is not None
+        assert {s["metric"] for s in audit["scores"]} == {"safety"}
 
-        result = RunResult.from_dict(client.get(f"/api/audits/{audit_id}/results.json").json())
-        assert result.dataset.n_sentences == 48 and result.scores.average == job["average"]
+        result = AuditResult.from_dict(client.get(f"/api/audits/{audit_id}/results.json").json())
+        assert result.dataset.n_sentences == 48 and result.scores.average == audit["average"]
         records = client.get(f"/api/audits/{audit_id}/perplexities.json").json()
         rows = parse_perplexities(records, source="service")
         assert len(rows) == 48 and any(r.perplexity for r in rows)
@@ -96,7 +96,7 @@ def test_submit_wait_prints_the_group_table(
     assert f"audit {audit_id}" in err
 
 
-def test_failed_job_exits_1_with_its_cause_and_others_still_run(
+def test_failed_audit_exits_1_with_its_cause_and_others_still_run(
     service: Service, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = ["--api", service.url, "--token", service.token, "--wait", "--poll-interval", "0.3"]
@@ -104,7 +104,7 @@ def test_failed_job_exits_1_with_its_cause_and_others_still_run(
     _, err = capsys.readouterr()
     assert code == 1
     assert "failed" in err and "no-such-org/no-such-model" in err
-    # The failure stays with its job: the next one runs.
+    # The failure stays with its audit: the next one runs.
     code = main(["submit", "--model", str(service.model_dir), "--limit", "20", *args])
     assert code == 0, capsys.readouterr().err
 

@@ -82,11 +82,11 @@ def test_five_checkpoints_become_one_trend_equal_to_separate_runs_and_resume(
     # Stored as `run --store` stores: five checkpoints with their steps.
     from sqlalchemy import select
 
-    from db import AuditJob, Checkpoint, session_scope
+    from db import Audit, Checkpoint, session_scope
 
     with session_scope() as session:
         stored = {c.label: c.step for c in session.scalars(select(Checkpoint))}
-        statuses = [str(job.status) for job in session.scalars(select(AuditJob))]
+        statuses = [str(audit.status) for audit in session.scalars(select(Audit))]
     assert stored == {f"run/checkpoint-{s}": s for s in STEPS}
     assert len(statuses) == 5 and all("succeeded" in s for s in statuses)
 

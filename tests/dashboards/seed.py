@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session
 from audit.datasets import Sentence, load_dataset, sample_sentences
 from audit.scoring import SafetyScores, ScoredSentence, safety_scores
 from db import (
-    AuditJob,
+    Audit,
+    AuditStatus,
     Checkpoint,
     DatasetRecord,
     GenerationResult,
     GroupScoreRecord,
-    JobStatus,
     SentenceResult,
     get_or_create_dataset,
 )
@@ -46,12 +46,12 @@ class Seeded:
 
     dataset_id: int
     steps: dict[int, int]
-    """training step -> succeeded job id of org/tiny-lm."""
-    other_job: int
-    """The succeeded job of org/other-lm."""
-    running_job: int
-    failed_job: int
-    generation_job: int
+    """training step -> succeeded audit id of org/tiny-lm."""
+    other_audit: int
+    """The succeeded audit of org/other-lm."""
+    running_audit: int
+    failed_audit: int
+    generation_audit: int
     unscored_row: int
 
 
@@ -96,7 +96,7 @@ def _scored(step: int, unscored_row: int | None) -> tuple[list[ScoredSentence], 
     return scored, scores
 
 
-def _job(
+def _audit(
     session: Session,
     checkpoint: Checkpoint,
     dataset: DatasetRecord,
@@ -105,14 +105,14 @@ def _job(
     step: int,
     created: datetime,
     unscored_row: int | None = None,
-) -> AuditJob:
+) -> Audit:
     scored, scores = _scored(step, unscored_row)
-    job = AuditJob(
+    audit = Audit(
         checkpoint=checkpoint,
         dataset=dataset,
         settings=dict(SETTINGS),
         settings_hash=f"{step:064d}",
-        status=JobStatus.succeeded,
+        status=AuditStatus.succeeded,
         progress_done=len(sentences),
         progress_total=len(sentences),
         created_at=created,
@@ -122,7 +122,7 @@ def _job(
         device="cpu",
         software={"toxaudit": "0.1.0", "torch": "2.5.0", "transformers": "5.0.0"},
         model_info={
-            "reference": checkpoint.reference,
+            "reference": checkpoint.model,
             "revision": checkpoint.revision,
             "dtype": "float32",
         },
@@ -138,13 +138,13 @@ def _job(
             "machine": {"cpu_count": 2},
         },
     )
-    session.add(job)
+    session.add(audit)
     session.flush()
     session.execute(
         insert(SentenceResult),
         [
             {
-                "job_id": job.id,
+                "audit_id": audit.id,
                 "row": i,
                 "perplexity": s.perplexity,
                 "scaled_perplexity": s.scaled_perplexity,
@@ -157,7 +157,7 @@ def _job(
         insert(GroupScoreRecord),
         [
             dict(
-                job_id=job.id,
+                audit_id=audit.id,
                 metric="safety",
                 group=g.group,
                 label="",
@@ -173,10 +173,10 @@ def _job(
             for g in scores.groups
         ],
     )
-    return job
+    return audit
 
 
-def _generation(session: Session, job: AuditJob, groups: list[str]) -> None:
+def _generation(session: Session, audit: Audit, groups: list[str]) -> None:
     rng = np.random.default_rng(7)
     continuations: list[dict[str, object]] = []
     metrics: list[dict[str, object]] = []
@@ -189,7 +189,7 @@ def _generation(session: Session, job: AuditJob, groups: list[str]) -> None:
                     values.append(toxicity)
                     continuations.append(
                         {
-                            "job_id": job.id,
+                            "audit_id": audit.id,
                             "group": group,
                             "label": label,
                             "prompt_index": prompt_index,
@@ -205,7 +205,7 @@ def _generation(session: Session, job: AuditJob, groups: list[str]) -> None:
             for metric, value in (("mean_toxicity", mean), ("toxic_fraction", fraction)):
                 metrics.append(
                     {
-                        "job_id": job.id,
+                        "audit_id": audit.id,
                         "metric": metric,
                         "group": group,
                         "label": label,
@@ -227,7 +227,7 @@ def seed_database(session: Session) -> Seeded:
     unscored_row = 5
     for index, step in enumerate((1000, 2000, 3000, 4000, 5000)):
         checkpoint = Checkpoint(
-            reference="org/tiny-lm",
+            model="org/tiny-lm",
             revision=f"step-{step}",
             step=step,
             label=f"tiny-lm step {step}",
@@ -237,7 +237,7 @@ def seed_database(session: Session) -> Seeded:
         session.add(checkpoint)
         checkpoints[step] = checkpoint
         if step <= 3000:
-            job = _job(
+            audit = _audit(
                 session,
                 checkpoint,
                 dataset,
@@ -246,45 +246,47 @@ def seed_database(session: Session) -> Seeded:
                 created=T0 + timedelta(days=index, hours=1),
                 unscored_row=unscored_row if step == 3000 else None,
             )
-            steps[step] = job.id
+            steps[step] = audit.id
     other = Checkpoint(
-        reference="org/other-lm", revision="", label="other-lm", tags=["baseline"], created_at=T0
+        model="org/other-lm", revision="", label="other-lm", tags=["baseline"], created_at=T0
     )
     session.add(other)
-    other_job = _job(session, other, dataset, sentences, step=1, created=T0 + timedelta(hours=2))
-    running = AuditJob(
+    other_audit = _audit(
+        session, other, dataset, sentences, step=1, created=T0 + timedelta(hours=2)
+    )
+    running = Audit(
         checkpoint=checkpoints[4000],
         dataset=dataset,
         settings=dict(SETTINGS),
         settings_hash="r" * 64,
-        status=JobStatus.running,
+        status=AuditStatus.running,
         progress_done=120,
         progress_total=len(sentences),
         created_at=T0 + timedelta(days=4),
         started_at=T0 + timedelta(days=4, seconds=3),
     )
-    failed = AuditJob(
+    failed = Audit(
         checkpoint=checkpoints[5000],
         dataset=dataset,
         settings=dict(SETTINGS),
         settings_hash="f" * 64,
-        status=JobStatus.failed,
+        status=AuditStatus.failed,
         error="ModelLoadError: org/tiny-lm@step-5000: no weights found",
         created_at=T0 + timedelta(days=5),
         finished_at=T0 + timedelta(days=5, minutes=1),
     )
     session.add_all([running, failed])
     session.flush()
-    generation_job = session.get(AuditJob, steps[2000])
-    assert generation_job is not None
-    _generation(session, generation_job, sorted({g for s in sentences for g in s.target_groups}))
+    generation_audit = session.get(Audit, steps[2000])
+    assert generation_audit is not None
+    _generation(session, generation_audit, sorted({g for s in sentences for g in s.target_groups}))
     session.flush()
     return Seeded(
         dataset_id=dataset.id,
         steps=steps,
-        other_job=other_job.id,
-        running_job=running.id,
-        failed_job=failed.id,
-        generation_job=generation_job.id,
+        other_audit=other_audit.id,
+        running_audit=running.id,
+        failed_audit=failed.id,
+        generation_audit=generation_audit.id,
         unscored_row=unscored_row,
     )

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api import create_app
 from api._deps import get_session
-from db import AuditJob, make_engine, upgrade_database
+from db import Audit, make_engine, upgrade_database
 from tests.dashboards.seed import DROPPED_GROUP, Seeded, seed_database
 
 pytestmark = pytest.mark.browser
@@ -151,13 +151,13 @@ def test_each_page_loads_without_console_errors(page: Page, served: Served) -> N
     s = served.seeded
     pages = {
         "overview": "/",
-        "compare": f"/compare?job={s.steps[1000]}&job={s.steps[3000]}&job={s.other_job}"
+        "compare": f"/compare?audit={s.steps[1000]}&audit={s.steps[3000]}&audit={s.other_audit}"
         f"&baseline={s.steps[1000]}",
         "trend": "/trend?model=org/tiny-lm",
         "trend-focus": "/trend?model=org/tiny-lm&bands=women",
         "audit": f"/audits/{s.steps[3000]}",
-        "audit-generation": f"/audits/{s.generation_job}",
-        "audit-running": f"/audits/{s.running_job}",
+        "audit-generation": f"/audits/{s.generation_audit}",
+        "audit-running": f"/audits/{s.running_audit}",
     }
     for name, path in pages.items():
         p = page.open(path)
@@ -178,7 +178,7 @@ def test_compare_chart_has_13_groups_per_checkpoint_and_follows_the_choice(
     page: Page, served: Served
 ) -> None:
     s = served.seeded
-    p = page.open(f"/compare?job={s.steps[1000]}&job={s.steps[3000]}")
+    p = page.open(f"/compare?audit={s.steps[1000]}&audit={s.steps[3000]}")
     traces = _chart_traces(p)
     assert [len(t["x"]) for t in traces] == [13, 13]
     assert all(t["pattern"][t["x"].index("asian")] == "/" for t in traces)
@@ -190,8 +190,8 @@ def test_compare_chart_has_13_groups_per_checkpoint_and_follows_the_choice(
     )
     assert drawn == [13, 13]
     before = [t["name"] for t in traces]
-    p.locator(f"input[name=job][value='{s.other_job}']").check()
-    p.locator(f"input[name=job][value='{s.steps[1000]}']").uncheck()
+    p.locator(f"input[name=audit][value='{s.other_audit}']").check()
+    p.locator(f"input[name=audit][value='{s.steps[1000]}']").uncheck()
     with p.expect_navigation():
         p.locator("#update-compare").click()
     page.settle()
@@ -213,7 +213,7 @@ def test_tables_download_as_csv_and_json_and_charts_as_png_and_svg(
     page: Page, served: Served
 ) -> None:
     s = served.seeded
-    p = page.open(f"/compare?job={s.steps[1000]}&job={s.steps[3000]}")
+    p = page.open(f"/compare?audit={s.steps[1000]}&audit={s.steps[3000]}")
     rows = list(
         csv.DictReader(io.StringIO(_download(p, "[data-download='differences-csv']").decode()))
     )
@@ -239,8 +239,8 @@ def test_two_audits_to_the_sentences_behind_the_largest_drop(page: Page, served:
     """The "done when" walk: overview -> compare -> the sentences behind the largest drop."""
     s = served.seeded
     p = page.open("/")
-    p.locator(f"input[name=job][value='{s.steps[1000]}']").check()
-    p.locator(f"input[name=job][value='{s.steps[3000]}']").check()
+    p.locator(f"input[name=audit][value='{s.steps[1000]}']").check()
+    p.locator(f"input[name=audit][value='{s.steps[3000]}']").check()
     with p.expect_navigation():
         p.locator("#compare-selected").click()
     page.settle()
@@ -281,21 +281,19 @@ def test_overview_sorts_and_filters_by_tag(page: Page, served: Served) -> None:
     assert page.errors == []
 
 
-def test_overview_progress_bars_follow_the_running_job(page: Page, served: Served) -> None:
+def test_overview_progress_bars_follow_the_running_audit(page: Page, served: Served) -> None:
     s = served.seeded
     p = page.open("/")
-    bar = p.locator(f"[data-progress-job='{s.running_job}'] progress")
+    bar = p.locator(f"[data-progress-audit='{s.running_audit}'] progress")
     assert bar.evaluate("b => b.value") == 120
     with served.maker() as session:
-        session.execute(
-            update(AuditJob).where(AuditJob.id == s.running_job).values(progress_done=250)
-        )
+        session.execute(update(Audit).where(Audit.id == s.running_audit).values(progress_done=250))
         session.commit()
     p.wait_for_function(
-        f"() => document.querySelector(\"[data-progress-job='{s.running_job}'] progress\").value == 250",
+        f"() => document.querySelector(\"[data-progress-audit='{s.running_audit}'] progress\").value == 250",
         timeout=10_000,
     )
-    assert "250 / 312" in p.locator(f"[data-progress-job='{s.running_job}']").inner_text()
+    assert "250 / 312" in p.locator(f"[data-progress-audit='{s.running_audit}']").inner_text()
     assert page.errors == []
 
 
@@ -308,9 +306,9 @@ def test_a_label_with_markup_is_text_in_the_legend_not_a_link(page: Page, served
 
     s = served.seeded
     with served.maker() as session:
-        job = session.get(AuditJob, s.steps[3000])
-        assert job is not None
-        checkpoint = session.get(Checkpoint, job.checkpoint_id)
+        audit = session.get(Audit, s.steps[3000])
+        assert audit is not None
+        checkpoint = session.get(Checkpoint, audit.checkpoint_id)
         assert checkpoint is not None
         original = checkpoint.label
         checkpoint.label = HOSTILE_LABEL
@@ -318,7 +316,7 @@ def test_a_label_with_markup_is_text_in_the_legend_not_a_link(page: Page, served
     try:
         for path, chart in (
             (f"/audits/{s.steps[3000]}", "chart-groups"),
-            (f"/compare?job={s.steps[1000]}&job={s.steps[3000]}", "chart-compare"),
+            (f"/compare?audit={s.steps[1000]}&audit={s.steps[3000]}", "chart-compare"),
         ):
             p = page.open(path)
             legend = p.locator(f"#{chart} .legend")

@@ -58,7 +58,7 @@ def test_overview_and_audit_tables_fit_1280_px(page: Page, served: Served) -> No
     for name, path in {
         "overview": "/",
         "audit": f"/audits/{s.steps[3000]}",
-        "audit-generation": f"/audits/{s.generation_job}",
+        "audit-generation": f"/audits/{s.generation_audit}",
     }.items():
         p = page.open(path)
         assert _sideways_overflow(p) == [], name

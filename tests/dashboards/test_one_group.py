@@ -38,7 +38,7 @@ def _one_group_audit(session: Session, reference: str, step: int) -> int:
         timings={},
         truncated=0,
     )
-    job, _ = record_local_run(
+    audit, _ = record_local_run(
         session,
         result=result,
         rows=rows,
@@ -46,12 +46,12 @@ def _one_group_audit(session: Session, reference: str, step: int) -> int:
         settings={"n_resamples": 50, "seed": step, "lm_head": "mlm"},
         step=step,
     )
-    return job.id
+    return audit.id
 
 
 def test_one_group_audit_has_its_table_without_a_one_bar_chart(db_session: Session) -> None:
-    job_id = _one_group_audit(db_session, f"org/encoder-{uuid.uuid4().hex[:8]}", 100)
-    view = audit_view(db_session, job_id, group=None, label=None, vs=None, page=1)
+    audit_id = _one_group_audit(db_session, f"org/encoder-{uuid.uuid4().hex[:8]}", 100)
+    view = audit_view(db_session, audit_id, group=None, label=None, vs=None, page=1)
     assert view is not None
     assert "groups" not in view["charts"]
     table = view["tables"]["groups"]

@@ -10,10 +10,10 @@ import pytest
 from dashboards._overview import _glance_chart
 
 
-def _row(label: str, reference: str, step: int | None, day: int, average: float | None) -> Any:
+def _row(label: str, model: str, step: int | None, day: int, average: float | None) -> Any:
     return {
         "label": label,
-        "reference": reference,
+        "model": model,
         "step": step,
         "average": average,
         "average_ci_low": None if average is None else average - 0.02,

@@ -37,12 +37,12 @@ def _verdicts(html: str) -> dict[str, str]:
 
 
 def test_the_audit_report_downloads_with_13_groups(client: TestClient, seeded: Seeded) -> None:
-    job = seeded.steps[3000]
-    response = client.get(f"/audits/{job}/report.html")
+    audit = seeded.steps[3000]
+    response = client.get(f"/audits/{audit}/report.html")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert response.headers["content-disposition"] == (
-        f'attachment; filename="toxaudit-audit-{job}.html"'
+        f'attachment; filename="toxaudit-audit-{audit}.html"'
     )
     html = response.text
     assert len(re.findall(r'<tr class="[^"]*" data-group="', html)) == 13
@@ -54,8 +54,8 @@ def test_the_audit_report_downloads_with_13_groups(client: TestClient, seeded: S
 def test_against_a_baseline_the_dropped_group_is_a_significant_drop(
     client: TestClient, seeded: Seeded
 ) -> None:
-    job, baseline = seeded.steps[3000], seeded.steps[1000]
-    response = client.get(f"/audits/{job}/report.html?baseline={baseline}")
+    audit, baseline = seeded.steps[3000], seeded.steps[1000]
+    response = client.get(f"/audits/{audit}/report.html?baseline={baseline}")
     assert response.status_code == 200
     assert f"-vs-{baseline}.html" in response.headers["content-disposition"]
     verdicts = _verdicts(response.text)
@@ -67,25 +67,25 @@ def test_against_a_baseline_the_dropped_group_is_a_significant_drop(
 def test_unfinished_or_unknown_audits_get_a_clear_status(
     client: TestClient, seeded: Seeded
 ) -> None:
-    running = client.get(f"/audits/{seeded.running_job}/report.html")
+    running = client.get(f"/audits/{seeded.running_audit}/report.html")
     assert running.status_code == 409
     assert "running" in running.json()["detail"]
     assert client.get("/audits/999999/report.html").status_code == 404
     bad_baseline = client.get(
-        f"/audits/{seeded.steps[1000]}/report.html?baseline={seeded.failed_job}"
+        f"/audits/{seeded.steps[1000]}/report.html?baseline={seeded.failed_audit}"
     )
     assert bad_baseline.status_code == 409
-    assert f"baseline audit {seeded.failed_job} is failed" in bad_baseline.json()["detail"]
+    assert f"baseline audit {seeded.failed_audit} is failed" in bad_baseline.json()["detail"]
 
 
 def test_audit_and_compare_pages_link_to_the_report(client: TestClient, seeded: Seeded) -> None:
-    job, baseline = seeded.steps[3000], seeded.steps[1000]
-    audit = client.get(f"/audits/{job}").text
-    assert f'href="/audits/{job}/report.html"' in audit
-    against = client.get(f"/audits/{job}?group=women&vs={baseline}").text
-    assert f'href="/audits/{job}/report.html?baseline={baseline}"' in against
-    compare = client.get(f"/compare?job={baseline}&job={job}&baseline={baseline}").text
-    assert f'href="/audits/{job}/report.html?baseline={baseline}"' in compare
+    audit, baseline = seeded.steps[3000], seeded.steps[1000]
+    page = client.get(f"/audits/{audit}").text
+    assert f'href="/audits/{audit}/report.html"' in page
+    against = client.get(f"/audits/{audit}?group=women&vs={baseline}").text
+    assert f'href="/audits/{audit}/report.html?baseline={baseline}"' in against
+    compare = client.get(f"/compare?audit={baseline}&audit={audit}&baseline={baseline}").text
+    assert f'href="/audits/{audit}/report.html?baseline={baseline}"' in compare
     assert f'href="/audits/{baseline}/report.html?baseline={baseline}"' not in compare
-    running = client.get(f"/audits/{seeded.running_job}").text
+    running = client.get(f"/audits/{seeded.running_audit}").text
     assert "report.html" not in running

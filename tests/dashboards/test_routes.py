@@ -34,15 +34,15 @@ def test_every_page_renders(client: TestClient, seeded: Seeded) -> None:
         "/",
         "/?tag=nightly",
         "/compare",
-        f"/compare?job={base}&job={candidate}&baseline={base}",
-        f"/compare/differences?job={base}&job={candidate}&baseline={base}",
+        f"/compare?audit={base}&audit={candidate}&baseline={base}",
+        f"/compare/differences?audit={base}&audit={candidate}&baseline={base}",
         "/trend",
         "/trend?model=org/other-lm",
         f"/audits/{candidate}",
         f"/audits/{candidate}?group=women&label=hate&vs={base}",
-        f"/audits/{seeded.generation_job}",
-        f"/audits/{seeded.running_job}",
-        f"/audits/{seeded.failed_job}",
+        f"/audits/{seeded.generation_audit}",
+        f"/audits/{seeded.running_audit}",
+        f"/audits/{seeded.failed_audit}",
     ):
         response = client.get(url)
         assert response.status_code == 200, url
@@ -53,7 +53,7 @@ def test_every_page_renders(client: TestClient, seeded: Seeded) -> None:
 def test_overview_lists_checkpoints_and_live_progress(client: TestClient, seeded: Seeded) -> None:
     html = client.get("/").text
     assert "tiny-lm step 3000" in html and "other-lm" in html
-    assert f'data-progress-job="{seeded.running_job}"' in html
+    assert f'data-progress-audit="{seeded.running_audit}"' in html
     assert "cdn" not in html.lower()
 
 
@@ -70,7 +70,7 @@ def test_table_downloads_as_csv_and_json(client: TestClient, seeded: Seeded) -> 
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert len(rows) == 6 and "average_ci_low" in rows[0]
     response = client.get(
-        f"/compare/differences?job={base}&job={candidate}&baseline={base}&download=differences&format=json"
+        f"/compare/differences?audit={base}&audit={candidate}&baseline={base}&download=differences&format=json"
     )
     data = json.loads(response.text)
     assert len(data["rows"]) == 14
@@ -96,17 +96,23 @@ def test_bad_requests(client: TestClient, seeded: Seeded) -> None:
 
 def test_progress_endpoint(client: TestClient, seeded: Seeded) -> None:
     data = client.get(
-        f"/dashboards/progress.json?job={seeded.running_job}&job={seeded.failed_job}"
+        f"/dashboards/progress.json?audit={seeded.running_audit}&audit={seeded.failed_audit}"
     ).json()
     assert data == [
         {
-            "job_id": seeded.running_job,
+            "audit_id": seeded.running_audit,
             "status": "running",
             "done": 120,
             "total": 312,
             "finished": False,
         },
-        {"job_id": seeded.failed_job, "status": "failed", "done": 0, "total": 0, "finished": True},
+        {
+            "audit_id": seeded.failed_audit,
+            "status": "failed",
+            "done": 0,
+            "total": 0,
+            "finished": True,
+        },
     ]
 
 

@@ -23,23 +23,23 @@ def test_overview_rows_link_scores_and_progress(db_session: Session, seeded: See
     assert rows["tiny-lm step 3000"]["_href"]["average"] == f"/audits/{seeded.steps[3000]}"
     assert rows["tiny-lm step 4000"]["progress"] == pytest.approx(120 / 312)
     assert view["running"] == [
-        {"job_id": seeded.running_job, "done": 120, "total": 312, "status": "running"}
+        {"audit_id": seeded.running_audit, "done": 120, "total": 312, "status": "running"}
     ]
     assert rows["tiny-lm step 5000"]["status"] == "failed"
     assert rows["tiny-lm step 5000"]["average"] is None
 
 
 def test_compare_defaults_to_the_two_newest_audits(db_session: Session, seeded: Seeded) -> None:
-    view = compare_view(db_session, job_ids=[], checkpoint_ids=[], baseline=None)
-    assert view["jobs"] == [seeded.steps[2000], seeded.steps[3000]]
+    view = compare_view(db_session, audit_ids=[], checkpoint_ids=[], baseline=None)
+    assert view["chosen"] == [seeded.steps[2000], seeded.steps[3000]]
     assert view["baseline"] == seeded.steps[2000]
 
 
 def test_compare_chart_has_thirteen_groups_per_audit_and_marks_non_significant(
     db_session: Session, seeded: Seeded
 ) -> None:
-    jobs = [seeded.steps[1000], seeded.steps[3000], seeded.other_job]
-    view = compare_view(db_session, job_ids=jobs, checkpoint_ids=[], baseline=jobs[1])
+    audits = [seeded.steps[1000], seeded.steps[3000], seeded.other_audit]
+    view = compare_view(db_session, audit_ids=audits, checkpoint_ids=[], baseline=audits[1])
     traces = [t for t in view["charts"]["compare"]["data"] if t.get("meta") == "audit"]
     assert len(traces) == 3
     for trace in traces:
@@ -48,7 +48,7 @@ def test_compare_chart_has_thirteen_groups_per_audit_and_marks_non_significant(
         assert patterns["asian"] == "/" and patterns["lgbtq"] == "/"
         assert patterns["black"] == ""
         assert all(v is not None for v in trace["error_y"]["array"])
-    assert view["baseline"] == jobs[1]
+    assert view["baseline"] == audits[1]
     scores = view["tables"]["scores"].rows
     assert len(scores) == 3 * 14
 
@@ -58,12 +58,12 @@ def test_compare_accepts_checkpoints(db_session: Session, seeded: Seeded) -> Non
 
     checkpoint = audit_briefs(db_session, [seeded.steps[3000]])[seeded.steps[3000]].checkpoint_id
     view = compare_view(
-        db_session, job_ids=[seeded.other_job], checkpoint_ids=[checkpoint], baseline=None
+        db_session, audit_ids=[seeded.other_audit], checkpoint_ids=[checkpoint], baseline=None
     )
-    assert view["jobs"] == [seeded.other_job, seeded.steps[3000]]
+    assert view["chosen"] == [seeded.other_audit, seeded.steps[3000]]
 
 
-def _sentences(session: Session, job: int, dataset: int) -> list[ScoredSentence]:
+def _sentences(session: Session, audit: int, dataset: int) -> list[ScoredSentence]:
     return [
         ScoredSentence(
             Sentence(
@@ -75,7 +75,7 @@ def _sentences(session: Session, job: int, dataset: int) -> list[ScoredSentence]
             ),
             r.perplexity,
         )
-        for r in scored_rows(session, job, dataset)
+        for r in scored_rows(session, audit, dataset)
     ]
 
 
@@ -83,7 +83,7 @@ def test_differences_are_the_paired_bootstrap_and_find_the_drop(
     db_session: Session, seeded: Seeded
 ) -> None:
     base, candidate = seeded.steps[1000], seeded.steps[3000]
-    view = differences_view(db_session, job_ids=[base, candidate], baseline=base)
+    view = differences_view(db_session, audit_ids=[base, candidate], baseline=base)
     rows = {r["group"]: r for r in view["tables"]["differences"].rows}
     assert len(rows) == 14
     expected = {
@@ -112,14 +112,14 @@ def test_differences_are_the_paired_bootstrap_and_find_the_drop(
 
 
 def test_differences_skip_audits_of_another_dataset(db_session: Session, seeded: Seeded) -> None:
-    from db import AuditJob, DatasetRecord
+    from db import Audit, DatasetRecord
 
-    job = db_session.get(AuditJob, seeded.other_job)
-    assert job is not None
-    job.dataset = DatasetRecord(name="other", sha256="9" * 64, size=0, source="x")
+    audit = db_session.get(Audit, seeded.other_audit)
+    assert audit is not None
+    audit.dataset = DatasetRecord(name="other", sha256="9" * 64, size=0, source="x")
     db_session.flush()
     view = differences_view(
-        db_session, job_ids=[seeded.steps[1000], seeded.other_job], baseline=seeded.steps[1000]
+        db_session, audit_ids=[seeded.steps[1000], seeded.other_audit], baseline=seeded.steps[1000]
     )
     assert view["tables"]["differences"].rows == []
     assert "no shared sentences" in view["skipped"][0]
@@ -128,13 +128,13 @@ def test_differences_skip_audits_of_another_dataset(db_session: Session, seeded:
 def test_audit_sentences_by_scaled_perplexity_unscored_last(
     db_session: Session, seeded: Seeded
 ) -> None:
-    job = seeded.steps[3000]
-    view = audit_view(db_session, job, group=None, label=None, vs=None, page=7, page_size=50)
+    audit = seeded.steps[3000]
+    view = audit_view(db_session, audit, group=None, label=None, vs=None, page=7, page_size=50)
     assert view is not None
     table = view["tables"]["sentences"]
     assert table.total == 312 and view["pages"] == 7
     assert table.rows[-1]["row"] == seeded.unscored_row
-    full = audit_view(db_session, job, group="women", label="hate", vs=None, page=1, page_size=50)
+    full = audit_view(db_session, audit, group="women", label="hate", vs=None, page=1, page_size=50)
     assert full is not None
     rows = full["tables"]["sentences"].rows
     assert len(rows) == 12 and all(
@@ -158,7 +158,7 @@ def test_audit_drill_down_against_baseline_adds_up_to_the_drop(
     assert len(rows) == 24
     diff = next(
         r
-        for r in differences_view(db_session, job_ids=[base, candidate], baseline=base)["tables"][
+        for r in differences_view(db_session, audit_ids=[base, candidate], baseline=base)["tables"][
             "differences"
         ].rows
         if r["group"] == "women"
@@ -174,7 +174,7 @@ def test_audit_drill_down_against_baseline_adds_up_to_the_drop(
 def test_audit_with_generation_lists_most_toxic_continuations(
     db_session: Session, seeded: Seeded
 ) -> None:
-    view = audit_view(db_session, seeded.generation_job, group=None, label=None, vs=None, page=1)
+    view = audit_view(db_session, seeded.generation_audit, group=None, label=None, vs=None, page=1)
     assert view is not None
     generation = view["tables"]["generation"]
     assert len(generation.rows) == 26
@@ -220,11 +220,11 @@ def test_trend_has_a_line_per_group_and_the_average(db_session: Session, seeded:
 def test_differences_list_unfinished_audits_as_skipped(db_session: Session, seeded: Seeded) -> None:
     base, candidate = seeded.steps[1000], seeded.steps[3000]
     view = differences_view(
-        db_session, job_ids=[base, seeded.running_job, candidate], baseline=base
+        db_session, audit_ids=[base, seeded.running_audit, candidate], baseline=base
     )
-    assert {r["candidate_job_id"] for r in view["tables"]["differences"].rows} == {candidate}
+    assert {r["candidate_audit_id"] for r in view["tables"]["differences"].rows} == {candidate}
     assert view["skipped"] == [
-        f"tiny-lm step 4000 · #{seeded.running_job} is running: only succeeded audits are compared."
+        f"tiny-lm step 4000 · #{seeded.running_audit} is running: only succeeded audits are compared."
     ]
     comparison = view["comparison"]
     assert [a.id for a in comparison.audits] == [base, candidate]
@@ -234,11 +234,11 @@ def test_differences_list_unfinished_audits_as_skipped(db_session: Session, seed
 def test_too_many_audits_are_refused_naming_the_field(db_session: Session, seeded: Seeded) -> None:
     from db.compare import ComparisonError
 
-    jobs = [seeded.steps[1000], seeded.steps[2000], seeded.steps[3000]]
+    audits = [seeded.steps[1000], seeded.steps[2000], seeded.steps[3000]]
     with pytest.raises(ComparisonError) as page:
-        compare_view(db_session, job_ids=jobs, checkpoint_ids=[], baseline=None, max_audits=2)
+        compare_view(db_session, audit_ids=audits, checkpoint_ids=[], baseline=None, max_audits=2)
     with pytest.raises(ComparisonError) as fragment:
-        differences_view(db_session, job_ids=jobs, baseline=None, max_audits=2)
+        differences_view(db_session, audit_ids=audits, baseline=None, max_audits=2)
     for caught in (page, fragment):
-        assert caught.value.field == "job"
+        assert caught.value.field == "audit"
         assert caught.value.message.startswith("compare at most 2 audits at once, got 3")

@@ -15,7 +15,7 @@ from api import ApiSettings, create_app, get_session
 from dashboards._charts import group_bars
 from dashboards._tables import Column, Table, table_csv
 from dashboards._trend_charts import trend_lines
-from db import AuditJob, Checkpoint
+from db import Audit, Checkpoint
 from tests.dashboards.seed import Seeded
 
 HOSTILE = '<a href="https://example.com">x</a>'
@@ -29,10 +29,10 @@ def client(db_session: Session, seeded: Seeded) -> Iterator[TestClient]:
         yield test_client
 
 
-def _relabel(session: Session, job_id: int, label: str) -> None:
-    job = session.get(AuditJob, job_id)
-    assert job is not None
-    checkpoint = session.get(Checkpoint, job.checkpoint_id)
+def _relabel(session: Session, audit_id: int, label: str) -> None:
+    audit = session.get(Audit, audit_id)
+    assert audit is not None
+    checkpoint = session.get(Checkpoint, audit.checkpoint_id)
     assert checkpoint is not None
     checkpoint.label = label
     session.flush()
@@ -112,21 +112,21 @@ def test_chart_text_from_users_is_escaped() -> None:
 
 
 OUT_OF_RANGE = [
-    ("/audits/99999999999999999999", "job_id"),
-    ("/audits/{job}?page=99999999999999999999", "page"),
-    ("/audits/{job}?page=0", "page"),
-    ("/audits/{job}?vs=99999999999999999999", "vs"),
-    ("/compare?job=99999999999999999999&job=1", "job"),
-    ("/compare?job=1&job=2&baseline=-99999999999999999999", "baseline"),
-    ("/compare/differences?job=1&job=99999999999999999999", "job"),
-    ("/dashboards/progress.json?job=99999999999999999999", "job"),
-    ("/dashboards/progress.json?job=2147483648", "job"),
-    ("/audits/2147483648", "job_id"),
-    ("/audits/{job}?group=" + "g" * 50_000, "group"),
+    ("/audits/99999999999999999999", "audit_id"),
+    ("/audits/{audit}?page=99999999999999999999", "page"),
+    ("/audits/{audit}?page=0", "page"),
+    ("/audits/{audit}?vs=99999999999999999999", "vs"),
+    ("/compare?audit=99999999999999999999&audit=1", "audit"),
+    ("/compare?audit=1&audit=2&baseline=-99999999999999999999", "baseline"),
+    ("/compare/differences?audit=1&audit=99999999999999999999", "audit"),
+    ("/dashboards/progress.json?audit=99999999999999999999", "audit"),
+    ("/dashboards/progress.json?audit=2147483648", "audit"),
+    ("/audits/2147483648", "audit_id"),
+    ("/audits/{audit}?group=" + "g" * 50_000, "group"),
     ("/trend?model=" + "m" * 50_000, "model"),
     ("/?tag=" + "t" * 50_000, "tag"),
-    ("/audits/{job}?group=wo%00men", "group"),
-    ("/audits/{job}?group=%ED%A0%80", "group"),
+    ("/audits/{audit}?group=wo%00men", "group"),
+    ("/audits/{audit}?group=%ED%A0%80", "group"),
     ("/?tag=%00", "tag"),
     ("/audits/1%00", "path"),
     ("/audits/%ED%A0%80", "path"),
@@ -137,7 +137,7 @@ OUT_OF_RANGE = [
 def test_out_of_range_parameters_are_422(
     client: TestClient, seeded: Seeded, url: str, where: str
 ) -> None:
-    response = client.get(url.format(job=seeded.steps[3000]))
+    response = client.get(url.format(audit=seeded.steps[3000]))
     assert response.status_code == 422, response.text[:300]
     (problem, *_) = response.json()["detail"]
     assert where in problem["loc"], problem
@@ -155,11 +155,11 @@ def test_pages_carry_the_security_headers(client: TestClient, seeded: Seeded) ->
 
 PAGE_PARAMETERS = {
     "/": ("tag", "download", "format"),
-    "/compare": ("job", "checkpoint", "baseline", "download", "format"),
-    "/compare/differences": ("job", "baseline", "download", "format"),
+    "/compare": ("audit", "job", "checkpoint", "baseline", "download", "format"),
+    "/compare/differences": ("audit", "job", "baseline", "download", "format"),
     "/trend": ("model", "axis", "bands", "download", "format"),
-    "/audits/{job}": ("group", "label", "vs", "page", "download", "format"),
-    "/dashboards/progress.json": ("job",),
+    "/audits/{audit}": ("group", "label", "vs", "page", "download", "format"),
+    "/dashboards/progress.json": ("audit", "job"),
 }
 
 
@@ -175,7 +175,7 @@ def test_no_page_answers_a_server_error_whatever_the_query(
         st.sampled_from(["nan", "inf", "-1", "0", "csv", "json", "checkpoints", "groups"]),
     )
     for path, names in PAGE_PARAMETERS.items():
-        _fuzz(client, path.format(job=seeded.steps[3000]), names, value)
+        _fuzz(client, path.format(audit=seeded.steps[3000]), names, value)
 
 
 def _fuzz(client: TestClient, url: str, names: tuple[str, ...], value: Any) -> None:

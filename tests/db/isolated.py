@@ -21,15 +21,15 @@ from tests.conftest import POSTGRES_ADMIN_URL
 
 
 @contextmanager
-def isolated_postgres(tag: str) -> Iterator[str]:
-    """A fresh, migrated PostgreSQL database, dropped afterwards; its URL."""
+def isolated_postgres(tag: str, revision: str = "head") -> Iterator[str]:
+    """A fresh PostgreSQL database migrated to `revision`, dropped afterwards; its URL."""
     name = f"toxaudit_{tag}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     try:
-        upgrade_database(url)
+        upgrade_database(url, revision)
         yield url
     finally:
         with admin.connect() as connection:
@@ -37,8 +37,8 @@ def isolated_postgres(tag: str) -> Iterator[str]:
         admin.dispose()
 
 
-def isolated_sqlite(directory: Path) -> str:
-    """A fresh, migrated SQLite file in `directory`; its URL."""
+def isolated_sqlite(directory: Path, revision: str = "head") -> str:
+    """A fresh SQLite file in `directory` migrated to `revision`; its URL."""
     url = f"sqlite:///{directory / 'toxaudit.sqlite'}"
-    upgrade_database(url)
+    upgrade_database(url, revision)
     return url

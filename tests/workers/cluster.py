@@ -121,8 +121,8 @@ class Cluster:
         for name in list(self.processes):
             self.stop(name)
 
-    def send_plan(self, job_id: int) -> None:
-        self.producer.send_task(PLAN_TASK, (job_id,))
+    def send_plan(self, audit_id: int) -> None:
+        self.producer.send_task(PLAN_TASK, (audit_id,))
 
     def close(self) -> None:
         self.stop_all()

@@ -1,4 +1,4 @@
-"""Helpers for the worker tests: sessions on the test databases, jobs, reference runs."""
+"""Helpers for the worker tests: sessions on the test databases, audits, reference runs."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from audit.datasets import Dataset, load_dataset
 from audit.pipeline import limit_dataset
-from db import AuditJob, make_engine, submit_job
+from db import Audit, make_engine, submit_audit
 from tests.db.isolated import isolated_postgres, isolated_sqlite
 
 SessionFactory = Callable[[], Session]
@@ -25,7 +25,7 @@ def sessions_for(url: str) -> sessionmaker[Session]:
 
 @pytest.fixture(scope="session")
 def workers_sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    # Workers commit for real: a file of their own keeps their jobs out of other tests'
+    # Workers commit for real: a file of their own keeps their audits out of other tests'
     # queries of the session-wide database.
     return isolated_sqlite(tmp_path_factory.mktemp("workers-sqlite"))
 
@@ -50,7 +50,7 @@ def sample_dataset() -> Dataset:
 
 def unique_settings(**settings: Any) -> dict[str, Any]:
     # Tests share one database per session: a unique seed keeps reuse from answering
-    # a job with another test's results.
+    # an audit with another test's results.
     return {"n_resamples": 200, "seed": uuid.uuid4().int % 10**6, **settings}
 
 
@@ -62,11 +62,11 @@ def submit(
     revision: str | None = None,
     **settings: Any,
 ) -> int:
-    """Submit and commit a job; its id."""
+    """Submit and commit an audit; its id."""
     with sessions() as session, session.begin():
-        job, _ = submit_job(
+        audit, _ = submit_audit(
             session,
-            model_reference=str(model),
+            model=str(model),
             revision=revision,
             label="test",
             step=None,
@@ -74,34 +74,34 @@ def submit(
             dataset=dataset,
             settings=unique_settings(**settings),
         )
-        return job.id
+        return audit.id
 
 
-def get_job(sessions: SessionFactory, job_id: int) -> AuditJob:
+def get_audit(sessions: SessionFactory, audit_id: int) -> Audit:
     with sessions() as session:
-        job = session.get(AuditJob, job_id)
-        assert job is not None
-        return job
+        audit = session.get(Audit, audit_id)
+        assert audit is not None
+        return audit
 
 
 def wait_for(
-    sessions: SessionFactory, job_id: int, predicate: Callable[[AuditJob], bool], timeout: float
-) -> AuditJob:
+    sessions: SessionFactory, audit_id: int, predicate: Callable[[Audit], bool], timeout: float
+) -> Audit:
     deadline = time.monotonic() + timeout
     while True:
-        job = get_job(sessions, job_id)
-        if predicate(job):
-            return job
+        audit = get_audit(sessions, audit_id)
+        if predicate(audit):
+            return audit
         if time.monotonic() > deadline:
             raise AssertionError(
-                f"job {job_id} still {job.status} ({job.progress_done}/{job.progress_total}) "
-                f"after {timeout} s; error: {job.error}"
+                f"audit {audit_id} still {audit.status} ({audit.progress_done}/{audit.progress_total}) "
+                f"after {timeout} s; error: {audit.error}"
             )
         time.sleep(0.2)
 
 
 def reference_rows(model: Path, dataset: Dataset, limit: int | None = None) -> list[Any]:
-    """The uninterrupted, in-process run that a distributed job must reproduce."""
+    """The uninterrupted, in-process run that a distributed audit must reproduce."""
     from audit.models import ModelSpec, load_model
     from audit.pipeline import score_sentences
 

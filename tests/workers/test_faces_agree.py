@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from audit.datasets import Dataset
 from cli import main
-from db import submit_job
-from tests.workers.conftest import get_job
+from db import submit_audit
+from tests.workers.conftest import get_audit
 from workers import EmbeddedWorker
 
 RUN_SPECIFIC = ("timings", "created_at", "machine", "perplexities_file")
@@ -73,9 +73,9 @@ def test_cli_workers_and_readme_example_write_identical_results(
     worker.start(resume=False)
     try:
         with sqlite_sessions() as session, session.begin():
-            job, _ = submit_job(
+            audit, _ = submit_audit(
                 session,
-                model_reference=model,
+                model=model,
                 revision=None,
                 label=model,
                 step=None,
@@ -83,12 +83,12 @@ def test_cli_workers_and_readme_example_write_identical_results(
                 dataset=sample_dataset,
                 settings={"limit": limit, "n_resamples": resamples, "seed": seed},
             )
-            job_id = job.id
-        worker.submit(job_id)
+            audit_id = audit.id
+        worker.submit(audit_id)
         assert worker.wait_idle(120)
     finally:
         worker.stop()
-    stored = get_job(sqlite_sessions, job_id)
+    stored = get_audit(sqlite_sessions, audit_id)
     assert stored.results is not None, stored.error
     from_worker = stored.results
 

@@ -47,8 +47,8 @@ def test_a_failed_send_is_tried_again_on_fresh_connections(closed: list[str]) ->
 
 def test_a_send_that_keeps_failing_makes_the_task_retry(closed: list[str]) -> None:
     task = FlakyTask(failures=_tasks.SEND_ATTEMPTS)
-    with pytest.raises(FollowUpNotSentError, match=r"toxaudit\.aggregate_job for audit job 7"):
+    with pytest.raises(FollowUpNotSentError, match=r"toxaudit\.aggregate_job for audit 7"):
         _tasks.send_follow_up(task, 7)
     assert task.sent == []
-    # A retry, not a failed job: the retried step finds its rows recorded and sends again.
+    # A retry, not a failed audit: the retried step finds its rows recorded and sends again.
     assert issubclass(FollowUpNotSentError, TRANSIENT_ERRORS)

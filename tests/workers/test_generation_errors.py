@@ -1,4 +1,4 @@
-"""A job's error is readable without a token: it never quotes a file the job names."""
+"""An audit's error is readable without a token: it never quotes a file the audit names."""
 
 from __future__ import annotations
 
@@ -8,32 +8,32 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from audit.datasets import Dataset
-from db import JobStatus
-from tests.workers.conftest import get_job, submit
-from workers import plan_job
+from db import AuditStatus
+from tests.workers.conftest import get_audit, submit
+from workers import plan_audit
 
-SECRET = "SECRET-b81e-never-in-a-job-error"
+SECRET = "SECRET-b81e-never-in-a-audit-error"
 
 
-def test_a_prompt_file_broken_after_submission_fails_the_job_without_its_content(
+def test_a_prompt_file_broken_after_submission_fails_the_audit_without_its_content(
     sqlite_sessions: sessionmaker[Session], sample_dataset: Dataset, tmp_path: Path
 ) -> None:
-    # The API parsed the file when the job was submitted; it changed before a worker read it.
+    # The API parsed the file when the audit was submitted; it changed before a worker read it.
     prompts = tmp_path / "prompts.jsonl"
     prompts.write_text(
         json.dumps({"prompt": "- a\n-", "group": "asian", "label": SECRET}) + "\n",
         encoding="utf-8",
     )
-    job_id = submit(
+    audit_id = submit(
         sqlite_sessions,
         "org/never-loaded",
         sample_dataset,
         limit=4,
         generation={"prompts": str(prompts), "classifier": "profanity-check"},
     )
-    plan = plan_job(sqlite_sessions, job_id, chunk_size=2)
+    plan = plan_audit(sqlite_sessions, audit_id, chunk_size=2)
     assert plan.chunks == ()
-    job = get_job(sqlite_sessions, job_id)
-    assert job.status is JobStatus.failed and job.error is not None
-    assert "row 1" in job.error and "'label'" in job.error
-    assert SECRET not in job.error
+    audit = get_audit(sqlite_sessions, audit_id)
+    assert audit.status is AuditStatus.failed and audit.error is not None
+    assert "row 1" in audit.error and "'label'" in audit.error
+    assert SECRET not in audit.error

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from audit.datasets import Dataset
 from audit.models import ModelSpec, load_model
 from audit.perplexity import reference_pseudo_perplexity
-from db import JobStatus, load_scored_rows
+from db import AuditStatus, load_scored_rows
 from tests.tiny_masked_models import build_tiny_masked_model
-from tests.workers.conftest import get_job, submit
+from tests.workers.conftest import get_audit, submit
 from workers import EmbeddedWorker
 
 LIMIT = 30
@@ -28,7 +28,7 @@ def embedded(sqlite_sessions: sessionmaker[Session]) -> Iterator[EmbeddedWorker]
 
 
 @pytest.mark.parametrize("lm_head", ["auto", "mlm"])
-def test_masked_lm_job_equals_the_reference_loop(
+def test_masked_lm_audit_equals_the_reference_loop(
     embedded: EmbeddedWorker,
     sqlite_sessions: sessionmaker[Session],
     sample_dataset: Dataset,
@@ -36,15 +36,15 @@ def test_masked_lm_job_equals_the_reference_loop(
     lm_head: str,
 ) -> None:
     model = build_tiny_masked_model(tmp_path / "roberta", "roberta")
-    job_id = submit(sqlite_sessions, model, sample_dataset, limit=LIMIT, lm_head=lm_head)
-    embedded.submit(job_id)
+    audit_id = submit(sqlite_sessions, model, sample_dataset, limit=LIMIT, lm_head=lm_head)
+    embedded.submit(audit_id)
     assert embedded.wait_idle(120)
-    job = get_job(sqlite_sessions, job_id)
-    assert job.status is JobStatus.succeeded, job.error
-    assert job.settings["lm_head"] == lm_head
-    assert job.model_info["lm_head"] == "mlm"
+    audit = get_audit(sqlite_sessions, audit_id)
+    assert audit.status is AuditStatus.succeeded, audit.error
+    assert audit.settings["lm_head"] == lm_head
+    assert audit.model_info["lm_head"] == "mlm"
     with sqlite_sessions() as session:
-        rows = load_scored_rows(session, job_id)
+        rows = load_scored_rows(session, audit_id)
     loaded = load_model(ModelSpec(str(model)))
     for row in rows:
         expected = reference_pseudo_perplexity(loaded, row.sentence.text)
@@ -52,7 +52,7 @@ def test_masked_lm_job_equals_the_reference_loop(
         assert abs(row.perplexity - expected) / expected < 1e-5
 
 
-def test_generation_on_a_masked_lm_fails_the_job_with_its_cause(
+def test_generation_on_a_masked_lm_fails_the_audit_with_its_cause(
     embedded: EmbeddedWorker,
     sqlite_sessions: sessionmaker[Session],
     sample_dataset: Dataset,
@@ -60,9 +60,9 @@ def test_generation_on_a_masked_lm_fails_the_job_with_its_cause(
 ) -> None:
     model = build_tiny_masked_model(tmp_path / "bert", "bert")
     generation = {"prompts": "sample", "classifier": "profanity-check", "per_group": 1}
-    job_id = submit(sqlite_sessions, model, sample_dataset, limit=12, generation=generation)
-    embedded.submit(job_id)
+    audit_id = submit(sqlite_sessions, model, sample_dataset, limit=12, generation=generation)
+    embedded.submit(audit_id)
     assert embedded.wait_idle(120)
-    job = get_job(sqlite_sessions, job_id)
-    assert job.status is JobStatus.failed
-    assert "needs a causal LM" in (job.error or "")
+    audit = get_audit(sqlite_sessions, audit_id)
+    assert audit.status is AuditStatus.failed
+    assert "needs a causal LM" in (audit.error or "")

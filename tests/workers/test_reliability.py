@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from audit.datasets import Dataset, canonical_sha256
 from audit.scoring import safety_scores
-from db import AuditJob, JobStatus, SentenceResult, load_scored_rows
+from db import Audit, AuditStatus, SentenceResult, load_scored_rows
 from tests.workers.cluster import Cluster, private_redis
 from tests.workers.conftest import reference_rows, sessions_for, submit, wait_for
 
@@ -70,15 +70,15 @@ def pair(
         yield cluster
 
 
-def _finished(job: AuditJob) -> bool:
-    return job.status.finished
+def _finished(audit: Audit) -> bool:
+    return audit.status.finished
 
 
-def _assert_one_row_per_sentence(sessions: sessionmaker[Session], job_id: int, n: int) -> None:
+def _assert_one_row_per_sentence(sessions: sessionmaker[Session], audit_id: int, n: int) -> None:
     with sessions() as session:
         rows = session.execute(
             select(SentenceResult.row, func.count())
-            .where(SentenceResult.job_id == job_id)
+            .where(SentenceResult.audit_id == audit_id)
             .group_by(SentenceResult.row)
         ).all()
     assert sorted(r for r, _ in rows) == list(range(n))
@@ -86,14 +86,14 @@ def _assert_one_row_per_sentence(sessions: sessionmaker[Session], job_id: int, n
 
 
 def _assert_same_scores_as_uninterrupted(
-    sessions: sessionmaker[Session], job_id: int, model: Path, dataset: Dataset, n: int
+    sessions: sessionmaker[Session], audit_id: int, model: Path, dataset: Dataset, n: int
 ) -> None:
     expected = reference_rows(model, dataset, n)
     with sessions() as session:
-        rows = load_scored_rows(session, job_id)
-        job = session.get(AuditJob, job_id)
-        assert job is not None and job.results is not None
-        results, seed = job.results, job.settings["seed"]
+        rows = load_scored_rows(session, audit_id)
+        audit = session.get(Audit, audit_id)
+        assert audit is not None and audit.results is not None
+        results, seed = audit.results, audit.settings["seed"]
     for got, want in zip(rows, expected, strict=True):
         assert got.sentence == want.sentence
         assert got.perplexity == pytest.approx(want.perplexity, rel=1e-5)
@@ -127,7 +127,7 @@ def _wait_for_a_lock_wait(session: Session, *, timeout: float) -> None:
         time.sleep(0.1)
 
 
-def test_sigkilled_worker_mid_job_loses_nothing(
+def test_sigkilled_worker_mid_audit_loses_nothing(
     cluster: Cluster,
     pg_sessions: sessionmaker[Session],
     redis_url: str,
@@ -135,65 +135,69 @@ def test_sigkilled_worker_mid_job_loses_nothing(
     sample_dataset: Dataset,
 ) -> None:
     cluster.start_worker("doomed")
-    job_id = submit(pg_sessions, tiny_llama_dir, sample_dataset, limit=ROWS)
-    # Chunks of the tiny model take milliseconds, so "kill it mid-job" needs a handle:
+    audit_id = submit(pg_sessions, tiny_llama_dir, sample_dataset, limit=ROWS)
+    # Chunks of the tiny model take milliseconds, so "kill it mid-audit" needs a handle:
     # an uncommitted row 20 makes the worker's write of rows 20-39 wait for this
     # transaction, and the worker is killed while it waits, its message unacknowledged.
     with pg_sessions() as blocker:
-        blocker.add(SentenceResult(job_id=job_id, row=20, perplexity=1.0, scaled_perplexity=1.0))
+        blocker.add(
+            SentenceResult(audit_id=audit_id, row=20, perplexity=1.0, scaled_perplexity=1.0)
+        )
         blocker.flush()
-        cluster.send_plan(job_id)
-        wait_for(pg_sessions, job_id, lambda j: j.progress_done >= 20, timeout=120)
+        cluster.send_plan(audit_id)
+        wait_for(pg_sessions, audit_id, lambda j: j.progress_done >= 20, timeout=120)
         _wait_for_a_lock_wait(blocker, timeout=60)
         cluster.kill("doomed")
         blocker.rollback()
-    killed_at = wait_for(pg_sessions, job_id, lambda j: True, timeout=1)
-    assert killed_at.status is JobStatus.running and killed_at.progress_done == 20
+    killed_at = wait_for(pg_sessions, audit_id, lambda j: True, timeout=1)
+    assert killed_at.status is AuditStatus.running and killed_at.progress_done == 20
     # The chunk it was writing is still unacknowledged in Redis: it will be redelivered.
     assert _unacked(cluster, redis_url) >= 1
 
     cluster.start_worker("rescuer")
-    job = wait_for(pg_sessions, job_id, _finished, timeout=150)
-    assert job.status is JobStatus.succeeded, job.error
-    assert job.progress_done == ROWS
-    _assert_one_row_per_sentence(pg_sessions, job_id, ROWS)
-    _assert_same_scores_as_uninterrupted(pg_sessions, job_id, tiny_llama_dir, sample_dataset, ROWS)
-    pattern = re.compile(rf"audit job {job_id} rows \d+-\d+: (\d+) written")
+    audit = wait_for(pg_sessions, audit_id, _finished, timeout=150)
+    assert audit.status is AuditStatus.succeeded, audit.error
+    assert audit.progress_done == ROWS
+    _assert_one_row_per_sentence(pg_sessions, audit_id, ROWS)
+    _assert_same_scores_as_uninterrupted(
+        pg_sessions, audit_id, tiny_llama_dir, sample_dataset, ROWS
+    )
+    pattern = re.compile(rf"audit {audit_id} rows \d+-\d+: (\d+) written")
     before = sum(int(n) for n in pattern.findall(cluster.log("doomed")))
     after = sum(int(n) for n in pattern.findall(cluster.log("rescuer")))
     assert 0 < before < ROWS and before + after == ROWS
 
 
-def test_two_workers_share_a_job_and_duplicate_chunks_write_nothing_twice(
+def test_two_workers_share_a_audit_and_duplicate_chunks_write_nothing_twice(
     pair: Cluster,
     pg_sessions: sessionmaker[Session],
     tiny_llama_dir: Path,
     sample_dataset: Dataset,
 ) -> None:
-    job_id = submit(pg_sessions, tiny_llama_dir, sample_dataset, limit=ROWS)
+    audit_id = submit(pg_sessions, tiny_llama_dir, sample_dataset, limit=ROWS)
     # Planning twice sends every chunk twice: what redelivery does at worst.
-    pair.send_plan(job_id)
-    pair.send_plan(job_id)
-    job = wait_for(pg_sessions, job_id, _finished, timeout=150)
-    assert job.status is JobStatus.succeeded, job.error
-    _assert_one_row_per_sentence(pg_sessions, job_id, ROWS)
-    # Both took chunks of the job (scored, or found done or ended: which one gets to
+    pair.send_plan(audit_id)
+    pair.send_plan(audit_id)
+    audit = wait_for(pg_sessions, audit_id, _finished, timeout=150)
+    assert audit.status is AuditStatus.succeeded, audit.error
+    _assert_one_row_per_sentence(pg_sessions, audit_id, ROWS)
+    # Both took chunks of the audit (scored, or found done or ended: which one gets to
     # score is a race). A worker still loading the model for its first chunk when the
-    # other finished the job logs that chunk a moment after the job succeeded.
-    handled = re.compile(rf"audit job {job_id} rows \d+-\d+: ")
+    # other finished the audit logs that chunk a moment after the audit succeeded.
+    handled = re.compile(rf"audit {audit_id} rows \d+-\d+: ")
     deadline = time.monotonic() + 60
     for name in ("left", "right"):
         while not handled.search(pair.log(name)):
             assert time.monotonic() < deadline, f"{name} handled no chunk:\n{pair.log(name)}"
             time.sleep(0.2)
     # Every row was written exactly once.
-    pattern = re.compile(rf"audit job {job_id} rows \d+-\d+: (\d+) written")
+    pattern = re.compile(rf"audit {audit_id} rows \d+-\d+: (\d+) written")
     left = [int(n) for n in pattern.findall(pair.log("left"))]
     right = [int(n) for n in pattern.findall(pair.log("right"))]
     assert sum(left) + sum(right) == ROWS
 
 
-def test_redis_restart_mid_job(
+def test_redis_restart_mid_audit(
     workers_postgres_url: str,
     pg_sessions: sessionmaker[Session],
     redis_namespace: str,
@@ -210,23 +214,23 @@ def test_redis_restart_mid_job(
         )
         try:
             cluster.start_worker("steady")
-            job_id = submit(pg_sessions, tiny_llama_dir, sample_dataset, limit=ROWS)
-            cluster.send_plan(job_id)
-            wait_for(pg_sessions, job_id, lambda j: j.progress_done >= 20, timeout=120)
+            audit_id = submit(pg_sessions, tiny_llama_dir, sample_dataset, limit=ROWS)
+            cluster.send_plan(audit_id)
+            wait_for(pg_sessions, audit_id, lambda j: j.progress_done >= 20, timeout=120)
             server.kill()
             server.start()
             # kombu pops a message from its queue and records it as unacknowledged in two
-            # steps: one popped at the instant Redis dies is gone, and the job would wait
+            # steps: one popped at the instant Redis dies is gone, and the audit would wait
             # forever. The watchdog, which a deployment runs, is what sends it again.
             cluster.start_watchdog(stall_timeout=10, interval=2)
-            job = wait_for(pg_sessions, job_id, _finished, timeout=150)
-            assert job.status is JobStatus.succeeded, job.error
-            _assert_one_row_per_sentence(pg_sessions, job_id, ROWS)
+            audit = wait_for(pg_sessions, audit_id, _finished, timeout=150)
+            assert audit.status is AuditStatus.succeeded, audit.error
+            _assert_one_row_per_sentence(pg_sessions, audit_id, ROWS)
         finally:
             cluster.close()
 
 
-def test_bad_inputs_fail_their_jobs_only(
+def test_bad_inputs_fail_their_audits_only(
     pair: Cluster,
     pg_sessions: sessionmaker[Session],
     tiny_llama_dir: Path,
@@ -241,22 +245,24 @@ def test_bad_inputs_fail_their_jobs_only(
     private = Dataset("corrupt", sentences, canonical_sha256(sentences), "test:corrupt")
     corrupt = submit(pg_sessions, tiny_llama_dir, private)
     with pg_sessions() as session, session.begin():
-        job = session.get(AuditJob, corrupt)
-        assert job is not None
+        audit = session.get(Audit, corrupt)
+        assert audit is not None
         row = session.scalars(
-            select(DatasetRow).where(DatasetRow.dataset_id == job.dataset_id, DatasetRow.row == 25)
+            select(DatasetRow).where(
+                DatasetRow.dataset_id == audit.dataset_id, DatasetRow.row == 25
+            )
         ).one()
         row.label = "bogus"
     missing_model = submit(pg_sessions, tmp_path / "no-such-model", sample_dataset, limit=40)
     good = submit(pg_sessions, tiny_llama_dir, sample_dataset, limit=40)
-    # Sent the way the API sends them: dispatch_job in a process configured by the
+    # Sent the way the API sends them: dispatch_audit in a process configured by the
     # environment alone (TOXAUDIT_BROKER_URL set, so Celery rather than a thread).
     subprocess.run(
         [
             sys.executable,
             "-c",
-            "import sys; from workers import dispatch_job; "
-            "[dispatch_job(int(a)) for a in sys.argv[1:]]",
+            "import sys; from workers import dispatch_audit; "
+            "[dispatch_audit(int(a)) for a in sys.argv[1:]]",
             *(str(j) for j in (corrupt, missing_model, good)),
         ],
         env=pair.env,
@@ -266,17 +272,19 @@ def test_bad_inputs_fail_their_jobs_only(
     failed_data = wait_for(pg_sessions, corrupt, _finished, timeout=120)
     failed_model = wait_for(pg_sessions, missing_model, _finished, timeout=120)
     succeeded = wait_for(pg_sessions, good, _finished, timeout=120)
-    assert failed_data.status is JobStatus.failed
+    assert failed_data.status is AuditStatus.failed
     assert failed_data.error is not None
     assert "bad data set" in failed_data.error and "row 26" in failed_data.error
     assert "label" in failed_data.error
-    assert failed_model.status is JobStatus.failed
+    assert failed_model.status is AuditStatus.failed
     assert failed_model.error is not None and "could not load the model" in failed_model.error
-    assert succeeded.status is JobStatus.succeeded, succeeded.error
+    assert succeeded.status is AuditStatus.succeeded, succeeded.error
     assert succeeded.worker is not None and succeeded.worker.startswith(("left@", "right@"))
-    # The corrupt job keeps whatever rows were scored before its bad chunk failed it.
+    # The corrupt audit keeps whatever rows were scored before its bad chunk failed it.
     with pg_sessions() as session:
         kept = session.scalar(
-            select(func.count()).select_from(SentenceResult).where(SentenceResult.job_id == corrupt)
+            select(func.count())
+            .select_from(SentenceResult)
+            .where(SentenceResult.audit_id == corrupt)
         )
     assert kept == failed_data.progress_done and kept in (0, 20)

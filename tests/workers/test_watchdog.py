@@ -1,4 +1,4 @@
-"""The watchdog sends again only jobs whose broker messages were lost."""
+"""The watchdog sends again only audits whose broker messages were lost."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ import redis
 from sqlalchemy.orm import Session, sessionmaker
 
 from audit.datasets import Dataset
-from db import AuditJob, JobStatus
+from db import Audit, AuditStatus
 from tests.workers.cluster import TOXAUDIT, Cluster
 from tests.workers.conftest import sessions_for, submit, wait_for
-from workers import CHUNK_TASK, PLAN_TASK, TASK_ROUTES, pending_job_ids
+from workers import CHUNK_TASK, PLAN_TASK, TASK_ROUTES, pending_audit_ids
 
 pytestmark = pytest.mark.services
 
@@ -37,7 +37,7 @@ def _purge(client: redis.Redis, prefix: str) -> None:
         client.delete(*keys)
 
 
-def test_pending_jobs_are_read_from_queues_and_unacked_tasks(
+def test_pending_audits_are_read_from_queues_and_unacked_tasks(
     redis_url: str, redis_namespace: str, client: redis.Redis, tmp_path: Path
 ) -> None:
     prefix = f"{redis_namespace}:"
@@ -50,14 +50,14 @@ def test_pending_jobs_are_read_from_queues_and_unacked_tasks(
         message = {"body": body, "headers": {"task": CHUNK_TASK}, "properties": {}}
         client.hset(f"{prefix}unacked", "tag-1", json.dumps([message, "", "gpu"]))
         client.rpush(f"{prefix}gpu", json.dumps({"body": "???", "headers": {"task": "other"}}))
-        assert pending_job_ids(client, prefix, QUEUES) == {11, 12, 13}
+        assert pending_audit_ids(client, prefix, QUEUES) == {11, 12, 13}
     finally:
         cluster.close()
         _purge(client, prefix)
 
 
 def _watchdog(cluster: Cluster) -> set[int]:
-    """Job ids one `toxaudit watchdog --once` sent again."""
+    """Audit ids one `toxaudit watchdog --once` sent again."""
     env = {**cluster.env, "TOXAUDIT_STALL_TIMEOUT": "1"}
     done = subprocess.run(
         [str(TOXAUDIT), "watchdog", "--once"],
@@ -70,10 +70,10 @@ def _watchdog(cluster: Cluster) -> set[int]:
     line = done.stdout.strip().splitlines()[-1]
     assert line.startswith("sent again: "), line
     sent = line.removeprefix("sent again: ")
-    return set() if sent == "none" else {int(job) for job in sent.split(", ")}
+    return set() if sent == "none" else {int(audit) for audit in sent.split(", ")}
 
 
-def test_a_job_whose_messages_were_lost_is_sent_again_and_finishes(
+def test_a_audit_whose_messages_were_lost_is_sent_again_and_finishes(
     workers_postgres_url: str,
     redis_url: str,
     redis_namespace: str,
@@ -89,28 +89,28 @@ def test_a_job_whose_messages_were_lost_is_sent_again_and_finishes(
     )
     try:
         cluster.start_worker("doomed")
-        job_id = submit(sessions, tiny_llama_dir, sample_dataset, limit=80)
-        cluster.send_plan(job_id)
-        wait_for(sessions, job_id, lambda j: j.progress_done >= 20, timeout=120)
+        audit_id = submit(sessions, tiny_llama_dir, sample_dataset, limit=80)
+        cluster.send_plan(audit_id)
+        wait_for(sessions, audit_id, lambda j: j.progress_done >= 20, timeout=120)
         cluster.kill("doomed")
         time.sleep(1.5)
         # The killed worker's chunk is still unacknowledged: Celery will redeliver it,
-        # so the watchdog must leave the job alone.
-        assert job_id in pending_job_ids(client, prefix, QUEUES)
-        # (Jobs of other tests in the shared database are not this test's business.)
-        assert job_id not in _watchdog(cluster)
+        # so the watchdog must leave the audit alone.
+        assert audit_id in pending_audit_ids(client, prefix, QUEUES)
+        # (Audits of other tests in the shared database are not this test's business.)
+        assert audit_id not in _watchdog(cluster)
 
-        # A Redis that kept no data: every message of the job is gone.
+        # A Redis that kept no data: every message of the audit is gone.
         _purge(client, prefix)
-        assert job_id in _watchdog(cluster)
-        assert job_id in pending_job_ids(client, prefix, QUEUES)
+        assert audit_id in _watchdog(cluster)
+        assert audit_id in pending_audit_ids(client, prefix, QUEUES)
 
         cluster.start_worker("rescuer")
-        job = wait_for(sessions, job_id, lambda j: j.status.finished, timeout=150)
-        assert job.status is JobStatus.succeeded, job.error
-        assert job.progress_done == 80
+        audit = wait_for(sessions, audit_id, lambda j: j.status.finished, timeout=150)
+        assert audit.status is AuditStatus.succeeded, audit.error
+        assert audit.progress_done == 80
         with sessions() as session:
-            stored = session.get(AuditJob, job_id)
+            stored = session.get(Audit, audit_id)
             assert stored is not None and stored.results is not None
     finally:
         cluster.close()

@@ -16,10 +16,10 @@ from workers import (
     TRANSIENT_ERRORS,
     ModelCache,
     WorkerSettings,
-    aggregate_job_task,
-    aggregate_job_with_generation_task,
+    aggregate_audit_task,
+    aggregate_audit_with_generation_task,
     celery_config,
-    plan_job_task,
+    plan_audit_task,
     score_chunk_task,
 )
 
@@ -54,7 +54,7 @@ def test_celery_config_routes_model_work_to_gpu_and_prefetches_one() -> None:
 
 @pytest.mark.parametrize(
     "task",
-    [plan_job_task, score_chunk_task, aggregate_job_task, aggregate_job_with_generation_task],
+    [plan_audit_task, score_chunk_task, aggregate_audit_task, aggregate_audit_with_generation_task],
 )
 def test_every_task_acks_late_and_retries_only_transient_errors(task: Any) -> None:
     assert task.acks_late is True
@@ -75,7 +75,7 @@ def test_time_limits_follow_the_settings(monkeypatch: pytest.MonkeyPatch) -> Non
     try:
         assert score_chunk_task.time_limit == 100
         assert score_chunk_task.soft_time_limit == 90
-        assert plan_job_task.time_limit == 900
+        assert plan_audit_task.time_limit == 900
     finally:
         get_worker_settings.cache_clear()
 
@@ -97,7 +97,7 @@ def test_model_cache_keeps_the_model_between_chunks_and_evicts_the_oldest() -> N
     assert loaded == [a, b, a] and cache.loads == 3
 
 
-def test_a_task_failing_for_good_fails_its_job_with_a_readable_cause(
+def test_a_task_failing_for_good_fails_its_audit_with_a_readable_cause(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import sqlalchemy.exc
@@ -107,11 +107,13 @@ def test_a_task_failing_for_good_fails_its_job_with_a_readable_cause(
 
     causes: list[tuple[int, str]] = []
     monkeypatch.setattr(tasks, "_session_factory", lambda: None)
-    monkeypatch.setattr(tasks, "record_failure", lambda _f, job, cause: causes.append((job, cause)))
+    monkeypatch.setattr(
+        tasks, "record_failure", lambda _f, audit, cause: causes.append((audit, cause))
+    )
     unreachable = sqlalchemy.exc.OperationalError("connect", {}, Exception("refused"))
     for exc in (TimeLimitExceeded(9), SoftTimeLimitExceeded(), unreachable, KeyError("x")):
         score_chunk_task.on_failure(exc, "task-id", (7, 0, 20), {}, None)
-    assert [job for job, _ in causes] == [7, 7, 7, 7]
+    assert [audit for audit, _ in causes] == [7, 7, 7, 7]
     texts = [cause for _, cause in causes]
     assert "hard time limit of 1800 s" in texts[0]
     assert "ran past its time limit of 1620 s" in texts[1]

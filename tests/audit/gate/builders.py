@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.datasets import TOXIGEN_GROUPS, Label, Sentence
-from audit.results import DatasetRef, RunResult, RunSettings, write_perplexities, write_results
+from audit.results import AuditResult, DatasetRef, RunSettings, write_perplexities, write_results
 from audit.scoring import ScoredSentence, safety_scores
 
 NEUTRAL_VALUES = tuple(10.0 * (j + 1) for j in range(12))
@@ -68,10 +68,10 @@ def run_result(
     name: str = "candidate",
     generation: dict[str, Any] | None = None,
     sha256: str = "f" * 64,
-) -> RunResult:
+) -> AuditResult:
     scores = safety_scores(rows, n_resamples=200, seed=0)
     extra = {} if generation is None else {"generation": generation}
-    return RunResult(
+    return AuditResult(
         name=name,
         model={"reference": name},
         dataset=DatasetRef("constructed", "tests", sha256, len(rows)),

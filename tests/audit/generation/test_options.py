@@ -14,7 +14,7 @@ from audit.generation import (
     generation_request,
 )
 
-SECRET = "SECRET-41c2-not-for-job-errors"
+SECRET = "SECRET-41c2-not-for-audit-errors"
 
 
 def test_defaults_are_those_of_toxaudit_generate() -> None:
@@ -49,7 +49,7 @@ def test_the_record_checks_its_own_fields(
     assert caught.value.field == field and field in str(caught.value)
 
 
-def test_from_mapping_reads_a_jobs_settings() -> None:
+def test_from_mapping_reads_a_audits_settings() -> None:
     options = GenerationOptions.from_mapping(
         {
             "prompts": "sample",
@@ -77,7 +77,7 @@ def test_prompt_file_errors_keep_file_content_out_of_the_public_message(tmp_path
     )
     with pytest.raises(GenerationOptionsError) as caught:
         generation_request({"prompts": str(prompts), "classifier": "profanity-check"})
-    # The command line shows the value; a job's error (readable without a token) does not.
+    # The command line shows the value; an audit's error (readable without a token) does not.
     assert SECRET in str(caught.value)
     assert SECRET not in caught.value.public_message
     assert "row 1" in caught.value.public_message and "'label'" in caught.value.public_message

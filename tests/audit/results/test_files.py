@@ -9,9 +9,9 @@ import pytest
 
 from audit.datasets import DatasetError, sample_sentences
 from audit.results import (
+    AuditResult,
     DatasetRef,
     ResultsError,
-    RunResult,
     RunSettings,
     format_scores_table,
     read_perplexities,
@@ -135,8 +135,8 @@ def test_missing_perplexity_field(tmp_path: Path) -> None:
         read_perplexities(path)
 
 
-def _result() -> RunResult:
-    return RunResult(
+def _result() -> AuditResult:
+    return AuditResult(
         name="ckpt",
         model={"spec": {"reference": "x"}},
         dataset=DatasetRef("sample", "builtin:sample", "0" * 64, 312),
@@ -183,3 +183,11 @@ def test_table_lists_every_group_and_the_average() -> None:
         assert group in table
     assert "p (Holm)" in table.splitlines()[0]
     assert "unadjusted (SafeNLP's rule)" in table
+
+
+def test_run_result_is_the_deprecated_name_of_audit_result() -> None:
+    """Issue 13 renamed RunResult to AuditResult; the old name stays importable one release."""
+    from audit import results
+
+    assert results.RunResult is results.AuditResult
+    assert "RunResult" in results.__all__

@@ -1,4 +1,4 @@
-"""Fifty submissions at once: every job recorded once, none lost, nothing duplicated."""
+"""Fifty submissions at once: every audit recorded once, none lost, nothing duplicated."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from audit.datasets import Dataset, canonical_sha256, sample_sentences
-from db import AuditJob, Checkpoint, DatasetRecord, DatasetRow, submit_job
+from db import Audit, Checkpoint, DatasetRecord, DatasetRow, submit_audit
 from tests.db.isolated import isolated_postgres
 
 SUBMISSIONS = 50
@@ -40,9 +40,9 @@ def _fifty_concurrent_submissions(postgres_url: str) -> None:
     def one(index: int) -> int:
         barrier.wait(timeout=60)
         with Session(engine, expire_on_commit=False) as session, session.begin():
-            job, reused = submit_job(
+            audit, reused = submit_audit(
                 session,
-                model_reference=reference,
+                model=reference,
                 revision=f"step-{index % REVISIONS}",
                 label=f"run-{index % REVISIONS}",
                 step=index % REVISIONS,
@@ -51,17 +51,17 @@ def _fifty_concurrent_submissions(postgres_url: str) -> None:
                 settings={"seed": index},
             )
             assert not reused
-            return job.id
+            return audit.id
 
     try:
         with ThreadPoolExecutor(SUBMISSIONS) as pool:
             ids = list(pool.map(one, range(SUBMISSIONS)))
         with Session(engine) as session:
             stored = session.scalars(
-                select(AuditJob.id).join(Checkpoint).where(Checkpoint.reference == reference)
+                select(Audit.id).join(Checkpoint).where(Checkpoint.model == reference)
             ).all()
             checkpoints = session.scalars(
-                select(Checkpoint).where(Checkpoint.reference == reference)
+                select(Checkpoint).where(Checkpoint.model == reference)
             ).all()
             records = session.scalars(
                 select(DatasetRecord).where(DatasetRecord.sha256 == dataset.sha256)
@@ -71,7 +71,7 @@ def _fifty_concurrent_submissions(postgres_url: str) -> None:
                 .select_from(DatasetRow)
                 .where(DatasetRow.dataset_id == records[0].id)
             )
-            seeds = session.scalars(select(AuditJob.settings).where(AuditJob.id.in_(ids))).all()
+            seeds = session.scalars(select(Audit.settings).where(Audit.id.in_(ids))).all()
     finally:
         engine.dispose()
     assert len(set(ids)) == SUBMISSIONS

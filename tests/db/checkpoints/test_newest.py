@@ -4,32 +4,33 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from db import JobStatus, list_checkpoints, overview_entries
-from db.checkpoints import latest_succeeded_jobs, newest_audits
-from tests.api.factories import make_job
+from db import AuditStatus, list_checkpoints, overview_entries
+from db.checkpoints import latest_succeeded_audits, newest_audits
+from tests.api.factories import make_audit
 
 
 def test_newest_audit_of_any_status_and_succeeded_only(db_session: Session) -> None:
-    old = make_job(db_session, reference="org/n", age_minutes=10)
-    failed = make_job(db_session, reference="org/n", status=JobStatus.failed, seed=1)
-    other = make_job(db_session, reference="org/other", seed=2)
+    old = make_audit(db_session, model="org/n", age_minutes=10)
+    failed = make_audit(db_session, model="org/n", status=AuditStatus.failed, seed=1)
+    other = make_audit(db_session, model="org/other", seed=2)
     checkpoint = old.checkpoint_id
     newest = newest_audits(db_session)
-    assert newest[checkpoint].job_id == failed.id and newest[checkpoint].n_audits == 2
+    assert newest[checkpoint].audit_id == failed.id and newest[checkpoint].n_audits == 2
     succeeded = newest_audits(db_session, succeeded_only=True)
-    assert succeeded[checkpoint].job_id == old.id and succeeded[checkpoint].n_audits == 1
+    assert succeeded[checkpoint].audit_id == old.id and succeeded[checkpoint].n_audits == 1
     assert set(newest_audits(db_session, [other.checkpoint_id])) == {other.checkpoint_id}
     assert newest_audits(db_session, []) == {}
-    assert latest_succeeded_jobs(db_session, [checkpoint]) == {checkpoint: old.id}
+    assert latest_succeeded_audits(db_session, [checkpoint]) == {checkpoint: old.id}
 
 
 def test_the_listing_and_the_overview_agree_on_the_newest_audit(db_session: Session) -> None:
-    make_job(db_session, reference="org/a", age_minutes=5)
-    make_job(db_session, reference="org/a", status=JobStatus.running, seed=1)
-    make_job(db_session, reference="org/b", seed=2)
+    make_audit(db_session, model="org/a", age_minutes=5)
+    make_audit(db_session, model="org/a", status=AuditStatus.running, seed=1)
+    make_audit(db_session, model="org/b", seed=2)
     listed = {s.checkpoint_id: s.latest_audit_id for s in list_checkpoints(db_session).items}
     shown = {
-        e.checkpoint_id: e.latest.job_id if e.latest else None for e in overview_entries(db_session)
+        e.checkpoint_id: e.latest.audit_id if e.latest else None
+        for e in overview_entries(db_session)
     }
     assert listed == shown and None not in listed.values()
     # One record of "the newest audit": the listing carries the overview's brief.

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 import db.compare._cache
 from audit.pipeline import AuditOptions
 from audit.scoring import paired_differences
-from db import JobStatus, PairedDifferenceRecord, load_scored_rows
+from db import AuditStatus, PairedDifferenceRecord, load_scored_rows
 from db.compare import (
     COMPARISON_METHOD,
     ComparisonError,
@@ -19,7 +19,7 @@ from db.compare import (
     RequestedSettings,
     compare_audits,
 )
-from tests.api.factories import make_job
+from tests.api.factories import make_audit
 
 OWN = AuditOptions(n_resamples=60, seed=123, confidence=0.9)
 """The baseline audit's own, non-default statistics settings."""
@@ -44,8 +44,8 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> CountingPairedDifferences:
 
 
 def _pair(session: Session) -> tuple[int, int]:
-    base = make_job(session, reference="org/m", revision="a", options=OWN)
-    cand = make_job(session, reference="org/m", revision="b", seed=7)
+    base = make_audit(session, model="org/m", revision="a", options=OWN)
+    cand = make_audit(session, model="org/m", revision="b", seed=7)
     return base.id, cand.id
 
 
@@ -123,7 +123,7 @@ def test_settings_a_reader_may_not_choose(
 
 def test_bad_audit_lists(db_session: Session) -> None:
     base, cand = _pair(db_session)
-    running = make_job(db_session, reference="org/r", status=JobStatus.running).id
+    running = make_audit(db_session, model="org/r", status=AuditStatus.running).id
     cases = [
         ([base], ComparisonErrorKind.invalid, "give between 2 and 3 audit ids, got 1"),
         ([base, cand, base], ComparisonErrorKind.invalid, f"audit id {base} is repeated"),
@@ -153,7 +153,7 @@ def test_the_second_request_reads_the_stored_differences(
     assert counted.calls == 2 and _rows_stored(db_session) == 2
     stored = db_session.scalars(select(PairedDifferenceRecord).order_by(PairedDifferenceRecord.id))
     keys = [
-        (r.baseline_job_id, r.candidate_job_id, r.n_resamples, r.seed, r.method) for r in stored
+        (r.baseline_audit_id, r.candidate_audit_id, r.n_resamples, r.seed, r.method) for r in stored
     ]
     assert keys == [
         (base, cand, 60, 123, COMPARISON_METHOD),
@@ -180,12 +180,12 @@ def test_stored_rows_of_another_shape_or_method_are_recomputed(
 
 
 def test_the_stored_rows_go_with_their_audits(db_session: Session) -> None:
-    from db import AuditJob
+    from db import Audit
 
     base, cand = _pair(db_session)
     compare_audits(db_session, [base, cand])
-    job = db_session.get(AuditJob, cand)
-    assert job is not None
-    db_session.delete(job)
+    audit = db_session.get(Audit, cand)
+    assert audit is not None
+    db_session.delete(audit)
     db_session.flush()
     assert _rows_stored(db_session) == 0

@@ -50,7 +50,7 @@ class RunSettings:
 
 
 @dataclass(frozen=True, slots=True)
-class RunResult:
+class AuditResult:
     """Everything `toxaudit run` learned about one checkpoint on one data set."""
 
     name: str
@@ -90,7 +90,7 @@ class RunResult:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], *, source: str = "results") -> RunResult:
+    def from_dict(cls, data: dict[str, Any], *, source: str = "results") -> AuditResult:
         known = set(cls.__dataclass_fields__) | {"schema_version"}
         try:
             return cls(
@@ -116,7 +116,7 @@ class RunResult:
             raise ResultsError(f"{source}: malformed results ({exc})") from exc
 
 
-def write_results(path: Path, result: RunResult) -> None:
+def write_results(path: Path, result: AuditResult) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(
@@ -125,7 +125,7 @@ def write_results(path: Path, result: RunResult) -> None:
     tmp.replace(path)
 
 
-def read_results(path: Path) -> RunResult:
+def read_results(path: Path) -> AuditResult:
     source = str(path)
     if not path.exists():
         raise ResultsError(f"{source}: file not found")
@@ -135,4 +135,4 @@ def read_results(path: Path) -> RunResult:
         raise ResultsError(f"{source}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
     if not isinstance(data, dict):
         raise ResultsError(f"{source}: expected a JSON object, found {type(data).__name__}")
-    return RunResult.from_dict(data, source=source)
+    return AuditResult.from_dict(data, source=source)

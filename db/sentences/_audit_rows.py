@@ -1,4 +1,4 @@
-"""A job's data-set rows as the science reads them: Sentences to score, ScoredSentences."""
+"""An audit's data-set rows as the science reads them: Sentences to score, ScoredSentences."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ from sqlalchemy.orm import Session
 
 from audit.datasets import Dataset, DatasetError, Sentence, parse_sentence
 from audit.scoring import ScoredSentence
-from db._models import AuditJob, DatasetRecord, DatasetRow, SentenceResult
+from db._models import Audit, DatasetRecord, DatasetRow, SentenceResult
 
 
-def scored_row_numbers(session: Session, job_id: int) -> set[int]:
-    """Rows of the job already recorded (what a resumed job may skip)."""
-    return set(session.scalars(select(SentenceResult.row).where(SentenceResult.job_id == job_id)))
+def scored_row_numbers(session: Session, audit_id: int) -> set[int]:
+    """Rows of the audit already recorded (what a resumed audit may skip)."""
+    return set(
+        session.scalars(select(SentenceResult.row).where(SentenceResult.audit_id == audit_id))
+    )
 
 
 def _sentence(row: DatasetRow, *, source: str) -> Sentence:
@@ -30,17 +32,17 @@ def _dataset_source(record: DatasetRecord) -> str:
     return f"data set '{record.name}' (sha256 {record.sha256[:12]}) in the database"
 
 
-def load_job_sentences(session: Session, job: AuditJob, start: int, stop: int) -> list[Sentence]:
-    """Rows start..stop-1 of the job's data set, validated again: stored rows are input
+def load_audit_sentences(session: Session, audit: Audit, start: int, stop: int) -> list[Sentence]:
+    """Rows start..stop-1 of the audit's data set, validated again: stored rows are input
     like any other. Raises DatasetError naming the data set, row and field.
     """
-    stop = min(stop, job.progress_total)
-    source = _dataset_source(job.dataset)
+    stop = min(stop, audit.progress_total)
+    source = _dataset_source(audit.dataset)
     rows = list(
         session.scalars(
             select(DatasetRow)
             .where(
-                DatasetRow.dataset_id == job.dataset_id,
+                DatasetRow.dataset_id == audit.dataset_id,
                 DatasetRow.row >= start,
                 DatasetRow.row < stop,
             )
@@ -54,28 +56,28 @@ def load_job_sentences(session: Session, job: AuditJob, start: int, stop: int) -
     return [_sentence(row, source=source) for row in rows]
 
 
-def load_job_dataset(session: Session, job: AuditJob) -> Dataset:
-    """The rows the job scores (its limit applied) as a validated Dataset."""
-    record = job.dataset
-    sentences = tuple(load_job_sentences(session, job, 0, job.progress_total))
+def load_audit_dataset(session: Session, audit: Audit) -> Dataset:
+    """The rows the audit scores (its limit applied) as a validated Dataset."""
+    record = audit.dataset
+    sentences = tuple(load_audit_sentences(session, audit, 0, audit.progress_total))
     return Dataset(record.name, sentences, record.sha256, record.source)
 
 
-def load_scored_rows(session: Session, job_id: int) -> list[ScoredSentence]:
-    """The job's scored sentences in row order (the perplexities file's records)."""
-    job = session.get(AuditJob, job_id)
-    if job is None:
-        raise LookupError(f"audit job {job_id} does not exist")
+def load_scored_rows(session: Session, audit_id: int) -> list[ScoredSentence]:
+    """The audit's scored sentences in row order (the perplexities file's records)."""
+    audit = session.get(Audit, audit_id)
+    if audit is None:
+        raise LookupError(f"audit {audit_id} does not exist")
     pairs = session.execute(
         select(DatasetRow, SentenceResult)
         .join(
             SentenceResult,
-            (SentenceResult.row == DatasetRow.row) & (SentenceResult.job_id == job_id),
+            (SentenceResult.row == DatasetRow.row) & (SentenceResult.audit_id == audit_id),
         )
-        .where(DatasetRow.dataset_id == job.dataset_id)
+        .where(DatasetRow.dataset_id == audit.dataset_id)
         .order_by(DatasetRow.row)
     ).all()
-    source = f"audit job {job_id}"
+    source = f"audit {audit_id}"
     return [
         ScoredSentence(
             _sentence(row, source=source),
