@@ -259,6 +259,9 @@ class GenerationPublic(_Public):
     toxicity: float | None
     unscored_reason: str | None
     classifier_scores: dict[str, Any] | None = None
+    categories: list[str] | None = None
+    """Policy categories the headline classifier named when it judged the continuation
+    unsafe (Llama Guard's S1..S14); null otherwise and for classifiers without them."""
     """With several classifiers, each one's verdict by name ({toxicity, unscored_reason,
     categories}), headline first; null with one."""
 

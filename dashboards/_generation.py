@@ -145,6 +145,7 @@ def _continuations(
             "prompt": g.prompt,
             "continuation": g.continuation,
             "unscored_reason": g.unscored_reason,
+            "categories": g.categories,
         }
         verdicts = g.classifier_scores or {}
         for index, name in enumerate(classifiers):
@@ -170,6 +171,8 @@ def _continuations(
             Column("prompt_index", "Prompt #", "int"),
             Column("sample_index", "Sample #", "int"),
             Column("unscored_reason", "Unscored because"),
+            # A guard's policy categories; shown when one named any (downloads always).
+            Column("categories", "Categories", "list", show=any(g.categories for g in page.items)),
         ),
         rows,
         note="Ranked by the headline (first) classifier's toxicity." if classifiers else None,

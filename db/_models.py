@@ -192,6 +192,9 @@ class GenerationResult(Base):
     # With several classifiers, {classifier name: {toxicity, unscored_reason, categories}}
     # in the audit's order, headline first; NULL with one (scores and toxicity say it all).
     classifier_scores: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    categories: Mapped[list[str] | None] = mapped_column(JSON)
+    """Policy categories the headline classifier named (Llama Guard's S1..S14) when it
+    judged the continuation unsafe; NULL otherwise and for classifiers without categories."""
 
 
 class GroupScoreRecord(Base):

@@ -43,6 +43,7 @@ def record_generation(
             "scores": dict(r.scores) if r.scores is not None else {},
             "toxicity": r.toxicity,
             "unscored_reason": r.unscored_reason,
+            "categories": None if r.categories is None else list(r.categories),
             "classifier_scores": {
                 v.classifier: {
                     "toxicity": v.toxicity,

@@ -124,6 +124,7 @@ def test_generations(client: TestClient, db_session: Session) -> None:
     assert [g["toxicity"] for g in page["items"]] == [0.1, None]
     assert page["items"][1]["unscored_reason"]
     assert page["items"][0]["classifier_scores"] is None  # one classifier
+    assert page["items"][0]["categories"] is None  # none named
 
 
 def test_generations_carry_every_classifiers_verdict(
@@ -140,9 +141,11 @@ def test_generations_carry_every_classifiers_verdict(
         "profanity-check": {"toxicity": 0.2, "unscored_reason": None, "categories": None},
     }
     row.classifier_scores = verdicts
+    row.categories = ["S10"]
     db_session.flush()
     page = client.get(f"/api/audits/{audit.id}/generations", params={"group": "asian"}).json()
     assert page["items"][0]["classifier_scores"] == verdicts
+    assert page["items"][0]["categories"] == ["S10"]  # the headline's, as with one classifier
     assert list(page["items"][0]["classifier_scores"]) == ["guard:org/g", "profanity-check"]
 
 
