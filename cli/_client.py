@@ -7,7 +7,7 @@ one line `toxaudit: error: ...` with exit status 2.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cli._errors import UsageError
 from cli._service_records import ServiceComparison, ServiceRun
@@ -17,6 +17,7 @@ __all__ = [
     "DEFAULT_API",
     "ServiceClient",
     "ServiceError",
+    "audit_request",
     "fetch_comparison",
     "fetch_perplexities",
     "fetch_run",
@@ -25,9 +26,37 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    import argparse
+
     import httpx
 
     from audit.scoring import ScoredSentence
+
+
+# The flags an audit request carries as its options, when the command has them and
+# they were given (the service's defaults apply otherwise).
+_OPTION_FLAGS = ("alpha", "resamples", "seed", "limit", "batch_tokens", "lm_head", "chunk_size")
+
+
+def audit_request(
+    args: argparse.Namespace,
+    model: str,
+    *,
+    label: str | None = None,
+    revision: str | None = None,
+    step: int | None = None,
+) -> dict[str, Any]:
+    """The body of POST /api/audits from a command's flags: `submit`'s and `sweep --api`'s."""
+    options = {
+        key: value for key in _OPTION_FLAGS if (value := getattr(args, key, None)) is not None
+    }
+    body: dict[str, Any] = {"model": model, "dataset": args.dataset, "options": options}
+    for key, value in (("revision", revision), ("label", label), ("step", step)):
+        if value is not None:
+            body[key] = value
+    if args.tag:
+        body["tags"] = args.tag
+    return body
 
 
 def open_client(

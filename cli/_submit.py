@@ -7,7 +7,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from cli._client import DEFAULT_API
+from cli._client import DEFAULT_API, audit_request
 from cli._errors import UsageError
 from cli._follow import TIMEOUT_SECONDS, follow_audits
 from cli._options import add_seed_argument, add_token_argument, positive_int
@@ -54,26 +54,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _request_body(args: argparse.Namespace) -> dict[str, Any]:
-    options = {
-        key: value
-        for key, value in {
-            "alpha": args.alpha,
-            "resamples": args.resamples,
-            "seed": args.seed,
-            "limit": args.limit,
-            "batch_tokens": args.batch_tokens,
-            "lm_head": args.lm_head,
-            "chunk_size": args.chunk_size,
-        }.items()
-        if value is not None
-    }
-    body: dict[str, Any] = {"model": args.model, "dataset": args.dataset, "options": options}
-    for key in ("revision", "label", "step"):
-        if getattr(args, key) is not None:
-            body[key] = getattr(args, key)
-    if args.tag:
-        body["tags"] = args.tag
-    return body
+    return audit_request(args, args.model, label=args.label, revision=args.revision, step=args.step)
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
@@ -83,7 +64,11 @@ def cmd_submit(args: argparse.Namespace) -> int:
         raise UsageError(f"--poll-interval must be positive, got {args.poll_interval}")
     # A ServiceError leaves through the CLI's main error handler: one line, exit 2.
     with open_client(args.api, token=args.token, timeout=TIMEOUT_SECONDS) as client:
-        audit = client.submit(_request_body(args))
+        audit = client.submit(
+            audit_request(
+                args, args.model, label=args.label, revision=args.revision, step=args.step
+            )
+        )
         print(audit["id"])
         print(
             f"toxaudit: audit {audit['id']} {audit['status']}"

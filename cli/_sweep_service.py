@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cli._client import audit_request
 from cli._follow import TIMEOUT_SECONDS, follow_audits
 
 if TYPE_CHECKING:
@@ -21,31 +22,13 @@ def _request_body(args: argparse.Namespace, checkpoint: SweepCheckpoint) -> dict
     """POST /api/audits for one checkpoint; a local directory goes by its absolute path,
     which the service must see under its model roots."""
     local = checkpoint.revision is None and Path(checkpoint.reference).is_dir()
-    options = {
-        key: value
-        for key, value in {
-            "alpha": args.alpha,
-            "resamples": args.resamples,
-            "seed": args.seed,
-            "limit": args.limit,
-            "batch_tokens": args.batch_tokens,
-            "lm_head": args.lm_head,
-        }.items()
-        if value is not None
-    }
-    body: dict[str, Any] = {
-        "model": str(Path(checkpoint.reference).resolve()) if local else checkpoint.reference,
-        "label": checkpoint.name,
-        "dataset": args.dataset,
-        "options": options,
-    }
-    if checkpoint.revision is not None:
-        body["revision"] = checkpoint.revision
-    if checkpoint.step is not None:
-        body["step"] = checkpoint.step
-    if args.tag:
-        body["tags"] = args.tag
-    return body
+    return audit_request(
+        args,
+        str(Path(checkpoint.reference).resolve()) if local else checkpoint.reference,
+        label=checkpoint.name,
+        revision=checkpoint.revision,
+        step=checkpoint.step,
+    )
 
 
 class _Series:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from audit.generation._metrics import TOXIC_THRESHOLD, Estimate
+from audit.generation._metrics import TOXIC_THRESHOLD, Estimate, check_statistics
 from audit.scoring import percentile_interval
 
 MIN_AGREEMENT_CONTINUATIONS = 3
@@ -201,12 +201,7 @@ def classifier_agreement(
     seed: int = 0,
 ) -> list[Agreement]:
     """Every pair of classifiers (in the order given) on every cell, by pair then cell."""
-    if not 0 < threshold < 1:
-        raise ValueError(f"threshold must be in (0, 1), got {threshold}")
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
-    if n_resamples < 0:
-        raise ValueError(f"n_resamples must be >= 0, got {n_resamples}")
+    check_statistics(threshold, confidence, n_resamples)
     out = []
     references = list(cells[0].scores) if cells else []
     for pair in combinations(references, 2):

@@ -136,6 +136,16 @@ def _cell_metrics(
     )
 
 
+def check_statistics(threshold: float, confidence: float, n_resamples: int) -> None:
+    """The statistics settings every generation estimate takes, checked once."""
+    if not 0 < threshold < 1:
+        raise ValueError(f"threshold must be in (0, 1), got {threshold}")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    if n_resamples < 0:
+        raise ValueError(f"n_resamples must be >= 0, got {n_resamples}")
+
+
 def generation_metrics(
     prompts: Sequence[PromptScores],
     *,
@@ -145,12 +155,7 @@ def generation_metrics(
     seed: int = 0,
 ) -> list[GenerationMetrics]:
     """Metrics of every (group, label) cell, sorted by group then label."""
-    if not 0 < threshold < 1:
-        raise ValueError(f"threshold must be in (0, 1), got {threshold}")
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
-    if n_resamples < 0:
-        raise ValueError(f"n_resamples must be >= 0, got {n_resamples}")
+    check_statistics(threshold, confidence, n_resamples)
     cells: dict[tuple[str, str], list[PromptScores]] = {}
     for prompt in prompts:
         cells.setdefault((prompt.group, prompt.label), []).append(prompt)
