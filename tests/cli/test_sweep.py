@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from cli import main
@@ -259,6 +260,51 @@ def test_through_the_service_one_command_gives_the_same_trend(
     # The service's audits score as the local ones do; the comparison is the service's.
     assert [row[:4] for row in rows] == [row[:4] for row in local_rows]
     assert "5 audits" in err
+
+
+def test_watch_through_the_service_submits_a_new_checkpoint_once(
+    service: Service,
+    tiny_llama_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    run = training_dir(tiny_llama_dir, tmp_path_factory.mktemp("watched") / "run", [10, 20])
+
+    def labels() -> list[str]:
+        answer = httpx.get(f"{service.url}/api/audits", params={"limit": 100}, timeout=10)
+        answer.raise_for_status()
+        return [a["checkpoint"]["label"] for a in answer.json()["items"]]
+
+    def train_on() -> None:
+        # The next save lands once the service holds the audits of the first two.
+        deadline = time.monotonic() + 120
+        while sum(label.startswith(f"{run.name}/") for label in labels()) < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        perturbed_copy(tiny_llama_dir, run / "checkpoint-30", seed=30)
+
+    trainer = threading.Thread(target=train_on)
+    trainer.start()
+    code, out, err = _sweep(
+        capsys,
+        str(run),
+        *FAST,
+        "--api",
+        service.url,
+        "--token",
+        service.token,
+        "--poll-interval",
+        "0.2",
+        "--watch",
+        "--interval",
+        "0.1",
+        "--max-checkpoints",
+        "3",
+    )
+    trainer.join()
+    assert code == 0, err + service.log.read_text()[-3000:]
+    assert [row[0] for row in _trend(out)] == ["10", "20", "30"]
+    assert labels().count(f"{run.name}/checkpoint-30") == 1
 
 
 def test_a_failed_audit_through_the_service_exits_1_naming_it(
