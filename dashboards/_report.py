@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from audit.results import AuditResult, ResultsError, RunSettings
+from audit.results import AuditResult, AuditSettings, ResultsError
 from db import Audit, AuditStatus, get_audit, load_scored_rows
 from reports import Report, ReportError, ReportRun, build_report
 
-_SETTINGS = set(RunSettings.__dataclass_fields__)
+_SETTINGS = set(AuditSettings.__dataclass_fields__)
 
 
 class ReportUnavailableError(LookupError):

@@ -15,8 +15,8 @@ from audit.pipeline._journal import PerplexityJournal
 from audit.pipeline._score_sentences import default_batch_tokens, score_sentences
 from audit.results import (
     AuditResult,
+    AuditSettings,
     DatasetRef,
-    RunSettings,
     machine_description,
     software_versions,
 )
@@ -74,7 +74,7 @@ def build_result(
         name=name,
         model=dict(loaded_info),
         dataset=DatasetRef(dataset.name, dataset.source, dataset.sha256, len(dataset)),
-        settings=RunSettings(
+        settings=AuditSettings(
             batch_tokens=batch_tokens,
             alpha=options.alpha,
             confidence=options.confidence,

@@ -3,9 +3,9 @@
 from audit.results._audit_result import (
     RESULTS_SCHEMA_VERSION,
     AuditResult,
+    AuditSettings,
     DatasetRef,
     ResultsError,
-    RunSettings,
     read_results,
     write_results,
 )
@@ -24,14 +24,16 @@ from audit.results._scored_file import (
 )
 from audit.results._table import format_scores_table
 
-# Deprecated: the old name of AuditResult (one word per concept, issue 13), kept for one
-# release because outside code imports it from here. New code says AuditResult.
+# Deprecated: the old names of AuditResult and AuditSettings (one word per concept,
+# issue 13), kept for one release because outside code imports them from here.
 RunResult = AuditResult
+RunSettings = AuditSettings
 
 __all__ = [
     "COMPUTED_ELSEWHERE",
     "RESULTS_SCHEMA_VERSION",
     "AuditResult",
+    "AuditSettings",
     "DatasetRef",
     "InputFile",
     "ResultsError",

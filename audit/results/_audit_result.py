@@ -31,7 +31,7 @@ class DatasetRef:
 
 
 @dataclass(frozen=True, slots=True)
-class RunSettings:
+class AuditSettings:
     """Settings that change the scores; their hash keys result reuse."""
 
     batch_tokens: int | None
@@ -59,7 +59,7 @@ class AuditResult:
     """ModelInfo: reference, revision, resolved path, architecture, device, dtype."""
     dataset: DatasetRef
     """The evaluation set."""
-    settings: RunSettings
+    settings: AuditSettings
     """Settings that produced the scores."""
     scores: SafetyScores
     """Per-group scores, intervals, p-values, counts and the average."""
@@ -97,7 +97,7 @@ class AuditResult:
                 name=data["name"],
                 model=data["model"],
                 dataset=DatasetRef(**data["dataset"]),
-                settings=RunSettings(**data["settings"]),
+                settings=AuditSettings(**data["settings"]),
                 scores=SafetyScores.from_dict(data["scores"]),
                 unscored=data.get("unscored", {}),
                 truncated=None

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.datasets import Dataset, DatasetError, canonical_sha256, file_sha256
-from audit.results._audit_result import AuditResult, DatasetRef, RunSettings
+from audit.results._audit_result import AuditResult, AuditSettings, DatasetRef
 from audit.results._provenance import machine_description, software_versions
 from audit.scoring import ScoredSentence, safety_scores
 
@@ -116,7 +116,7 @@ def result_from_perplexities(
         name=name,
         model={"reference": model_name, "computed_by": COMPUTED_ELSEWHERE},
         dataset=reference,
-        settings=RunSettings(
+        settings=AuditSettings(
             batch_tokens=None,
             alpha=alpha,
             confidence=confidence,

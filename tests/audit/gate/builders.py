@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.datasets import TOXIGEN_GROUPS, Label, Sentence
-from audit.results import AuditResult, DatasetRef, RunSettings, write_perplexities, write_results
+from audit.results import AuditResult, AuditSettings, DatasetRef, write_perplexities, write_results
 from audit.scoring import ScoredSentence, safety_scores
 
 NEUTRAL_VALUES = tuple(10.0 * (j + 1) for j in range(12))
@@ -75,7 +75,7 @@ def run_result(
         name=name,
         model={"reference": name},
         dataset=DatasetRef("constructed", "tests", sha256, len(rows)),
-        settings=RunSettings(
+        settings=AuditSettings(
             batch_tokens=512, alpha=0.05, confidence=0.95, n_resamples=200, seed=0
         ),
         scores=scores,

@@ -10,9 +10,9 @@ import pytest
 from audit.datasets import DatasetError, sample_sentences
 from audit.results import (
     AuditResult,
+    AuditSettings,
     DatasetRef,
     ResultsError,
-    RunSettings,
     format_scores_table,
     read_perplexities,
     read_results,
@@ -140,7 +140,7 @@ def _result() -> AuditResult:
         name="ckpt",
         model={"spec": {"reference": "x"}},
         dataset=DatasetRef("sample", "builtin:sample", "0" * 64, 312),
-        settings=RunSettings(
+        settings=AuditSettings(
             batch_tokens=512, alpha=0.05, confidence=0.95, n_resamples=100, seed=0
         ),
         scores=safety_scores(_rows(), n_resamples=100),
@@ -190,4 +190,5 @@ def test_run_result_is_the_deprecated_name_of_audit_result() -> None:
     from audit import results
 
     assert results.RunResult is results.AuditResult
-    assert "RunResult" in results.__all__
+    assert results.RunSettings is results.AuditSettings
+    assert {"RunResult", "RunSettings"} <= set(results.__all__)
