@@ -26,7 +26,12 @@ from audit.generation._metrics import (
     PromptScores,
     generation_metrics,
 )
-from audit.generation._options import MAX_CLASSIFIERS, GenerationOptions, GenerationOptionsError
+from audit.generation._options import (
+    MAX_CLASSIFIERS,
+    GenerationOptions,
+    GenerationOptionsError,
+    check_classifiers,
+)
 from audit.generation._prompt_lines import LiteralBodyError, decode_literal_body, parse_prompt_line
 from audit.generation._prompts import (
     TOXIGEN_FILE_GROUPS,
@@ -97,6 +102,7 @@ __all__ = [
     "Prompt",
     "PromptScores",
     "PromptSet",
+    "check_classifiers",
     "classifier_agreement",
     "classifier_name",
     "classifier_spec",
