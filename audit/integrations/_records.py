@@ -83,9 +83,10 @@ def _params(result: AuditResult) -> dict[str, ParamValue]:
             params["toxaudit/generation.classifier"] = name
         classifiers = generation.get("classifiers")
         if isinstance(classifiers, list):
-            names = [c.get("name") if isinstance(c, Mapping) else None for c in classifiers]
-            if names and all(isinstance(n, str) for n in names):
-                params["toxaudit/generation.classifiers"] = ", ".join(names)
+            names = [c.get("name") for c in classifiers if isinstance(c, Mapping)]
+            named = [n for n in names if isinstance(n, str)]
+            if classifiers and len(named) == len(classifiers):
+                params["toxaudit/generation.classifiers"] = ", ".join(named)
     return params
 
 
