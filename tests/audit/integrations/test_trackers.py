@@ -188,7 +188,9 @@ def test_mlflow_holds_each_classifiers_metrics_and_their_agreement(mlflow_store)
 
 
 def test_wandb_holds_each_classifiers_metrics_and_their_agreement(wandb_offline) -> None:
-    run_id = log_to_wandb(tracker_payload(_two_classifiers(), step=3), project="two")
+    # The directory given, not WANDB_DIR: W&B keeps the settings of the first run in the process.
+    payload = tracker_payload(_two_classifiers(), step=3)
+    run_id = log_to_wandb(payload, project="two", directory=wandb_offline)
     run = _offline_run(wandb_offline, run_id)
     (row,) = run.history
     assert row["generation/classifier/hf_org_tox-bert/toxic_fraction/women/hate"] == 0.125
