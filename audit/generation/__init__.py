@@ -52,6 +52,7 @@ from audit.generation._records import (
 from audit.generation._request import (
     CLASSIFIER_OPTIONS,
     GENERATION_OPTIONS,
+    ClassifierOptionsError,
     GenerationRequest,
     classifier_spec,
     classifier_specs,
@@ -87,6 +88,7 @@ __all__ = [
     "Agreement",
     "CellScores",
     "ClassifierAudit",
+    "ClassifierOptionsError",
     "Continuation",
     "ContinuationScore",
     "Estimate",

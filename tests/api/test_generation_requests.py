@@ -421,3 +421,38 @@ def test_the_schema_states_the_classifier_limit(client: TestClient) -> None:
     assert {"type": "string", "minLength": 1, "maxLength": 1000}.items() <= next(
         form for form in forms if form.get("type") == "string"
     ).items()
+
+
+@pytest.mark.parametrize(
+    ("generation", "loc", "message"),
+    [
+        (
+            _generation(classifier=["profanity-check", "nope:x"]),
+            ["classifier", "1"],
+            "unknown classifier 'nope'",
+        ),
+        (
+            _generation(classifier=["hf:", "profanity-check"]),
+            ["classifier", "0"],
+            "hf needs a model",
+        ),
+        (
+            _generation(classifier=["profanity-check", "hf:org/m"], guard_family="llama-guard"),
+            ["generation", "guard_family"],
+            "applies to none of the classifiers",
+        ),
+    ],
+)
+def test_a_bad_entry_of_several_classifiers_is_named_by_its_index(
+    client: TestClient,
+    auth: dict[str, str],
+    dispatched: list[int],
+    generation: dict[str, Any],
+    loc: list[str],
+    message: str,
+) -> None:
+    status, text = _post(client, auth, generation)
+    assert status == 422, text
+    (error,) = json.loads(text)["detail"]
+    assert error["loc"][-2:] == loc and message in error["msg"], error
+    assert dispatched == []
