@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Mapping
@@ -42,9 +43,24 @@ class TrackerPayload:
     """The checkpoint's training step, when known; trackers plot the metrics against it."""
 
 
+MAX_KEY_PART = 64
+"""Characters of one key part at most: MLflow refuses keys over 250 characters, and an
+agreement key holds two classifier names (a local path can be any length) and a group."""
+
+
 def metric_key(*parts: str) -> str:
-    """A key every tracker accepts: letters, digits and `_-. /` only (MLflow's rule)."""
-    return "/".join(re.sub(r"[^A-Za-z0-9_\-. ]+", "_", part) for part in parts)
+    """A key every tracker accepts: letters, digits and `_-. /` only (MLflow's rule), each
+    part at most MAX_KEY_PART characters (a longer one keeps its start and a hash of the
+    whole, so two long names stay two keys)."""
+    return "/".join(_key_part(part) for part in parts)
+
+
+def _key_part(part: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9_\-. ]+", "_", part)
+    if len(cleaned) <= MAX_KEY_PART:
+        return cleaned
+    digest = hashlib.sha256(part.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{cleaned[: MAX_KEY_PART - 9]}-{digest}"
 
 
 def _finite(value: Any) -> float | None:

@@ -83,3 +83,32 @@ def test_one_classifier_logs_no_per_classifier_keys() -> None:
         k.startswith(("generation/classifier/", "generation/agreement/")) for k in payload.metrics
     )
     assert "toxaudit/generation.classifiers" not in payload.params
+
+
+def test_long_classifier_names_keep_keys_within_mlflows_250_characters() -> None:
+    # Two local checkpoints with long paths that differ only at the end.
+    first, second = ("hf:/srv/models/" + "x" * 200 + end for end in ("/a", "/b"))
+    section = generation_section(lambda group, label: 0.25)
+    section["classifiers"] = [
+        {"name": first, "metrics": section["metrics"]},
+        {"name": second, "metrics": section["metrics"]},
+    ]
+    section["agreement"] = [
+        {
+            "classifiers": [first, second],
+            "group": "x" * 100,
+            "label": "neutral",
+            "kappa": {"value": 0.5, "ci_low": 0.25, "ci_high": 0.75},
+            "rho": None,
+        }
+    ]
+    metrics = tracker_payload(run_result(scored_rows(BASELINE_HARMFUL), generation=section)).metrics
+    assert max(len(key) for key in metrics) <= 250
+    long_keys = {k for k in metrics if k.startswith("generation/classifier/")}
+    # Each classifier keeps its own keys: 2 classifiers x 13 groups x 2 labels x 2 metrics.
+    assert len(long_keys) == 2 * 13 * 2 * 2
+    (kappa_high,) = [
+        k for k in metrics if k.startswith("generation/agreement/kappa/") and k.endswith("ci_high")
+    ]
+    assert metrics[kappa_high] == 0.75
+    assert metric_key("generation", first) != metric_key("generation", second)
