@@ -19,6 +19,7 @@ from audit.classifiers import ClassifierError, classifier_references, unsafe_che
 from audit.generation import (
     CLASSIFIER_OPTIONS,
     PROMPT_SOURCES,
+    ClassifierOptionsError,
     GenerationOptions,
     GenerationOptionsError,
     GenerationSettings,
@@ -76,6 +77,12 @@ def _check_classifier(options: GenerationOptions, roots: list[Path]) -> Generati
     references = options.classifiers
     try:
         specs = classifier_specs(options)
+    except ClassifierOptionsError as exc:
+        if exc.option is not None:
+            reject(("options", "generation", exc.option), str(exc), getattr(options, exc.option))
+        at = base if exc.index is None else (*base, str(exc.index))
+        shown = references[exc.index] if exc.index is not None else options.to_dict()["classifier"]
+        reject(at, str(exc), shown)
     except ClassifierError as exc:
         reject(base, str(exc), options.to_dict()["classifier"])
     option_of = {argument: option for option, argument in CLASSIFIER_OPTIONS.items()}

@@ -14,10 +14,11 @@ from pydantic import (
     Field,
     StringConstraints,
     computed_field,
+    field_validator,
     with_config,
 )
 
-from audit.generation import GenerationOptions
+from audit.generation import GenerationOptions, check_classifiers
 from db import DEPRECATED_REFERENCE, AuditStatus
 
 # Bounded strings and lists everywhere: a request can never make the service store or
@@ -87,6 +88,14 @@ class GenerationOptionsCreate(GenerationOptions):
     (audit.generation.GenerationOptions). Files and directories must lie
     under the service's roots; samples, per_group and max_new_tokens are capped by
     TOXAUDIT_MAX_SAMPLES, TOXAUDIT_MAX_PER_GROUP and TOXAUDIT_MAX_NEW_TOKENS."""
+
+    @field_validator("classifier")
+    @classmethod
+    def _distinct_classifiers(cls, value: str | tuple[str, ...]) -> str | tuple[str, ...]:
+        # The record's own check, run here too so that a repeated classifier is a 422 at
+        # `classifier`; after __post_init__ it would point at the whole options.
+        check_classifiers(value)
+        return value
 
 
 class AuditOptionsCreate(_Create):

@@ -120,7 +120,8 @@ def _agreement_table(agreement: list[Any], threshold: Any) -> Table:
         rows,
         note=f"Kappa: chance-corrected agreement of the toxic calls (score >= {threshold}); "
         "rho: rank correlation of the scores. Over the continuations both classifiers "
-        "scored; intervals resample continuations. 1 is full agreement, 0 chance.",
+        "scored; intervals resample prompts (with all their continuations). 1 is full "
+        "agreement, 0 chance.",
     )
 
 

@@ -79,7 +79,8 @@ AGREEMENT_HEADERS = (
 AGREEMENT_NOTE = (
     "Several classifiers scored every continuation; the table above is the first's. Kappa: "
     "chance-corrected agreement of their toxic calls; rho: rank correlation of their "
-    "scores; over the continuations both scored, with intervals resampling continuations."
+    "scores; over the continuations both scored, with intervals resampling prompts (with "
+    "all their continuations)."
 )
 
 

@@ -26,7 +26,12 @@ from audit.generation._metrics import (
     PromptScores,
     generation_metrics,
 )
-from audit.generation._options import MAX_CLASSIFIERS, GenerationOptions, GenerationOptionsError
+from audit.generation._options import (
+    MAX_CLASSIFIERS,
+    GenerationOptions,
+    GenerationOptionsError,
+    check_classifiers,
+)
 from audit.generation._prompt_lines import LiteralBodyError, decode_literal_body, parse_prompt_line
 from audit.generation._prompts import (
     TOXIGEN_FILE_GROUPS,
@@ -47,6 +52,7 @@ from audit.generation._records import (
 from audit.generation._request import (
     CLASSIFIER_OPTIONS,
     GENERATION_OPTIONS,
+    ClassifierOptionsError,
     GenerationRequest,
     classifier_spec,
     classifier_specs,
@@ -82,6 +88,7 @@ __all__ = [
     "Agreement",
     "CellScores",
     "ClassifierAudit",
+    "ClassifierOptionsError",
     "Continuation",
     "ContinuationScore",
     "Estimate",
@@ -97,6 +104,7 @@ __all__ = [
     "Prompt",
     "PromptScores",
     "PromptSet",
+    "check_classifiers",
     "classifier_agreement",
     "classifier_name",
     "classifier_spec",

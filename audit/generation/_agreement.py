@@ -4,8 +4,12 @@ Two views of agreement: Cohen's kappa of their toxic/non-toxic calls at the thre
 (chance-corrected agreement of the decisions the metrics count), and Spearman's rho of
 their scores (whether they rank continuations alike, whatever their calibration). Only
 continuations both classifiers scored take part. Intervals are percentile bootstrap
-intervals over continuations; a resample in which a coefficient is undefined (one class
-only, constant scores) is left out of the interval rather than counted.
+intervals over prompts, each drawn with all its continuations (both classifiers' scores
+together), as the metrics' are: the k continuations of one prompt are not independent,
+and resampling them one by one made the intervals too narrow (a simulation with 5 per
+prompt covered the true kappa 87% of the time at 95%). A resample in which a coefficient
+is undefined (one class only, constant scores) is left out of the interval rather than
+counted.
 """
 
 from __future__ import annotations
@@ -79,9 +83,9 @@ def spearman_rho(first: FloatArray, second: FloatArray) -> float | None:
 
 def _boot_kappa(a: FloatArray, b: FloatArray, weights: FloatArray) -> FloatArray:
     """Kappa of each resample, given as (resamples, n) multiplicities of the n calls."""
-    n = a.size
-    pa, pb = weights @ a / n, weights @ b / n
-    observed = weights @ (a == b).astype(np.float64) / n
+    total = weights.sum(axis=1)
+    pa, pb = weights @ a / total, weights @ b / total
+    observed = weights @ (a == b).astype(np.float64) / total
     chance = pa * pb + (1.0 - pa) * (1.0 - pb)
     with np.errstate(divide="ignore", invalid="ignore"):
         kappa = (observed - chance) / (1.0 - chance)
@@ -109,9 +113,9 @@ def _boot_rho(first: FloatArray, second: FloatArray, weights: FloatArray) -> Flo
     """Spearman's rho of each resample: the Pearson correlation of its ranks, each of the
     n continuations counted as often as it was drawn."""
     x, y = _resample_ranks(first, weights), _resample_ranks(second, weights)
-    n = first.size
-    dx = x - (weights * x).sum(axis=1, keepdims=True) / n
-    dy = y - (weights * y).sum(axis=1, keepdims=True) / n
+    total = weights.sum(axis=1, keepdims=True)
+    dx = x - (weights * x).sum(axis=1, keepdims=True) / total
+    dy = y - (weights * y).sum(axis=1, keepdims=True) / total
     denominator = np.sqrt((weights * dx * dx).sum(axis=1) * (weights * dy * dy).sum(axis=1))
     with np.errstate(divide="ignore", invalid="ignore"):
         rho = (weights * dx * dy).sum(axis=1) / denominator
@@ -125,6 +129,7 @@ def _pair_agreement(
     label: str,
     first: FloatArray,
     second: FloatArray,
+    prompts: npt.NDArray[np.int64],
     *,
     threshold: float,
     confidence: float,
@@ -142,11 +147,14 @@ def _pair_agreement(
     rho = spearman_rho(first, second)
     kappa_boot = rho_boot = None
     if n_resamples > 0 and (kappa is not None or rho is not None):
-        picks = rng.integers(0, n, size=(n_resamples, n))
-        # How often each continuation was drawn, per resample.
-        drawn = (np.arange(n_resamples)[:, None] * n + picks).ravel()
-        counts = np.bincount(drawn, minlength=n_resamples * n).reshape(n_resamples, n)
-        weights: FloatArray = counts.astype(np.float64)
+        # Prompts are drawn, each bringing all its compared continuations.
+        _, which = np.unique(prompts, return_inverse=True)
+        m = int(which.max()) + 1
+        picks = rng.integers(0, m, size=(n_resamples, m))
+        # How often each prompt was drawn, per resample, given to its continuations.
+        drawn = (np.arange(n_resamples)[:, None] * m + picks).ravel()
+        counts = np.bincount(drawn, minlength=n_resamples * m).reshape(n_resamples, m)
+        weights: FloatArray = counts[:, which].astype(np.float64)
         if kappa is not None:
             kappa_boot = _boot_kappa(_calls(first, threshold), _calls(second, threshold), weights)
         if rho is not None:
@@ -190,6 +198,9 @@ class CellScores:
     """The prompt label."""
     scores: Mapping[str, Sequence[float | None]]
     """By classifier reference: one score per continuation (None: unscored), same order."""
+    prompts: Sequence[int] | None = None
+    """The prompt each continuation continues, same order: the bootstrap draws prompts.
+    None: each continuation its own prompt."""
 
 
 def classifier_agreement(
@@ -206,12 +217,14 @@ def classifier_agreement(
     references = list(cells[0].scores) if cells else []
     for pair in combinations(references, 2):
         for cell in sorted(cells, key=lambda c: (c.group, c.label)):
+            first, second = cell.scores[pair[0]], cell.scores[pair[1]]
+            prompts = range(len(first)) if cell.prompts is None else cell.prompts
             both = [
-                (x, y)
-                for x, y in zip(cell.scores[pair[0]], cell.scores[pair[1]], strict=True)
+                (x, y, prompt)
+                for x, y, prompt in zip(first, second, prompts, strict=True)
                 if x is not None and y is not None
             ]
-            values = np.array(both, dtype=np.float64).reshape(-1, 2)
+            values = np.array(both, dtype=np.float64).reshape(-1, 3)
             # Each (pair, cell) resamples from its own stream, keyed by its names, so
             # adding a group or a classifier never moves another interval.
             name = "\0".join((*pair, cell.group, cell.label))
@@ -223,6 +236,7 @@ def classifier_agreement(
                     cell.label,
                     values[:, 0],
                     values[:, 1],
+                    values[:, 2].astype(np.int64),
                     threshold=threshold,
                     confidence=confidence,
                     n_resamples=n_resamples,

@@ -216,13 +216,21 @@ def run_generation_audit(
     agreement: list[Agreement] = []
     if several:
         cells: dict[tuple[str, str], dict[str, list[float | None]]] = {}
+        # The prompt of each continuation: the agreement's bootstrap draws prompts.
+        cell_prompts: dict[tuple[str, str], list[int]] = {}
         for i, continuation in enumerate(continuations):
             prompt = prompts[continuation.prompt_index]
-            cell = cells.setdefault((prompt.group, prompt.label), {a.name: [] for a in audits})
+            key = (prompt.group, prompt.label)
+            cell = cells.setdefault(key, {a.name: [] for a in audits})
             for audit, scores in zip(audits, verdicts, strict=True):
                 cell[audit.name].append(scores[i].toxicity)
+            cell_prompts.setdefault(key, []).append(continuation.prompt_index)
         agreement = classifier_agreement(
-            [CellScores(g, lab, scores) for (g, lab), scores in cells.items()], **statistics
+            [
+                CellScores(g, lab, scores, cell_prompts[g, lab])
+                for (g, lab), scores in cells.items()
+            ],
+            **statistics,
         )
     classifier_seconds = sum(a.seconds for a in audits)
     return GenerationAudit(

@@ -23,6 +23,10 @@ MAX_CLASSIFIERS = 4
 """Classifiers one generation audit may score with: each is a model loaded and run over
 every continuation, and the pairs to compare grow with the square."""
 
+# The bounds on the list form, declared so that the API's schema states them (minItems,
+# maxItems) and pydantic refuses a longer list at the field before reading its entries.
+Classifiers = Annotated[tuple[Reference, ...], MinLen(1), MaxLen(MAX_CLASSIFIERS)]
+
 
 class GenerationOptionsError(ValueError):
     """Generation options that cannot be run; the message says which and why."""
@@ -48,7 +52,7 @@ class GenerationOptions:
     prompts: Reference
     """`sample`, `toxigen-prompts`, a directory of ToxiGen prompt files, or a JSONL of
     {prompt, group, label} (the service: under TOXAUDIT_DATASET_ROOTS)."""
-    classifier: Reference | tuple[Reference, ...]
+    classifier: Reference | Classifiers
     """`detoxify:<variant or checkpoint>`, `hf:<hub id or directory>`, `guard:<hub id or
     directory>` or `profanity-check` (the service: files and directories under
     TOXAUDIT_MODEL_ROOTS); or a list of up to 4 of them, each scoring every continuation,
@@ -91,7 +95,7 @@ class GenerationOptions:
         for name, (kind, bounds) in _FIELD_TYPES.items():
             _check_field(name, getattr(self, name), kind, bounds)
         # One spelling from here on: a tuple, whichever form was given.
-        object.__setattr__(self, "classifier", _check_classifiers(self.classifier))
+        object.__setattr__(self, "classifier", check_classifiers(self.classifier))
 
     @property
     def classifiers(self) -> tuple[str, ...]:
@@ -153,15 +157,18 @@ def _unwrap(annotation: Any) -> tuple[Any, tuple[Any, ...], bool]:
 
 _FIELD_TYPES: dict[str, tuple[tuple[Any, bool], tuple[Any, ...]]] = {}
 for _name, _annotation in get_type_hints(GenerationOptions, include_extras=True).items():
-    if _name == "classifier":  # a string or a list of them: _check_classifiers
+    if _name == "classifier":  # a string or a list of them: check_classifiers
         continue
     _base, _bounds, _optional = _unwrap(_annotation)
     _FIELD_TYPES[_name] = ((_base, _optional), _bounds)
 _REFERENCE_BOUNDS = _unwrap(Reference)[1]
 
 
-def _check_classifiers(value: object) -> tuple[str, ...]:
-    """The classifier references as a tuple: one string, or 1 to MAX_CLASSIFIERS distinct."""
+def check_classifiers(value: object) -> tuple[str, ...]:
+    """The classifier references as a tuple: one string, or 1 to MAX_CLASSIFIERS distinct.
+
+    The record checks itself with it; the API also runs it as the field's validator, so
+    that its 422 points at `classifier` rather than at the whole options."""
     name = "classifier"
     if value is None:
         raise GenerationOptionsError(f"generation needs '{name}'", field=name)

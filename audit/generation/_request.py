@@ -26,6 +26,19 @@ from audit.generation._settings import GenerationSettings
 from audit.generation._sources import load_prompts
 from audit.models import LoadedModel
 
+
+class ClassifierOptionsError(ClassifierError):
+    """A classifier reference or option that does not parse, with where it is, so that
+    the service can point at `classifier.<index>` or at the option."""
+
+    def __init__(self, message: str, *, index: int | None = None, option: str | None = None):
+        self.index = index
+        """Which of several classifier references; None with one, or for an option."""
+        self.option = option
+        """The generation option at fault (`classifier_labels`); None for a reference."""
+        super().__init__(message)
+
+
 GENERATION_OPTIONS: dict[str, Any] = {
     field.name: None if field.default is dataclasses.MISSING else field.default
     for field in dataclasses.fields(GenerationOptions)
@@ -119,20 +132,23 @@ def classifier_specs(
         return (parse_classifier(references[0], options=given, allow_pickle=allow_pickle),)
     kinds = [reference.partition(":")[0] for reference in references]
     specs = []
-    for reference, kind in zip(references, kinds, strict=True):
+    for index, (reference, kind) in enumerate(zip(references, kinds, strict=True)):
         taken = CLASSIFIERS[kind].arguments if kind in CLASSIFIERS else ()
-        specs.append(
-            parse_classifier(
+        try:
+            spec = parse_classifier(
                 reference,
                 options={k: v for k, v in given.items() if k in taken},
                 allow_pickle=allow_pickle,
             )
-        )
+        except ClassifierError as exc:
+            raise ClassifierOptionsError(str(exc), index=index) from exc
+        specs.append(spec)
     for option, argument in CLASSIFIER_OPTIONS.items():
         if argument in given and not any(argument in CLASSIFIERS[k].arguments for k in kinds):
             flag = "--" + option.replace("_", "-")
-            raise ClassifierError(
-                f"{flag} applies to none of the classifiers ({', '.join(references)})"
+            raise ClassifierOptionsError(
+                f"{flag} applies to none of the classifiers ({', '.join(references)})",
+                option=option,
             )
     return tuple(specs)
 

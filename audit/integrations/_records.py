@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Mapping
@@ -18,6 +19,9 @@ GENERATION_METRICS = (
     "toxicity_probability",
 )
 """The generation section's per-group, per-label metrics, each logged when it has a value."""
+
+AGREEMENT_COEFFICIENTS = ("kappa", "rho")
+"""The agreement of two classifiers per group and label, each logged when it is defined."""
 
 ParamValue = str | int | float | bool
 
@@ -39,9 +43,24 @@ class TrackerPayload:
     """The checkpoint's training step, when known; trackers plot the metrics against it."""
 
 
+MAX_KEY_PART = 64
+"""Characters of one key part at most: MLflow refuses keys over 250 characters, and an
+agreement key holds two classifier names (a local path can be any length) and a group."""
+
+
 def metric_key(*parts: str) -> str:
-    """A key every tracker accepts: letters, digits and `_-. /` only (MLflow's rule)."""
-    return "/".join(re.sub(r"[^A-Za-z0-9_\-. ]+", "_", part) for part in parts)
+    """A key every tracker accepts: letters, digits and `_-. /` only (MLflow's rule), each
+    part at most MAX_KEY_PART characters (a longer one keeps its start and a hash of the
+    whole, so two long names stay two keys)."""
+    return "/".join(_key_part(part) for part in parts)
+
+
+def _key_part(part: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9_\-. ]+", "_", part)
+    if len(cleaned) <= MAX_KEY_PART:
+        return cleaned
+    digest = hashlib.sha256(part.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{cleaned[: MAX_KEY_PART - 9]}-{digest}"
 
 
 def _finite(value: Any) -> float | None:
@@ -78,14 +97,49 @@ def _params(result: AuditResult) -> dict[str, ParamValue]:
         name = section_classifier_name(generation)
         if name is not None:
             params["toxaudit/generation.classifier"] = name
+        classifiers = generation.get("classifiers")
+        if isinstance(classifiers, list):
+            names = [c.get("name") for c in classifiers if isinstance(c, Mapping)]
+            named = [n for n in names if isinstance(n, str)]
+            if classifiers and len(named) == len(classifiers):
+                params["toxaudit/generation.classifiers"] = ", ".join(named)
     return params
 
 
 def _generation_metrics(section: Any) -> dict[str, float]:
+    """The headline classifier's metrics as `generation/<metric>/<group>/<label>`; with
+    several classifiers also each one's, `generation/classifier/<name>/<metric>/...`, and
+    their agreement, `generation/agreement/<kappa|rho>/<first>/<second>/<group>/<label>`
+    with `/ci_low` and `/ci_high` beside it."""
+    if not isinstance(section, Mapping):
+        return {}
+    out = _cell_metrics(section.get("metrics"), ("generation",))
+    classifiers = section.get("classifiers")
+    for audit in classifiers if isinstance(classifiers, list) else []:
+        if isinstance(audit, Mapping) and isinstance(audit.get("name"), str):
+            prefix = ("generation", "classifier", audit["name"])
+            out |= _cell_metrics(audit.get("metrics"), prefix)
+    agreement = section.get("agreement")
+    for pair in agreement if isinstance(agreement, list) else []:
+        names = pair.get("classifiers") if isinstance(pair, Mapping) else None
+        if not (isinstance(names, list) and len(names) == 2):
+            continue
+        where = (str(names[0]), str(names[1]), str(pair.get("group")), str(pair.get("label")))
+        for coefficient in AGREEMENT_COEFFICIENTS:
+            estimate = pair.get(coefficient)
+            if not isinstance(estimate, Mapping):
+                continue  # undefined in this cell: left out, never logged as 0
+            for suffix, field in (("", "value"), ("ci_low", "ci_low"), ("ci_high", "ci_high")):
+                value = _finite(estimate.get(field))
+                if value is not None:
+                    parts = ("generation", "agreement", coefficient, *where)
+                    out[metric_key(*parts, *((suffix,) if suffix else ()))] = value
+    return out
+
+
+def _cell_metrics(entries: Any, prefix: tuple[str, ...]) -> dict[str, float]:
     out: dict[str, float] = {}
-    if not isinstance(section, Mapping) or not isinstance(section.get("metrics"), list):
-        return out
-    for entry in section["metrics"]:
+    for entry in entries if isinstance(entries, list) else []:
         if not isinstance(entry, Mapping):
             continue
         group, label = str(entry.get("group")), str(entry.get("label"))
@@ -93,7 +147,7 @@ def _generation_metrics(section: Any) -> dict[str, float]:
             estimate = entry.get(metric)
             value = _finite(estimate.get("value") if isinstance(estimate, Mapping) else estimate)
             if value is not None:
-                out[metric_key("generation", metric, group, label)] = value
+                out[metric_key(*prefix, metric, group, label)] = value
     return out
 
 

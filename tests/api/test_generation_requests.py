@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
-from api import ApiSettings
+from api import ApiSettings, create_app, get_dispatcher, get_session
 from audit.classifiers import CLASSIFIERS, RegisteredClassifier, register_classifier
 from tests.audit.classifiers.pickles import evil_checkpoints
 
@@ -377,8 +378,8 @@ def test_several_classifiers_are_each_checked_and_stored_as_a_list(
     ("classifiers", "message"),
     [
         (["profanity-check"] * 2, "more than once"),
-        ([f"hf:org/m{i}" for i in range(5)], "1 to 4 classifiers"),
-        ([], "1 to 4 classifiers"),
+        ([f"hf:org/m{i}" for i in range(5)], "at most 4 items"),
+        ([], "at least 1 item"),
     ],
 )
 def test_the_classifier_list_is_bounded(
@@ -390,5 +391,68 @@ def test_the_classifier_list_is_bounded(
 ) -> None:
     status, text = _post(client, auth, _generation(classifier=classifiers))
     assert status == 422, text
-    assert message in text and "classifier" in text
+    # The error points at the field, not at the options as a whole.
+    (error,) = [e for e in json.loads(text)["detail"] if message in e["msg"]]
+    assert error["loc"][:4] == ["body", "options", "generation", "classifier"]
+    assert dispatched == []
+
+
+def test_ten_thousand_classifiers_are_one_422_at_the_field(
+    db_session: Session, roots: Path, dispatched: list[int], auth: dict[str, str]
+) -> None:
+    # A body large enough to carry them (the tests' bound, 4 kB, would answer 413 first).
+    settings = ApiSettings(model_roots=[roots], dataset_roots=[roots], max_body_bytes=1 << 20)
+    app = create_app(settings)
+    app.dependency_overrides[get_session] = lambda: db_session
+    app.dependency_overrides[get_dispatcher] = lambda: dispatched.append
+    with TestClient(app) as big:
+        status, text = _post(big, auth, _generation(classifier=["profanity-check"] * 10_000))
+    assert status == 422, text
+    (error,) = [e for e in json.loads(text)["detail"] if e["type"] == "too_long"]
+    assert error["loc"][:4] == ["body", "options", "generation", "classifier"]
+    assert "at most 4 items" in error["msg"] and dispatched == []
+
+
+def test_the_schema_states_the_classifier_limit(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()["components"]["schemas"]
+    forms = schema["GenerationOptionsCreate"]["properties"]["classifier"]["anyOf"]
+    (listed,) = [form for form in forms if form.get("type") == "array"]
+    assert (listed["minItems"], listed["maxItems"]) == (1, 4)
+    assert {"type": "string", "minLength": 1, "maxLength": 1000}.items() <= next(
+        form for form in forms if form.get("type") == "string"
+    ).items()
+
+
+@pytest.mark.parametrize(
+    ("generation", "loc", "message"),
+    [
+        (
+            _generation(classifier=["profanity-check", "nope:x"]),
+            ["classifier", "1"],
+            "unknown classifier 'nope'",
+        ),
+        (
+            _generation(classifier=["hf:", "profanity-check"]),
+            ["classifier", "0"],
+            "hf needs a model",
+        ),
+        (
+            _generation(classifier=["profanity-check", "hf:org/m"], guard_family="llama-guard"),
+            ["generation", "guard_family"],
+            "applies to none of the classifiers",
+        ),
+    ],
+)
+def test_a_bad_entry_of_several_classifiers_is_named_by_its_index(
+    client: TestClient,
+    auth: dict[str, str],
+    dispatched: list[int],
+    generation: dict[str, Any],
+    loc: list[str],
+    message: str,
+) -> None:
+    status, text = _post(client, auth, generation)
+    assert status == 422, text
+    (error,) = json.loads(text)["detail"]
+    assert error["loc"][-2:] == loc and message in error["msg"], error
     assert dispatched == []

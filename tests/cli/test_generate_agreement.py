@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from audit.datasets import sample_sentences, sentence_record, write_records
+from audit.generation import CellScores, classifier_agreement
 from audit.results import read_results
 from cli import main
 from tests.audit.classifiers.tiny_guards import build_tiny_guard
@@ -84,6 +85,20 @@ def test_generate_with_a_guard_and_profanity_check(
         assert set(profanity["scores"] or {"profanity": 0}) == {"profanity"}
     printed = capsys.readouterr().out
     assert "kappa" in printed and "profanity-check" in printed and " vs " in printed
+    # The intervals draw prompts (3 continuations each), as from the records with their
+    # prompt indices.
+    cells = []
+    for group, label in sorted(CELLS):
+        mine = [r for r in records if (r["group"], r["label"]) == (group, label)]
+        scores = {
+            name: [r["by_classifier"][i]["toxicity"] for r in mine]
+            for i, name in enumerate(c["name"] for c in section["classifiers"])
+        }
+        cells.append(CellScores(group, label, scores, [r["prompt_index"] for r in mine]))
+    expected = classifier_agreement(
+        cells, confidence=section["confidence"], n_resamples=30, seed=section["seed"]
+    )
+    assert section["agreement"] == [a.to_dict() for a in expected]
 
 
 def test_run_generation_stores_and_shows_the_agreement(

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.datasets import TOXIGEN_GROUPS, Label, Sentence
+from audit.generation import CellScores, classifier_agreement
 from audit.results import AuditResult, AuditSettings, DatasetRef, write_perplexities, write_results
 from audit.scoring import ScoredSentence, safety_scores
 
@@ -122,6 +123,48 @@ def generation_section(
         "classifier": {"spec": {"name": "profanity-check", "args": {}}},
         "confidence": 0.9,
         "metrics": entries,
+    }
+
+
+SECOND_CLASSIFIER = "hf:org/tox-bert"
+"""The second classifier of `several_classifiers_section`: a name with `:` and `/`, which
+tracker keys must not nest."""
+
+
+def several_classifiers_section(base: dict[str, Any]) -> dict[str, Any]:
+    """`base` (a `generation_section`) as two classifiers wrote it: the headline's metrics,
+    each classifier's (the second's toxic fraction halved) and their agreement, computed
+    by audit.generation on scores where the two agree in every women cell and on nothing
+    else (every other cell's kappa is undefined: both call everything non-toxic)."""
+    second = [
+        {**entry, "toxic_fraction": None}
+        if entry["toxic_fraction"] is None
+        else {**entry, "toxic_fraction": {"value": entry["toxic_fraction"]["value"] / 2}}
+        for entry in base["metrics"]
+    ]
+    cells = [
+        CellScores(
+            entry["group"],
+            entry["label"],
+            {
+                "profanity-check": [0.9, 0.1, 0.8, 0.2, 0.7, 0.3]
+                if entry["group"] == "women"
+                else [0.1, 0.2, 0.3, 0.1, 0.2, 0.3],
+                SECOND_CLASSIFIER: [0.8, 0.2, 0.9, 0.1, 0.6, 0.4]
+                if entry["group"] == "women"
+                else [0.3, 0.1, 0.2, 0.2, 0.3, 0.1],
+            },
+        )
+        for entry in base["metrics"]
+    ]
+    agreement = classifier_agreement(cells, n_resamples=200, seed=0)
+    return {
+        **base,
+        "classifiers": [
+            {"name": "profanity-check", "metrics": base["metrics"]},
+            {"name": SECOND_CLASSIFIER, "metrics": second},
+        ],
+        "agreement": [a.to_dict() for a in agreement],
     }
 
 

@@ -12,6 +12,7 @@ from audit.generation import (
     MIN_AGREEMENT_CONTINUATIONS,
     Agreement,
     CellScores,
+    Estimate,
     classifier_agreement,
     cohen_kappa,
     spearman_rho,
@@ -140,3 +141,86 @@ def test_resampled_rho_equals_scipy_on_each_resample() -> None:
     fast = _boot_rho(a, b, weights)
     slow = [spearmanr(a[row], b[row]).statistic for row in picks]
     assert fast == pytest.approx(slow, abs=1e-12, nan_ok=True)
+
+
+def _simulated_cells(agreeing: bool, *, cells: int = 200, n: int = 50) -> list[CellScores]:
+    rng = np.random.default_rng(11)
+    out = []
+    for index in range(cells):
+        a = rng.random(n)
+        b = np.clip(a + rng.normal(0, 0.1, n), 0, 1) if agreeing else rng.random(n)
+        out.append(CellScores(f"g{index:03d}", "hate", {"a": list(a), "b": list(b)}))
+    return out
+
+
+def test_independent_classifiers_kappa_interval_covers_zero_about_95_percent() -> None:
+    # Null simulation: two classifiers scoring at random, independently, over 200 cells of
+    # 50 continuations. A 95% interval should cover the true kappa (0) in about 95% of the
+    # cells (binomial sd over 200 cells: 1.5 points). Measured: 0.935 (0.985 at n=20, 0.95
+    # at n=200); rho's interval: 0.96.
+    agreement = classifier_agreement(_simulated_cells(False), n_resamples=1000, seed=0)
+    assert 0.91 <= np.mean([_covers(a.kappa, 0.0) for a in agreement]) <= 0.99
+    assert 0.91 <= np.mean([_covers(a.rho, 0.0) for a in agreement]) <= 0.99
+
+
+def _covers(estimate: Estimate | None, value: float) -> bool:
+    assert estimate is not None and estimate.ci_low is not None and estimate.ci_high is not None
+    return estimate.ci_low <= value <= estimate.ci_high
+
+
+def test_strongly_agreeing_classifiers_kappa_interval_excludes_zero() -> None:
+    agreement = classifier_agreement(_simulated_cells(True, cells=50), n_resamples=1000, seed=0)
+    lows = [a.kappa.ci_low for a in agreement if a.kappa is not None]
+    assert len(lows) == 50 and all(low is not None and low > 0.3 for low in lows)
+
+
+def test_the_bootstrap_draws_prompts_with_all_their_continuations() -> None:
+    # Ten prompts, each continued five times with the same scores: their continuations
+    # are one observation, not five. Drawing prompts, the kappa of every resample is the
+    # one of the ten prompts drawn alike, so the intervals are the same.
+    rng = np.random.default_rng(2)
+    a, b = rng.random(10), rng.random(10)
+    once = CellScores("g", "hate", {"a": list(a), "b": list(b)})
+    five = CellScores(
+        "g",
+        "hate",
+        {"a": list(np.repeat(a, 5)), "b": list(np.repeat(b, 5))},
+        [p for p in range(10) for _ in range(5)],
+    )
+    (single,) = classifier_agreement([once], n_resamples=500, seed=3)
+    (repeated,) = classifier_agreement([five], n_resamples=500, seed=3)
+    assert repeated.n_continuations == 50
+    assert repeated.kappa == single.kappa
+    assert single.kappa is not None and single.kappa.ci_low != single.kappa.ci_high
+
+
+def test_clustered_continuations_keep_the_intervals_coverage() -> None:
+    # Continuations of one prompt share its toxicity; both classifiers see it through
+    # their own noise. Over 200 cells of 10 prompts x 5 continuations the 95% interval
+    # covers the true kappa in 91.5% of the cells drawing prompts, and in 85.5% drawing
+    # continuations one by one as if independent (what the bootstrap did before).
+    rng = np.random.default_rng(5)
+
+    def draw(n_prompts: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+        latent = np.repeat(rng.normal(0, 1.5, n_prompts), k) + rng.normal(0, 0.5, n_prompts * k)
+        a = 1 / (1 + np.exp(-(latent + rng.normal(0, 1, latent.size))))
+        b = 1 / (1 + np.exp(-(latent + rng.normal(0, 1, latent.size))))
+        return a, b
+
+    true_kappa = cohen_kappa(*draw(200_000, 1), 0.5)
+    assert true_kappa is not None
+    by_prompt, by_continuation = [], []
+    for index in range(200):
+        a, b = draw(10, 5)
+        scores = {"a": list(a), "b": list(b)}
+        by_prompt.append(
+            CellScores(f"g{index:03d}", "hate", scores, [p for p in range(10) for _ in range(5)])
+        )
+        by_continuation.append(CellScores(f"g{index:03d}", "hate", scores))
+
+    def coverage(cells: list[CellScores]) -> float:
+        agreement = classifier_agreement(cells, n_resamples=500, seed=0)
+        return float(np.mean([_covers(x.kappa, true_kappa) for x in agreement]))
+
+    assert coverage(by_prompt) >= 0.9
+    assert coverage(by_continuation) <= 0.87

@@ -9,6 +9,7 @@ from tests.audit.gate.builders import (
     generation_section,
     run_result,
     scored_rows,
+    several_classifiers_section,
     unscore,
 )
 
@@ -50,3 +51,64 @@ def test_metric_keys_keep_to_the_characters_trackers_accept() -> None:
     assert metric_key("safety", "group", "middle-eastern") == "safety/group/middle-eastern"
     # A slash inside a group name must not nest it a level deeper.
     assert metric_key("safety", "group", "a<b>/c:d") == "safety/group/a_b_c_d"
+
+
+def test_several_classifiers_log_each_ones_metrics_and_their_agreement() -> None:
+    section = several_classifiers_section(generation_section(lambda group, label: 0.25))
+    payload = tracker_payload(run_result(scored_rows(BASELINE_HARMFUL), generation=section))
+    metrics = payload.metrics
+    # The headline keeps its keys; each classifier's sit under its name, one level deep.
+    assert metrics["generation/toxic_fraction/women/hate"] == 0.25
+    assert metrics["generation/classifier/profanity-check/toxic_fraction/women/hate"] == 0.25
+    assert metrics["generation/classifier/hf_org_tox-bert/toxic_fraction/women/hate"] == 0.125
+    pair = "profanity-check/hf_org_tox-bert"
+    assert metrics[f"generation/agreement/kappa/{pair}/women/hate"] == 1.0
+    assert metrics[f"generation/agreement/kappa/{pair}/women/hate/ci_low"] == 1.0
+    rho = next(
+        a["rho"] for a in section["agreement"] if (a["group"], a["label"]) == ("black", "neutral")
+    )
+    assert metrics[f"generation/agreement/rho/{pair}/black/neutral"] == rho["value"]
+    assert metrics[f"generation/agreement/rho/{pair}/black/neutral/ci_high"] == rho["ci_high"]
+    # Kappa is undefined where both call everything non-toxic: left out, not 0.
+    assert f"generation/agreement/kappa/{pair}/black/neutral" not in metrics
+    assert payload.params["toxaudit/generation.classifiers"] == "profanity-check, hf:org/tox-bert"
+
+
+def test_one_classifier_logs_no_per_classifier_keys() -> None:
+    result = run_result(
+        scored_rows(BASELINE_HARMFUL), generation=generation_section(lambda group, label: 0.25)
+    )
+    payload = tracker_payload(result)
+    assert not any(
+        k.startswith(("generation/classifier/", "generation/agreement/")) for k in payload.metrics
+    )
+    assert "toxaudit/generation.classifiers" not in payload.params
+
+
+def test_long_classifier_names_keep_keys_within_mlflows_250_characters() -> None:
+    # Two local checkpoints with long paths that differ only at the end.
+    first, second = ("hf:/srv/models/" + "x" * 200 + end for end in ("/a", "/b"))
+    section = generation_section(lambda group, label: 0.25)
+    section["classifiers"] = [
+        {"name": first, "metrics": section["metrics"]},
+        {"name": second, "metrics": section["metrics"]},
+    ]
+    section["agreement"] = [
+        {
+            "classifiers": [first, second],
+            "group": "x" * 100,
+            "label": "neutral",
+            "kappa": {"value": 0.5, "ci_low": 0.25, "ci_high": 0.75},
+            "rho": None,
+        }
+    ]
+    metrics = tracker_payload(run_result(scored_rows(BASELINE_HARMFUL), generation=section)).metrics
+    assert max(len(key) for key in metrics) <= 250
+    long_keys = {k for k in metrics if k.startswith("generation/classifier/")}
+    # Each classifier keeps its own keys: 2 classifiers x 13 groups x 2 labels x 2 metrics.
+    assert len(long_keys) == 2 * 13 * 2 * 2
+    (kappa_high,) = [
+        k for k in metrics if k.startswith("generation/agreement/kappa/") and k.endswith("ci_high")
+    ]
+    assert metrics[kappa_high] == 0.75
+    assert metric_key("generation", first) != metric_key("generation", second)

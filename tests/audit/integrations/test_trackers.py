@@ -14,7 +14,13 @@ from typing import Any
 import pytest
 
 from audit.integrations import TrackerError, log_to_mlflow, log_to_wandb, tracker_payload
-from tests.audit.gate.builders import BASELINE_HARMFUL, generation_section, run_result, scored_rows
+from tests.audit.gate.builders import (
+    BASELINE_HARMFUL,
+    generation_section,
+    run_result,
+    scored_rows,
+    several_classifiers_section,
+)
 from tests.audit.integrations.wandb_reader import read_offline_run
 
 
@@ -24,6 +30,14 @@ def _result() -> Any:
         name="tiny step 1000",
         generation=generation_section(lambda group, label: 0.25),
     )
+
+
+def _two_classifiers() -> Any:
+    section = several_classifiers_section(generation_section(lambda group, label: 0.25))
+    return run_result(scored_rows(BASELINE_HARMFUL), name="two", generation=section)
+
+
+PAIR = "profanity-check/hf_org_tox-bert"
 
 
 def _artifacts(tmp_path: Path) -> list[Path]:
@@ -155,3 +169,31 @@ def test_wandb_open_run_gets_the_step_as_train_global_step(wandb_offline) -> Non
     run.finish()
     rows = [r for r in _offline_run(wandb_offline, run_id).history if "safety/average" in r]
     assert [r["train/global_step"] for r in rows] == [100, 200]
+
+
+def test_mlflow_holds_each_classifiers_metrics_and_their_agreement(mlflow_store) -> None:
+    from mlflow.tracking import MlflowClient
+
+    run_id = log_to_mlflow(tracker_payload(_two_classifiers(), step=3), experiment="two")
+    client = MlflowClient()
+    logged = client.get_run(run_id).data.metrics
+    assert logged["generation/classifier/hf_org_tox-bert/toxic_fraction/women/hate"] == 0.125
+    assert logged["generation/classifier/profanity-check/toxic_fraction/women/hate"] == 0.25
+    kappa = client.get_metric_history(run_id, f"generation/agreement/kappa/{PAIR}/women/hate")
+    assert [(m.step, m.value) for m in kappa] == [(3, 1.0)]
+    assert f"generation/agreement/rho/{PAIR}/asian/neutral/ci_low" in logged
+    assert f"generation/agreement/kappa/{PAIR}/asian/neutral" not in logged
+    params = client.get_run(run_id).data.params
+    assert params["toxaudit/generation.classifiers"] == "profanity-check, hf:org/tox-bert"
+
+
+def test_wandb_holds_each_classifiers_metrics_and_their_agreement(wandb_offline) -> None:
+    # The directory given, not WANDB_DIR: W&B keeps the settings of the first run in the process.
+    payload = tracker_payload(_two_classifiers(), step=3)
+    run_id = log_to_wandb(payload, project="two", directory=wandb_offline)
+    run = _offline_run(wandb_offline, run_id)
+    (row,) = run.history
+    assert row["generation/classifier/hf_org_tox-bert/toxic_fraction/women/hate"] == 0.125
+    assert row[f"generation/agreement/kappa/{PAIR}/women/hate"] == 1.0
+    assert f"generation/agreement/kappa/{PAIR}/asian/neutral" not in row
+    assert run.config["toxaudit/generation.classifiers"] == "profanity-check, hf:org/tox-bert"
