@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 from pathlib import Path
 from types import SimpleNamespace
@@ -148,3 +150,22 @@ def test_named_revisions_need_no_listing(monkeypatch: pytest.MonkeyPatch) -> Non
     assert [(c.revision, c.step) for c in found] == [("step1000", 1000), ("step2000", 2000)]
     custom = hub_checkpoints("org/m", revisions=["r-7-x"], step_pattern=r"r-(\d+)")
     assert custom[0].step == 7
+
+
+def test_listing_without_a_network_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Not offline mode: no network at all. huggingface_hub's HTTP client raises its own
+    # transport error (httpx's ConnectError), which is no OSError.
+    import huggingface_hub
+
+    transports = [m for m in ("httpx2", "httpx") if importlib.util.find_spec(m) is not None]
+    connect_error = importlib.import_module(transports[0]).ConnectError
+
+    def unreachable(repo_id: str) -> Any:
+        raise connect_error("[Errno -2] Name or service not known")
+
+    monkeypatch.setattr(huggingface_hub, "list_repo_refs", unreachable)
+    with pytest.raises(
+        SweepSourceError,
+        match=r"cannot list the branches and tags of 'org/model': .*Name or service.*--revisions",
+    ):
+        hub_checkpoints("org/model", all_revisions=True)
