@@ -49,33 +49,47 @@ def sweep_locally(
     audits: list[SweepAudit] = []
 
     def on_audit(audit: SweepAudit, evaluation: Evaluation | None) -> None:
+        # Kept as each ends, not when the series returns: a Ctrl-C keeps those done.
+        audits.append(audit)
         print(_describe(audit), file=sys.stderr)
         if store is not None and audit.result is not None:
             store.record(audit, evaluation)
 
     def audit_series(checkpoints: Sequence[SweepCheckpoint]) -> None:
-        audits.extend(
-            run_series(
-                checkpoints,
-                args.dataset,
-                options,
-                output_root=output_root,
-                loading=loading,
-                on_audit=on_audit,
-                progress=not args.watch,
-            )
+        run_series(
+            checkpoints,
+            args.dataset,
+            options,
+            output_root=output_root,
+            loading=loading,
+            on_audit=on_audit,
+            progress=not args.watch,
         )
 
-    if checkpoints is None:
-        watch = WatchOptions(args.interval, args.max_checkpoints, args.until_idle)
-        print(f"toxaudit: watching {args.sources[0]} every {args.interval:g} s", file=sys.stderr)
-        watch_training_dir(Path(args.sources[0]), audit_series, watch)
-    else:
-        audit_series(checkpoints)
+    interrupted = False
+    try:
+        if checkpoints is None:
+            watch = WatchOptions(args.interval, args.max_checkpoints, args.until_idle)
+            print(
+                f"toxaudit: watching {args.sources[0]} every {args.interval:g} s", file=sys.stderr
+            )
+            watch_training_dir(Path(args.sources[0]), audit_series, watch)
+        else:
+            audit_series(checkpoints)
+    except KeyboardInterrupt:
+        # Ctrl-C is how a --watch ends: the audits done are on disk; show their trend.
+        interrupted = True
     print(format_trend_table(local_trend(audits)))
     failed = [a for a in audits if a.result is None]
     for audit in failed:
         print(f"toxaudit: {audit.checkpoint.name} failed: {audit.error}", file=sys.stderr)
+    if interrupted:
+        print(
+            f"toxaudit: interrupted after {len(audits)} checkpoint(s); their audits are in "
+            f"{output_root}",
+            file=sys.stderr,
+        )
+        return 130
     return 1 if failed else 0
 
 

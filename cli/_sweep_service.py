@@ -77,9 +77,20 @@ def sweep_through_service(
 
     with open_client(args.api, token=args.token, timeout=TIMEOUT_SECONDS) as client:
         series = _Series(client, args)
+        interrupted = False
         if checkpoints is None:
             watch = WatchOptions(args.interval, args.max_checkpoints, args.until_idle)
-            watch_training_dir(Path(args.sources[0]), series.submit, watch)
+            try:
+                watch_training_dir(Path(args.sources[0]), series.submit, watch)
+            except KeyboardInterrupt:
+                # Ctrl-C ends a --watch: what was submitted is followed to its trend (a
+                # second Ctrl-C leaves it to the service).
+                interrupted = True
+                print(
+                    f"toxaudit: stopped watching; waiting for the {len(series.submitted)} "
+                    "audit(s) submitted",
+                    file=sys.stderr,
+                )
         else:
             series.submit(checkpoints)
         series.wait()
@@ -101,4 +112,6 @@ def sweep_through_service(
             f"toxaudit: {checkpoint.name}: audit {audit['id']} {audit['status']}: {cause}",
             file=sys.stderr,
         )
+    if interrupted:
+        return 130
     return 1 if failed else 0

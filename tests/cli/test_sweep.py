@@ -343,3 +343,89 @@ def test_local_options_are_refused_with_the_service(
         )
     assert exited.value.code == 2
     assert "--store, --dtype: local options; the service decides these" in capsys.readouterr().err
+
+
+def test_ctrl_c_during_watch_keeps_the_audits_and_prints_their_trend(
+    tiny_llama_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import audit.sweep
+
+    run = training_dir(tiny_llama_dir, tmp_path / "run", [10, 20])
+    out_dir = tmp_path / "out"
+    watch = audit.sweep.watch_training_dir
+
+    def interrupted_sleep(seconds: float) -> None:
+        raise KeyboardInterrupt  # Ctrl-C while waiting for the next checkpoint
+
+    def watch_until_ctrl_c(*args: Any, **kwargs: Any) -> Any:
+        return watch(*args, **kwargs, sleep=interrupted_sleep)
+
+    monkeypatch.setattr(audit.sweep, "watch_training_dir", watch_until_ctrl_c)
+    code, out, err = _sweep(
+        capsys, str(run), *FAST, "--output-dir", str(out_dir), "--watch", "--interval", "60"
+    )
+    assert code == 130, err
+    assert [row[0] for row in _trend(out)] == ["10", "20"]
+    assert "interrupted" in err
+    assert (out_dir / "step-20" / "results.json").exists()
+
+
+def test_ctrl_c_during_a_checkpoint_keeps_the_trend_of_those_before_it(
+    tiny_llama_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import audit.sweep._series as series
+
+    run = training_dir(tiny_llama_dir, tmp_path / "run", [10, 20, 30])
+    evaluate = series.run_evaluation
+
+    def ctrl_c_at_step_30(*args: Any, **kwargs: Any) -> Any:
+        if kwargs["name"].endswith("checkpoint-30"):
+            raise KeyboardInterrupt
+        return evaluate(*args, **kwargs)
+
+    monkeypatch.setattr(series, "run_evaluation", ctrl_c_at_step_30)
+    code, out, err = _sweep(capsys, str(run), *FAST, "--output-dir", str(tmp_path / "out"))
+    assert code == 130, err
+    assert [row[0] for row in _trend(out)] == ["10", "20"]
+
+
+def test_ctrl_c_during_watch_through_the_service_waits_for_what_was_submitted(
+    service: Service,
+    tiny_llama_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import audit.sweep
+
+    run = training_dir(tiny_llama_dir, tmp_path_factory.mktemp("interrupted") / "run", [10, 20])
+    watch = audit.sweep.watch_training_dir
+
+    def interrupted_sleep(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    def watch_until_ctrl_c(*args: Any, **kwargs: Any) -> Any:
+        return watch(*args, **kwargs, sleep=interrupted_sleep)
+
+    monkeypatch.setattr(audit.sweep, "watch_training_dir", watch_until_ctrl_c)
+    code, out, err = _sweep(
+        capsys,
+        str(run),
+        *FAST,
+        "--api",
+        service.url,
+        "--token",
+        service.token,
+        "--poll-interval",
+        "0.2",
+        "--watch",
+    )
+    assert code == 130, err + service.log.read_text()[-3000:]
+    assert [row[0] for row in _trend(out)] == ["10", "20"]
+    assert "waiting for the 2 audit(s) submitted" in err
