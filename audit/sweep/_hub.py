@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from audit.sweep._sources import SweepCheckpoint, SweepSourceError, parse_step
+from audit.sweep._sources import SweepCheckpoint, SweepSourceError, _ordered, parse_step
 
 
 def _hub_transport_errors() -> tuple[type[Exception], ...]:
@@ -83,7 +83,7 @@ def hub_checkpoints(
         if not found:
             which = f" matching {match!r}" if match is not None else ""
             raise SweepSourceError(f"{repo_id}: no branch or tag{which} with a step in its name")
-        return tuple(sorted(found, key=lambda c: (c.step, c.name)))
+        return _ordered(found)
     named = [
         SweepCheckpoint(
             f"{repo_id}@{name}",
@@ -93,6 +93,4 @@ def hub_checkpoints(
         )
         for name in dict.fromkeys(revisions)
     ]
-    if all(c.step is not None for c in named):
-        return tuple(sorted(named, key=lambda c: (c.step, c.name)))
-    return tuple(named)
+    return _ordered(named)

@@ -169,3 +169,27 @@ def test_listing_without_a_network_is_a_clear_error(monkeypatch: pytest.MonkeyPa
         match=r"cannot list the branches and tags of 'org/model': .*Name or service.*--revisions",
     ):
         hub_checkpoints("org/model", all_revisions=True)
+
+
+def test_two_checkpoints_at_one_step_are_refused_and_one_named_twice_counts_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Both would be audited into step-100/, the second over the first, and the trend
+    # would compare that folder with itself.
+    first, second = _complete(tmp_path / "a" / "ckpt-100"), _complete(tmp_path / "b" / "ckpt-100")
+    with pytest.raises(SweepSourceError, match=f"{first} and {second} have the same step 100"):
+        directory_checkpoints([first, second])
+    unnamed = _complete(tmp_path / "c" / "final"), _complete(tmp_path / "d" / "final")
+    with pytest.raises(SweepSourceError, match="the same name 'final'"):
+        directory_checkpoints(unnamed)
+    again = directory_checkpoints([first, tmp_path / "a" / "." / "ckpt-100"])
+    assert [c.reference for c in again] == [str(first)]
+    _complete(tmp_path / "run" / "checkpoint-100")
+    _complete(tmp_path / "run" / "checkpoint-0100")
+    with pytest.raises(SweepSourceError, match="same step 100"):
+        training_checkpoints(tmp_path / "run")
+    import huggingface_hub
+
+    monkeypatch.setattr(huggingface_hub, "list_repo_refs", lambda _: _refs("step100", "s-100"))
+    with pytest.raises(SweepSourceError, match="org/m@step100 and org/m@s-100 have the same"):
+        hub_checkpoints("org/m", all_revisions=True)
