@@ -129,6 +129,7 @@ class _Store:
                 settings=settings_for(self.options.audit_options(), spec),
                 step=audit.checkpoint.step,
                 tags=self.args.tag,
+                record_reuse=False,
             )
             audit_id = stored.id
         what = "already stored as" if reused else "stored as"

@@ -429,3 +429,25 @@ def test_ctrl_c_during_watch_through_the_service_waits_for_what_was_submitted(
     assert code == 130, err + service.log.read_text()[-3000:]
     assert [row[0] for row in _trend(out)] == ["10", "20"]
     assert "waiting for the 2 audit(s) submitted" in err
+
+
+def test_store_twice_stores_each_audit_once(
+    tiny_llama_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    local_database: str,
+) -> None:
+    from sqlalchemy import func, select
+
+    from db import session_scope
+    from db._models import Audit
+
+    run = training_dir(tiny_llama_dir, tmp_path / "run", [10])
+    for output in ("out", "out", "elsewhere"):  # resumed, then audited again elsewhere
+        code, _, err = _sweep(
+            capsys, str(run), *FAST, "--output-dir", str(tmp_path / output), "--store"
+        )
+        assert code == 0, err
+    assert "already stored as audit 1 in" in err
+    with session_scope() as session:
+        assert session.scalar(select(func.count()).select_from(Audit)) == 1
