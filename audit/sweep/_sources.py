@@ -147,6 +147,11 @@ def directory_checkpoints(
         if not path.is_dir():
             raise SweepSourceError(f"{path}: no such model directory")
         why = missing_weights(path)
+        if why is not None and scan_training_dir(path).complete:
+            raise SweepSourceError(
+                f"{path}: a training output directory (checkpoint-<step> folders), not a "
+                "model directory: sweep it on its own, or name its checkpoint folders"
+            )
         if why is not None:
             raise SweepSourceError(f"{path}: not a complete checkpoint: {why}")
         step = parse_step(path.name, step_pattern, where=str(path))

@@ -193,3 +193,10 @@ def test_two_checkpoints_at_one_step_are_refused_and_one_named_twice_counts_once
     monkeypatch.setattr(huggingface_hub, "list_repo_refs", lambda _: _refs("step100", "s-100"))
     with pytest.raises(SweepSourceError, match="org/m@step100 and org/m@s-100 have the same"):
         hub_checkpoints("org/m", all_revisions=True)
+
+
+def test_a_training_dir_among_model_directories_is_named_as_such(tmp_path: Path) -> None:
+    _complete(tmp_path / "run" / "checkpoint-100")
+    model = _complete(tmp_path / "base-0")
+    with pytest.raises(SweepSourceError, match=f"{tmp_path / 'run'}: a training output directory"):
+        directory_checkpoints([model, tmp_path / "run"])
