@@ -79,8 +79,9 @@ def sweep_locally(
     except KeyboardInterrupt:
         # Ctrl-C is how a --watch ends: the audits done are on disk; show their trend.
         interrupted = True
-    print(format_trend_table(local_trend(audits)))
     failed = [a for a in audits if a.result is None]
+    left_out = [a.checkpoint.name for a in failed]
+    print(format_trend_table(local_trend(audits), left_out=left_out))
     for audit in failed:
         print(f"toxaudit: {audit.checkpoint.name} failed: {audit.error}", file=sys.stderr)
     if interrupted:

@@ -104,8 +104,8 @@ def sweep_through_service(
             points,
             lambda before, after: fetch_comparison(client, ids[before], ids[after], {}).differences,
         )
-    print(format_trend_table(rows))
     failed = [(c, j) for c, j in series.submitted if j["status"] != "succeeded"]
+    print(format_trend_table(rows, left_out=[c.name for c, _ in failed]))
     for checkpoint, audit in failed:
         cause = audit.get("error") or "no cause recorded"
         print(

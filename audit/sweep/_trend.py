@@ -130,8 +130,10 @@ def _change_text(row: TrendRow) -> str:
     return f"{change.group} {change.difference:+.3f}{interval}{more}"
 
 
-def format_trend_table(rows: Sequence[TrendRow]) -> str:
-    """step, checkpoint, average, interval and the biggest significant change, as text."""
+def format_trend_table(rows: Sequence[TrendRow], *, left_out: Sequence[str] = ()) -> str:
+    """step, checkpoint, average, interval and the biggest significant change, as text;
+    `left_out` names the checkpoints that failed, which have no row (the one after such
+    a checkpoint is compared with the row above it, not with the failed one)."""
     confidence = rows[0].confidence if rows else 0.95
     header = (
         "step",
@@ -166,5 +168,13 @@ def format_trend_table(rows: Sequence[TrendRow]) -> str:
             *(line(c) for c in cells),
             "change: candidate - previous, with its simultaneous interval; significant "
             "family-wise (the gate's rule). Higher scores mean safer.",
+            *(
+                [
+                    f"failed, no row (each row is compared with the row above it): "
+                    f"{', '.join(left_out)}"
+                ]
+                if left_out
+                else []
+            ),
         ]
     )

@@ -451,3 +451,18 @@ def test_store_twice_stores_each_audit_once(
     assert "already stored as audit 1 in" in err
     with session_scope() as session:
         assert session.scalar(select(func.count()).select_from(Audit)) == 1
+
+
+def test_a_checkpoint_that_fails_to_load_is_named_under_the_trend(
+    tiny_llama_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = training_dir(tiny_llama_dir, tmp_path / "run", [10, 20, 30])
+    (run / "checkpoint-20" / "config.json").write_text(json.dumps({"model_type": "no-such"}))
+    code, out, err = _sweep(capsys, str(run), *FAST, "--output-dir", str(tmp_path / "out"))
+    assert code == 1
+    assert [row[0] for row in _trend(out)] == ["10", "30"]
+    # Step 30's change is against step 10: the table says which one has no row.
+    assert out.rstrip().splitlines()[-1] == (
+        "failed, no row (each row is compared with the row above it): run/checkpoint-20"
+    )
+    assert "run/checkpoint-20 failed: could not load" in err
