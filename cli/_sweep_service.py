@@ -95,6 +95,9 @@ def sweep_through_service(
             series.submit(checkpoints)
         series.wait()
         succeeded = [(c, j) for c, j in series.submitted if j["status"] == "succeeded"]
+        if all(c.step is not None for c, _ in succeeded):
+            # A watch submits checkpoints as they complete, not always in step order.
+            succeeded.sort(key=lambda pair: pair[0].step or 0)
         points = [
             TrendPoint(c.name, c.step, AuditResult.from_dict(client.results(j["id"])).scores)
             for c, j in succeeded

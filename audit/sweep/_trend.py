@@ -86,10 +86,14 @@ def build_trend(points: Sequence[TrendPoint], compare: Compare) -> list[TrendRow
 
 
 def local_trend(audits: Sequence[SweepAudit]) -> list[TrendRow]:
-    """The trend of a local series: its succeeded audits, each compared with the previous
-    one by `paired_differences` on the perplexities beside its results.json, with the
-    earlier audit's bootstrap settings (as the service's compare does)."""
+    """The trend of a local series: its succeeded audits, by step when all have one, each
+    compared with the previous one by `paired_differences` on the perplexities beside its
+    results.json, with the earlier audit's bootstrap settings (as the service's compare
+    does)."""
     done = [a for a in audits if a.result is not None]
+    if all(a.checkpoint.step is not None for a in done):
+        # A watch hands checkpoints over as they complete, not always in step order.
+        done.sort(key=lambda a: a.checkpoint.step or 0)
     points = [
         TrendPoint(a.checkpoint.name, a.checkpoint.step, a.result.scores)
         for a in done

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -466,3 +467,40 @@ def test_a_checkpoint_that_fails_to_load_is_named_under_the_trend(
         "failed, no row (each row is compared with the row above it): run/checkpoint-20"
     )
     assert "run/checkpoint-20 failed: could not load" in err
+
+
+def test_a_checkpoint_completed_after_a_later_one_takes_its_place_by_step(
+    tiny_llama_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Copied in from elsewhere (rsync), checkpoint-10 completes after checkpoint-20.
+    import audit.sweep
+
+    run = training_dir(tiny_llama_dir, tmp_path / "run", [20])
+    late = run / "checkpoint-10"
+    late.mkdir()
+    (late / "config.json").write_text((tiny_llama_dir / "config.json").read_text())
+    polls: list[float] = []
+    watch = audit.sweep.watch_training_dir
+
+    def sleep(seconds: float) -> None:
+        polls.append(seconds)
+        if len(polls) == 1:
+            shutil.rmtree(late)
+            perturbed_copy(tiny_llama_dir, late, seed=10)
+            return
+        raise KeyboardInterrupt
+
+    def watch_with(*args: Any, **kwargs: Any) -> Any:
+        return watch(*args, **kwargs, sleep=sleep)
+
+    monkeypatch.setattr(audit.sweep, "watch_training_dir", watch_with)
+    code, out, err = _sweep(
+        capsys, str(run), *FAST, "--output-dir", str(tmp_path / "out"), "--watch"
+    )
+    assert code == 130, err
+    rows = _trend(out)
+    assert [row[0] for row in rows] == ["10", "20"]
+    assert rows[0][-1] == "-"
