@@ -27,6 +27,14 @@ def _describe(audit: SweepAudit) -> str:
     return f"step {step}  {audit.checkpoint.name}: average {average} ({how})"
 
 
+def default_output_root(source: str) -> Path:
+    """`runs/sweep-<source>`: a local source by its absolute path, so `sweep .`, `sweep run`
+    and `sweep /abs/run` resume from one folder and two runs of one name do not share it."""
+    path = Path(source)
+    where = str(path.resolve()) if path.exists() else source
+    return Path("runs") / f"sweep-{slugify(where)}"
+
+
 def sweep_locally(
     args: argparse.Namespace,
     checkpoints: Sequence[SweepCheckpoint] | None,
@@ -44,7 +52,7 @@ def sweep_locally(
         watch_training_dir,
     )
 
-    output_root: Path = args.output_dir or Path("runs") / f"sweep-{slugify(args.sources[0])}"
+    output_root: Path = args.output_dir or default_output_root(args.sources[0])
     store = _Store(args, options, loading) if args.store else None
     audits: list[SweepAudit] = []
 

@@ -120,7 +120,12 @@ def scan_training_dir(directory: Path) -> Discovery:
             continue
         step = int(match.group(1))
         # The label the Trainer callback gives the same checkpoint: run/checkpoint-<step>.
-        complete.append(SweepCheckpoint(f"{directory.name}/{folder.name}", step, str(folder)))
+        # By its absolute path: the resume key, whatever the directory was called here.
+        complete.append(
+            SweepCheckpoint(
+                f"{directory.resolve().name}/{folder.name}", step, str(folder.resolve())
+            )
+        )
     return Discovery(_ordered(complete), tuple(incomplete))
 
 
@@ -155,5 +160,5 @@ def directory_checkpoints(
         if why is not None:
             raise SweepSourceError(f"{path}: not a complete checkpoint: {why}")
         step = parse_step(path.name, step_pattern, where=str(path))
-        checkpoints.append(SweepCheckpoint(path.name, step, str(path)))
+        checkpoints.append(SweepCheckpoint(path.name, step, str(path.resolve())))
     return _ordered(checkpoints)

@@ -504,3 +504,35 @@ def test_a_checkpoint_completed_after_a_later_one_takes_its_place_by_step(
     rows = _trend(out)
     assert [row[0] for row in rows] == ["10", "20"]
     assert rows[0][-1] == "-"
+
+
+def test_resume_does_not_depend_on_how_the_directory_was_named(
+    tiny_llama_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    run = training_dir(tiny_llama_dir, tmp_path / "run", [10])
+    monkeypatch.chdir(tmp_path)
+    out_dir = str(tmp_path / "out")
+    assert _sweep(capsys, "run", *FAST, "--output-dir", out_dir)[0] == 0
+    code, _, err = _sweep(capsys, str(run), *FAST, "--output-dir", out_dir)
+    assert code == 0 and "already audited" in err, err
+
+
+def test_a_training_dir_given_as_dot_keeps_its_name(
+    tiny_llama_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    run = training_dir(tiny_llama_dir, tmp_path / "run", [10])
+    monkeypatch.chdir(run)
+    code, out, err = _sweep(capsys, ".", *FAST)
+    assert code == 0, err
+    assert _trend(out)[0][1] == "run/checkpoint-10"
+    expected = run / "runs" / f"sweep-{str(run).strip('/').replace('/', '-')}" / "step-10"
+    assert (expected / "results.json").exists(), sorted(run.glob("runs/*"))
+    monkeypatch.chdir(tmp_path)
+    code, _, err = _sweep(capsys, "run", *FAST, "--output-dir", str(expected.parent))
+    assert code == 0 and "already audited" in err, err
