@@ -536,3 +536,42 @@ def test_a_training_dir_given_as_dot_keeps_its_name(
     monkeypatch.chdir(tmp_path)
     code, _, err = _sweep(capsys, "run", *FAST, "--output-dir", str(expected.parent))
     assert code == 0 and "already audited" in err, err
+
+
+def test_a_finished_run_with_its_final_model_beside_the_checkpoints_is_swept(
+    tiny_llama_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # trainer.save_model() at the end writes config.json and the weights into the run's
+    # own folder, next to its checkpoint-<N> folders.
+    run = training_dir(tiny_llama_dir, tmp_path / "my-run", [10, 20])
+    for file in (run / "checkpoint-20").iterdir():
+        shutil.copy(file, run / file.name)
+    code, out, err = _sweep(capsys, str(run), *FAST, "--output-dir", str(tmp_path / "out"))
+    assert code == 0, err
+    assert [row[1] for row in _trend(out)] == ["my-run/checkpoint-10", "my-run/checkpoint-20"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--step-regex", r"x(\d+)"], "--step-regex: the steps of a training directory are"),
+        (["--watch"], "a model directory, not a training output directory"),
+    ],
+)
+def test_options_that_cannot_apply_to_the_source_are_refused(
+    extra: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = tmp_path / "run"
+    if "--watch" in extra:  # a model directory given to --watch: it would wait forever
+        run.mkdir()
+        (run / "config.json").write_text("{}")
+    else:
+        (run / "checkpoint-10").mkdir(parents=True)
+    with pytest.raises(SystemExit) as exited:
+        main(
+            ["sweep", str(run), *extra, "--until-idle", "1"]
+            if "--watch" in extra
+            else ["sweep", str(run), *extra]
+        )
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err
