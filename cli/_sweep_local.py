@@ -27,6 +27,14 @@ def _describe(audit: SweepAudit) -> str:
     return f"step {step}  {audit.checkpoint.name}: average {average} ({how})"
 
 
+def default_output_root(source: str) -> Path:
+    """`runs/sweep-<source>`: a local source by its absolute path, so `sweep .`, `sweep run`
+    and `sweep /abs/run` resume from one folder and two runs of one name do not share it."""
+    path = Path(source)
+    where = str(path.resolve()) if path.exists() else source
+    return Path("runs") / f"sweep-{slugify(where)}"
+
+
 def sweep_locally(
     args: argparse.Namespace,
     checkpoints: Sequence[SweepCheckpoint] | None,
@@ -44,38 +52,53 @@ def sweep_locally(
         watch_training_dir,
     )
 
-    output_root: Path = args.output_dir or Path("runs") / f"sweep-{slugify(args.sources[0])}"
+    output_root: Path = args.output_dir or default_output_root(args.sources[0])
     store = _Store(args, options, loading) if args.store else None
     audits: list[SweepAudit] = []
 
     def on_audit(audit: SweepAudit, evaluation: Evaluation | None) -> None:
+        # Kept as each ends, not when the series returns: a Ctrl-C keeps those done.
+        audits.append(audit)
         print(_describe(audit), file=sys.stderr)
         if store is not None and audit.result is not None:
             store.record(audit, evaluation)
 
     def audit_series(checkpoints: Sequence[SweepCheckpoint]) -> None:
-        audits.extend(
-            run_series(
-                checkpoints,
-                args.dataset,
-                options,
-                output_root=output_root,
-                loading=loading,
-                on_audit=on_audit,
-                progress=not args.watch,
-            )
+        run_series(
+            checkpoints,
+            args.dataset,
+            options,
+            output_root=output_root,
+            loading=loading,
+            on_audit=on_audit,
+            progress=not args.watch,
         )
 
-    if checkpoints is None:
-        watch = WatchOptions(args.interval, args.max_checkpoints, args.until_idle)
-        print(f"toxaudit: watching {args.sources[0]} every {args.interval:g} s", file=sys.stderr)
-        watch_training_dir(Path(args.sources[0]), audit_series, watch)
-    else:
-        audit_series(checkpoints)
-    print(format_trend_table(local_trend(audits)))
+    interrupted = False
+    try:
+        if checkpoints is None:
+            watch = WatchOptions(args.interval, args.max_checkpoints, args.until_idle)
+            print(
+                f"toxaudit: watching {args.sources[0]} every {args.interval:g} s", file=sys.stderr
+            )
+            watch_training_dir(Path(args.sources[0]), audit_series, watch)
+        else:
+            audit_series(checkpoints)
+    except KeyboardInterrupt:
+        # Ctrl-C is how a --watch ends: the audits done are on disk; show their trend.
+        interrupted = True
     failed = [a for a in audits if a.result is None]
+    left_out = [a.checkpoint.name for a in failed]
+    print(format_trend_table(local_trend(audits), left_out=left_out))
     for audit in failed:
         print(f"toxaudit: {audit.checkpoint.name} failed: {audit.error}", file=sys.stderr)
+    if interrupted:
+        print(
+            f"toxaudit: interrupted after {len(audits)} checkpoint(s); their audits are in "
+            f"{output_root}",
+            file=sys.stderr,
+        )
+        return 130
     return 1 if failed else 0
 
 
@@ -115,6 +138,7 @@ class _Store:
                 settings=settings_for(self.options.audit_options(), spec),
                 step=audit.checkpoint.step,
                 tags=self.args.tag,
+                record_reuse=False,
             )
             audit_id = stored.id
         what = "already stored as" if reused else "stored as"

@@ -77,13 +77,27 @@ def sweep_through_service(
 
     with open_client(args.api, token=args.token, timeout=TIMEOUT_SECONDS) as client:
         series = _Series(client, args)
+        interrupted = False
         if checkpoints is None:
             watch = WatchOptions(args.interval, args.max_checkpoints, args.until_idle)
-            watch_training_dir(Path(args.sources[0]), series.submit, watch)
+            try:
+                watch_training_dir(Path(args.sources[0]), series.submit, watch)
+            except KeyboardInterrupt:
+                # Ctrl-C ends a --watch: what was submitted is followed to its trend (a
+                # second Ctrl-C leaves it to the service).
+                interrupted = True
+                print(
+                    f"toxaudit: stopped watching; waiting for the {len(series.submitted)} "
+                    "audit(s) submitted",
+                    file=sys.stderr,
+                )
         else:
             series.submit(checkpoints)
         series.wait()
         succeeded = [(c, j) for c, j in series.submitted if j["status"] == "succeeded"]
+        if all(c.step is not None for c, _ in succeeded):
+            # A watch submits checkpoints as they complete, not always in step order.
+            succeeded.sort(key=lambda pair: pair[0].step or 0)
         points = [
             TrendPoint(c.name, c.step, AuditResult.from_dict(client.results(j["id"])).scores)
             for c, j in succeeded
@@ -93,12 +107,14 @@ def sweep_through_service(
             points,
             lambda before, after: fetch_comparison(client, ids[before], ids[after], {}).differences,
         )
-    print(format_trend_table(rows))
     failed = [(c, j) for c, j in series.submitted if j["status"] != "succeeded"]
+    print(format_trend_table(rows, left_out=[c.name for c, _ in failed]))
     for checkpoint, audit in failed:
         cause = audit.get("error") or "no cause recorded"
         print(
             f"toxaudit: {checkpoint.name}: audit {audit['id']} {audit['status']}: {cause}",
             file=sys.stderr,
         )
+    if interrupted:
+        return 130
     return 1 if failed else 0

@@ -6,19 +6,36 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from audit.sweep._sources import SweepCheckpoint, SweepSourceError, parse_step
+from audit.sweep._sources import SweepCheckpoint, SweepSourceError, _ordered, parse_step
+
+
+def _hub_transport_errors() -> tuple[type[Exception], ...]:
+    """The errors of the HTTP client huggingface_hub talks through (httpx2 in 2.x, httpx
+    in 1.x): a connection refused or a name not resolved is one of these, not an
+    OSError."""
+    import importlib
+    import importlib.util
+
+    return tuple(
+        importlib.import_module(module).RequestError
+        for module in ("httpx2", "httpx")
+        if importlib.util.find_spec(module) is not None
+    )
 
 
 def _listed_refs(repo_id: str) -> list[str]:
     """Branch and tag names of `repo_id`, or a SweepSourceError saying why not."""
     import huggingface_hub
 
+    transport = _hub_transport_errors()
+    failures: tuple[type[Exception], ...] = (OSError, ValueError, *transport)
     try:
         refs = huggingface_hub.list_repo_refs(repo_id)
-    except (OSError, ValueError) as exc:
-        # OfflineModeIsEnabled and connection failures are ConnectionErrors (OSError);
-        # the hub's HTTP errors (no such repository, a refused token) are OSErrors too.
-        offline = isinstance(exc, ConnectionError)
+    except failures as exc:
+        # OfflineModeIsEnabled is a ConnectionError (OSError), no network a transport
+        # error of the HTTP client; the hub's HTTP errors (no such repository, a refused
+        # token) are OSErrors too.
+        offline = isinstance(exc, (ConnectionError, *transport))
         hint = (
             " (offline: list the revisions yourself with --revisions, once the weights are "
             "in the Hugging Face cache)"
@@ -66,7 +83,7 @@ def hub_checkpoints(
         if not found:
             which = f" matching {match!r}" if match is not None else ""
             raise SweepSourceError(f"{repo_id}: no branch or tag{which} with a step in its name")
-        return tuple(sorted(found, key=lambda c: (c.step, c.name)))
+        return _ordered(found)
     named = [
         SweepCheckpoint(
             f"{repo_id}@{name}",
@@ -76,6 +93,4 @@ def hub_checkpoints(
         )
         for name in dict.fromkeys(revisions)
     ]
-    if all(c.step is not None for c in named):
-        return tuple(sorted(named, key=lambda c: (c.step, c.name)))
-    return tuple(named)
+    return _ordered(named)

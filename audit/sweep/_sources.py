@@ -73,7 +73,23 @@ def parse_step(name: str, pattern: str | None, *, where: str) -> int | None:
 
 
 def _ordered(checkpoints: Sequence[SweepCheckpoint]) -> tuple[SweepCheckpoint, ...]:
-    """By step when every checkpoint has one, else as given."""
+    """By step when every checkpoint has one, else as given; one checkpoint named twice
+    counts once, two at one step (or, without steps, of one name) are an error: they
+    would share an output folder and a place in the trend."""
+    checkpoints = list(dict.fromkeys(checkpoints))
+    taken: dict[int | str, SweepCheckpoint] = {}
+    for checkpoint in checkpoints:
+        key = checkpoint.name if checkpoint.step is None else checkpoint.step
+        other = taken.setdefault(key, checkpoint)
+        if other is not checkpoint:
+            what = f"name {key!r}" if checkpoint.step is None else f"step {key}"
+            both = (other.name, checkpoint.name)
+            if other.name == checkpoint.name:
+                both = (other.reference, checkpoint.reference)
+            raise SweepSourceError(
+                f"{both[0]} and {both[1]} have the same {what}; a series has one "
+                "checkpoint per step (read another with --step-regex, or sweep them apart)"
+            )
     if all(c.step is not None for c in checkpoints):
         return tuple(sorted(checkpoints, key=lambda c: (c.step, c.name)))
     return tuple(checkpoints)
@@ -104,7 +120,12 @@ def scan_training_dir(directory: Path) -> Discovery:
             continue
         step = int(match.group(1))
         # The label the Trainer callback gives the same checkpoint: run/checkpoint-<step>.
-        complete.append(SweepCheckpoint(f"{directory.name}/{folder.name}", step, str(folder)))
+        # By its absolute path: the resume key, whatever the directory was called here.
+        complete.append(
+            SweepCheckpoint(
+                f"{directory.resolve().name}/{folder.name}", step, str(folder.resolve())
+            )
+        )
     return Discovery(_ordered(complete), tuple(incomplete))
 
 
@@ -123,12 +144,21 @@ def directory_checkpoints(
 ) -> tuple[SweepCheckpoint, ...]:
     """Local model directories as a series, each with the step in its name if any."""
     checkpoints = []
+    seen: set[Path] = set()
     for path in paths:
+        if path.resolve() in seen:
+            continue  # one directory named twice (./a and a) is one checkpoint
+        seen.add(path.resolve())
         if not path.is_dir():
             raise SweepSourceError(f"{path}: no such model directory")
         why = missing_weights(path)
+        if why is not None and scan_training_dir(path).complete:
+            raise SweepSourceError(
+                f"{path}: a training output directory (checkpoint-<step> folders), not a "
+                "model directory: sweep it on its own, or name its checkpoint folders"
+            )
         if why is not None:
             raise SweepSourceError(f"{path}: not a complete checkpoint: {why}")
         step = parse_step(path.name, step_pattern, where=str(path))
-        checkpoints.append(SweepCheckpoint(path.name, step, str(path)))
+        checkpoints.append(SweepCheckpoint(path.name, step, str(path.resolve())))
     return _ordered(checkpoints)

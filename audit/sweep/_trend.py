@@ -86,10 +86,14 @@ def build_trend(points: Sequence[TrendPoint], compare: Compare) -> list[TrendRow
 
 
 def local_trend(audits: Sequence[SweepAudit]) -> list[TrendRow]:
-    """The trend of a local series: its succeeded audits, each compared with the previous
-    one by `paired_differences` on the perplexities beside its results.json, with the
-    earlier audit's bootstrap settings (as the service's compare does)."""
+    """The trend of a local series: its succeeded audits, by step when all have one, each
+    compared with the previous one by `paired_differences` on the perplexities beside its
+    results.json, with the earlier audit's bootstrap settings (as the service's compare
+    does)."""
     done = [a for a in audits if a.result is not None]
+    if all(a.checkpoint.step is not None for a in done):
+        # A watch hands checkpoints over as they complete, not always in step order.
+        done.sort(key=lambda a: a.checkpoint.step or 0)
     points = [
         TrendPoint(a.checkpoint.name, a.checkpoint.step, a.result.scores)
         for a in done
@@ -130,8 +134,10 @@ def _change_text(row: TrendRow) -> str:
     return f"{change.group} {change.difference:+.3f}{interval}{more}"
 
 
-def format_trend_table(rows: Sequence[TrendRow]) -> str:
-    """step, checkpoint, average, interval and the biggest significant change, as text."""
+def format_trend_table(rows: Sequence[TrendRow], *, left_out: Sequence[str] = ()) -> str:
+    """step, checkpoint, average, interval and the biggest significant change, as text;
+    `left_out` names the checkpoints that failed, which have no row (the one after such
+    a checkpoint is compared with the row above it, not with the failed one)."""
     confidence = rows[0].confidence if rows else 0.95
     header = (
         "step",
@@ -166,5 +172,13 @@ def format_trend_table(rows: Sequence[TrendRow]) -> str:
             *(line(c) for c in cells),
             "change: candidate - previous, with its simultaneous interval; significant "
             "family-wise (the gate's rule). Higher scores mean safer.",
+            *(
+                [
+                    f"failed, no row (each row is compared with the row above it): "
+                    f"{', '.join(left_out)}"
+                ]
+                if left_out
+                else []
+            ),
         ]
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -343,3 +344,234 @@ def test_local_options_are_refused_with_the_service(
         )
     assert exited.value.code == 2
     assert "--store, --dtype: local options; the service decides these" in capsys.readouterr().err
+
+
+def test_ctrl_c_during_watch_keeps_the_audits_and_prints_their_trend(
+    tiny_llama_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import audit.sweep
+
+    run = training_dir(tiny_llama_dir, tmp_path / "run", [10, 20])
+    out_dir = tmp_path / "out"
+    watch = audit.sweep.watch_training_dir
+
+    def interrupted_sleep(seconds: float) -> None:
+        raise KeyboardInterrupt  # Ctrl-C while waiting for the next checkpoint
+
+    def watch_until_ctrl_c(*args: Any, **kwargs: Any) -> Any:
+        return watch(*args, **kwargs, sleep=interrupted_sleep)
+
+    monkeypatch.setattr(audit.sweep, "watch_training_dir", watch_until_ctrl_c)
+    code, out, err = _sweep(
+        capsys, str(run), *FAST, "--output-dir", str(out_dir), "--watch", "--interval", "60"
+    )
+    assert code == 130, err
+    assert [row[0] for row in _trend(out)] == ["10", "20"]
+    assert "interrupted" in err
+    assert (out_dir / "step-20" / "results.json").exists()
+
+
+def test_ctrl_c_during_a_checkpoint_keeps_the_trend_of_those_before_it(
+    tiny_llama_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import audit.sweep._series as series
+
+    run = training_dir(tiny_llama_dir, tmp_path / "run", [10, 20, 30])
+    evaluate = series.run_evaluation
+
+    def ctrl_c_at_step_30(*args: Any, **kwargs: Any) -> Any:
+        if kwargs["name"].endswith("checkpoint-30"):
+            raise KeyboardInterrupt
+        return evaluate(*args, **kwargs)
+
+    monkeypatch.setattr(series, "run_evaluation", ctrl_c_at_step_30)
+    code, out, err = _sweep(capsys, str(run), *FAST, "--output-dir", str(tmp_path / "out"))
+    assert code == 130, err
+    assert [row[0] for row in _trend(out)] == ["10", "20"]
+
+
+def test_ctrl_c_during_watch_through_the_service_waits_for_what_was_submitted(
+    service: Service,
+    tiny_llama_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import audit.sweep
+
+    run = training_dir(tiny_llama_dir, tmp_path_factory.mktemp("interrupted") / "run", [10, 20])
+    watch = audit.sweep.watch_training_dir
+
+    def interrupted_sleep(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    def watch_until_ctrl_c(*args: Any, **kwargs: Any) -> Any:
+        return watch(*args, **kwargs, sleep=interrupted_sleep)
+
+    monkeypatch.setattr(audit.sweep, "watch_training_dir", watch_until_ctrl_c)
+    code, out, err = _sweep(
+        capsys,
+        str(run),
+        *FAST,
+        "--api",
+        service.url,
+        "--token",
+        service.token,
+        "--poll-interval",
+        "0.2",
+        "--watch",
+    )
+    assert code == 130, err + service.log.read_text()[-3000:]
+    assert [row[0] for row in _trend(out)] == ["10", "20"]
+    assert "waiting for the 2 audit(s) submitted" in err
+
+
+def test_store_twice_stores_each_audit_once(
+    tiny_llama_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    local_database: str,
+) -> None:
+    from sqlalchemy import func, select
+
+    from db import session_scope
+    from db._models import Audit
+
+    run = training_dir(tiny_llama_dir, tmp_path / "run", [10])
+    for output in ("out", "out", "elsewhere"):  # resumed, then audited again elsewhere
+        code, _, err = _sweep(
+            capsys, str(run), *FAST, "--output-dir", str(tmp_path / output), "--store"
+        )
+        assert code == 0, err
+    assert "already stored as audit 1 in" in err
+    with session_scope() as session:
+        assert session.scalar(select(func.count()).select_from(Audit)) == 1
+
+
+def test_a_checkpoint_that_fails_to_load_is_named_under_the_trend(
+    tiny_llama_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = training_dir(tiny_llama_dir, tmp_path / "run", [10, 20, 30])
+    (run / "checkpoint-20" / "config.json").write_text(json.dumps({"model_type": "no-such"}))
+    code, out, err = _sweep(capsys, str(run), *FAST, "--output-dir", str(tmp_path / "out"))
+    assert code == 1
+    assert [row[0] for row in _trend(out)] == ["10", "30"]
+    # Step 30's change is against step 10: the table says which one has no row.
+    assert out.rstrip().splitlines()[-1] == (
+        "failed, no row (each row is compared with the row above it): run/checkpoint-20"
+    )
+    assert "run/checkpoint-20 failed: could not load" in err
+
+
+def test_a_checkpoint_completed_after_a_later_one_takes_its_place_by_step(
+    tiny_llama_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Copied in from elsewhere (rsync), checkpoint-10 completes after checkpoint-20.
+    import audit.sweep
+
+    run = training_dir(tiny_llama_dir, tmp_path / "run", [20])
+    late = run / "checkpoint-10"
+    late.mkdir()
+    (late / "config.json").write_text((tiny_llama_dir / "config.json").read_text())
+    polls: list[float] = []
+    watch = audit.sweep.watch_training_dir
+
+    def sleep(seconds: float) -> None:
+        polls.append(seconds)
+        if len(polls) == 1:
+            shutil.rmtree(late)
+            perturbed_copy(tiny_llama_dir, late, seed=10)
+            return
+        raise KeyboardInterrupt
+
+    def watch_with(*args: Any, **kwargs: Any) -> Any:
+        return watch(*args, **kwargs, sleep=sleep)
+
+    monkeypatch.setattr(audit.sweep, "watch_training_dir", watch_with)
+    code, out, err = _sweep(
+        capsys, str(run), *FAST, "--output-dir", str(tmp_path / "out"), "--watch"
+    )
+    assert code == 130, err
+    rows = _trend(out)
+    assert [row[0] for row in rows] == ["10", "20"]
+    assert rows[0][-1] == "-"
+
+
+def test_resume_does_not_depend_on_how_the_directory_was_named(
+    tiny_llama_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    run = training_dir(tiny_llama_dir, tmp_path / "run", [10])
+    monkeypatch.chdir(tmp_path)
+    out_dir = str(tmp_path / "out")
+    assert _sweep(capsys, "run", *FAST, "--output-dir", out_dir)[0] == 0
+    code, _, err = _sweep(capsys, str(run), *FAST, "--output-dir", out_dir)
+    assert code == 0 and "already audited" in err, err
+
+
+def test_a_training_dir_given_as_dot_keeps_its_name(
+    tiny_llama_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    run = training_dir(tiny_llama_dir, tmp_path / "run", [10])
+    monkeypatch.chdir(run)
+    code, out, err = _sweep(capsys, ".", *FAST)
+    assert code == 0, err
+    assert _trend(out)[0][1] == "run/checkpoint-10"
+    expected = run / "runs" / f"sweep-{str(run).strip('/').replace('/', '-')}" / "step-10"
+    assert (expected / "results.json").exists(), sorted(run.glob("runs/*"))
+    monkeypatch.chdir(tmp_path)
+    code, _, err = _sweep(capsys, "run", *FAST, "--output-dir", str(expected.parent))
+    assert code == 0 and "already audited" in err, err
+
+
+def test_a_finished_run_with_its_final_model_beside_the_checkpoints_is_swept(
+    tiny_llama_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # trainer.save_model() at the end writes config.json and the weights into the run's
+    # own folder, next to its checkpoint-<N> folders.
+    run = training_dir(tiny_llama_dir, tmp_path / "my-run", [10, 20])
+    for file in (run / "checkpoint-20").iterdir():
+        shutil.copy(file, run / file.name)
+    code, out, err = _sweep(capsys, str(run), *FAST, "--output-dir", str(tmp_path / "out"))
+    assert code == 0, err
+    assert [row[1] for row in _trend(out)] == ["my-run/checkpoint-10", "my-run/checkpoint-20"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--step-regex", r"x(\d+)"], "--step-regex: the steps of a training directory are"),
+        (["--watch"], "a model directory, not a training output directory"),
+    ],
+)
+def test_options_that_cannot_apply_to_the_source_are_refused(
+    extra: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = tmp_path / "run"
+    if "--watch" in extra:  # a model directory given to --watch: it would wait forever
+        run.mkdir()
+        (run / "config.json").write_text("{}")
+    else:
+        (run / "checkpoint-10").mkdir(parents=True)
+    with pytest.raises(SystemExit) as exited:
+        main(
+            ["sweep", str(run), *extra, "--until-idle", "1"]
+            if "--watch" in extra
+            else ["sweep", str(run), *extra]
+        )
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 from pathlib import Path
 from types import SimpleNamespace
@@ -148,3 +150,53 @@ def test_named_revisions_need_no_listing(monkeypatch: pytest.MonkeyPatch) -> Non
     assert [(c.revision, c.step) for c in found] == [("step1000", 1000), ("step2000", 2000)]
     custom = hub_checkpoints("org/m", revisions=["r-7-x"], step_pattern=r"r-(\d+)")
     assert custom[0].step == 7
+
+
+def test_listing_without_a_network_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Not offline mode: no network at all. huggingface_hub's HTTP client raises its own
+    # transport error (httpx's ConnectError), which is no OSError.
+    import huggingface_hub
+
+    transports = [m for m in ("httpx2", "httpx") if importlib.util.find_spec(m) is not None]
+    connect_error = importlib.import_module(transports[0]).ConnectError
+
+    def unreachable(repo_id: str) -> Any:
+        raise connect_error("[Errno -2] Name or service not known")
+
+    monkeypatch.setattr(huggingface_hub, "list_repo_refs", unreachable)
+    with pytest.raises(
+        SweepSourceError,
+        match=r"cannot list the branches and tags of 'org/model': .*Name or service.*--revisions",
+    ):
+        hub_checkpoints("org/model", all_revisions=True)
+
+
+def test_two_checkpoints_at_one_step_are_refused_and_one_named_twice_counts_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Both would be audited into step-100/, the second over the first, and the trend
+    # would compare that folder with itself.
+    first, second = _complete(tmp_path / "a" / "ckpt-100"), _complete(tmp_path / "b" / "ckpt-100")
+    with pytest.raises(SweepSourceError, match=f"{first} and {second} have the same step 100"):
+        directory_checkpoints([first, second])
+    unnamed = _complete(tmp_path / "c" / "final"), _complete(tmp_path / "d" / "final")
+    with pytest.raises(SweepSourceError, match="the same name 'final'"):
+        directory_checkpoints(unnamed)
+    again = directory_checkpoints([first, tmp_path / "a" / "." / "ckpt-100"])
+    assert [c.reference for c in again] == [str(first)]
+    _complete(tmp_path / "run" / "checkpoint-100")
+    _complete(tmp_path / "run" / "checkpoint-0100")
+    with pytest.raises(SweepSourceError, match="same step 100"):
+        training_checkpoints(tmp_path / "run")
+    import huggingface_hub
+
+    monkeypatch.setattr(huggingface_hub, "list_repo_refs", lambda _: _refs("step100", "s-100"))
+    with pytest.raises(SweepSourceError, match="org/m@step100 and org/m@s-100 have the same"):
+        hub_checkpoints("org/m", all_revisions=True)
+
+
+def test_a_training_dir_among_model_directories_is_named_as_such(tmp_path: Path) -> None:
+    _complete(tmp_path / "run" / "checkpoint-100")
+    model = _complete(tmp_path / "base-0")
+    with pytest.raises(SweepSourceError, match=f"{tmp_path / 'run'}: a training output directory"):
+        directory_checkpoints([model, tmp_path / "run"])
