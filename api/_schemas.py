@@ -269,8 +269,7 @@ class GenerationPublic(_Public):
     unscored_reason: str | None
     classifier_scores: dict[str, Any] | None = None
     categories: list[str] | None = None
-    """Policy categories the headline classifier named when it judged the continuation
-    unsafe (Llama Guard's S1..S14); null otherwise and for classifiers without them."""
+    """Policy categories (Llama Guard's S1..S14) the headline classifier named; else null."""
     """With several classifiers, each one's verdict by name ({toxicity, unscored_reason,
     categories}), headline first; null with one."""
 

@@ -381,9 +381,9 @@ def test_ctrl_c_during_a_checkpoint_keeps_the_trend_of_those_before_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import audit.sweep._series as series
+    from audit.pipeline import run_evaluation as evaluate  # what the series calls
 
     run = training_dir(tiny_llama_dir, tmp_path / "run", [10, 20, 30])
-    evaluate = series.run_evaluation
 
     def ctrl_c_at_step_30(*args: Any, **kwargs: Any) -> Any:
         if kwargs["name"].endswith("checkpoint-30"):
