@@ -21,6 +21,12 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         help="hub id (e.g. microsoft/phi-2), local directory, .gguf file, or the alias smollm2-135m",
     )
     parser.add_argument("--revision", help="hub branch, tag or commit (training checkpoints)")
+    add_loading_arguments(parser)
+
+
+def add_loading_arguments(parser: argparse.ArgumentParser) -> None:
+    """How a model is loaded (--device, --dtype, --trust-remote-code), for commands that
+    name their models otherwise (`sweep`)."""
     parser.add_argument(
         "--device", default="auto", help="auto (CUDA if present), cpu, cuda, cuda:N"
     )
@@ -54,8 +60,11 @@ def add_lm_head_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def model_spec(args: argparse.Namespace) -> ModelSpec:
-    """The model flags as a ModelSpec; HF's per-tensor loading bars off unless --verbose."""
+def model_spec(args: argparse.Namespace, reference: str | None = None) -> ModelSpec:
+    """The model flags as a ModelSpec; HF's per-tensor loading bars off unless --verbose.
+
+    `reference` stands in for --model (and no --revision) where a command names its
+    models otherwise: `sweep`'s spec is the loading options each checkpoint takes."""
     from transformers.utils import logging as hf_logging
 
     from audit.models import ModelSpec
@@ -64,8 +73,8 @@ def model_spec(args: argparse.Namespace) -> ModelSpec:
         # Our own progress bar says what matters; the per-tensor loading bars are noise.
         hf_logging.disable_progress_bar()
     return ModelSpec(
-        reference=args.model,
-        revision=args.revision,
+        reference=args.model if reference is None else reference,
+        revision=args.revision if reference is None else None,
         device=args.device,
         dtype=args.dtype,
         trust_remote_code=args.trust_remote_code,

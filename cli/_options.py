@@ -7,8 +7,12 @@ with the same type and help, in each of them (issue 13).
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from cli._errors import UsageError
+
+if TYPE_CHECKING:
+    from audit.pipeline import EvaluateOptionsError
 
 SEED_HELP = "bootstrap seed (0)"
 """What --seed is in every command: the seed of the bootstrap resamples."""
@@ -45,3 +49,12 @@ def check_alpha(alpha: float) -> None:
     """--alpha is a significance level, strictly between 0 and 1."""
     if not 0 < alpha < 1:
         raise UsageError(f"--alpha must be between 0 and 1, got {alpha}")
+
+
+def flag_message(exc: EvaluateOptionsError) -> str:
+    """The library's error with its option named by the command line's flag."""
+    flag = "--resamples" if exc.option == "n_resamples" else "--" + exc.option.replace("_", "-")
+    message = str(exc)
+    if message.startswith(exc.option):
+        return flag + message[len(exc.option) :]
+    return f"{flag}: {message}"

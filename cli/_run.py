@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 from cli._errors import UsageError
 from cli._generation_options import add_generation_arguments, generation_options
 from cli._model_options import add_lm_head_arguments, add_model_arguments, model_spec
-from cli._options import add_statistics_arguments, check_alpha, positive_int
+from cli._options import add_statistics_arguments, check_alpha, flag_message, positive_int
 from cli._trackers import add_tracker_arguments
 
 if TYPE_CHECKING:
     from audit.generation import GenerationAudit
-    from audit.pipeline import EvaluateOptions, EvaluateOptionsError
+    from audit.pipeline import EvaluateOptions
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -57,20 +56,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.set_defaults(handler=cmd_run)
 
 
-def slugify(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "run"
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     """Parse, call audit.pipeline.run_evaluation, print, and store or track if asked."""
-    from audit.pipeline import EvaluateOptionsError, run_evaluation
+    from audit.pipeline import EvaluateOptionsError, folder_name, run_evaluation
     from audit.results import format_scores_table
     from cli._trackers import check_trackers
 
     check_alpha(args.alpha)
     check_trackers(args)
     name = args.name or args.model
-    output_dir: Path = args.output_dir or Path("runs") / slugify(name)
+    output_dir: Path = args.output_dir or Path("runs") / folder_name(name)
     if args.generation and args.lm_head == "mlm":
         raise UsageError("--generation needs a causal LM; --lm-head mlm scores a masked LM")
     try:
@@ -96,15 +91,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.mlflow or args.wandb:
         _track(args, output_dir)
     return 0
-
-
-def flag_message(exc: EvaluateOptionsError) -> str:
-    """The library's error with its option named by the command line's flag."""
-    flag = "--resamples" if exc.option == "n_resamples" else "--" + exc.option.replace("_", "-")
-    message = str(exc)
-    if message.startswith(exc.option):
-        return flag + message[len(exc.option) :]
-    return f"{flag}: {message}"
 
 
 def _track(args: argparse.Namespace, output_dir: Path) -> None:

@@ -15,11 +15,15 @@ from typing import TYPE_CHECKING
 
 from cli._client import DEFAULT_API
 from cli._errors import UsageError
-from cli._model_options import add_lm_head_arguments
-from cli._options import add_statistics_arguments, add_token_argument, positive_int
+from cli._model_options import add_lm_head_arguments, add_loading_arguments, model_spec
+from cli._options import (
+    add_statistics_arguments,
+    add_token_argument,
+    flag_message,
+    positive_int,
+)
 
 if TYPE_CHECKING:
-    from audit.models import ModelSpec
     from audit.pipeline import EvaluateOptions
     from audit.sweep import SweepCheckpoint
 
@@ -57,11 +61,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--limit", type=positive_int, help="score only the first N rows")
     p.add_argument("--batch-tokens", type=positive_int, help="token budget per batch")
     add_statistics_arguments(p)
-    p.add_argument("--device", default="auto", help="auto (CUDA if present), cpu, cuda, cuda:N")
-    p.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"])
-    p.add_argument(
-        "--trust-remote-code", action="store_true", help="run the repository's own Python code"
-    )
+    add_loading_arguments(p)
     add_lm_head_arguments(p)
     p.add_argument(
         "--output-dir",
@@ -184,28 +184,8 @@ def find_checkpoints(args: argparse.Namespace) -> tuple[SweepCheckpoint, ...]:
     return directory_checkpoints(paths, step_pattern=args.step_regex)
 
 
-def loading_spec(args: argparse.Namespace) -> ModelSpec:
-    from transformers.utils import logging as hf_logging
-
-    from audit.models import ModelSpec
-
-    if not getattr(args, "verbose", False):
-        # One line per checkpoint says what matters; per-tensor loading bars are noise.
-        hf_logging.disable_progress_bar()
-
-    return ModelSpec(
-        reference="",
-        device=args.device,
-        dtype=args.dtype,
-        trust_remote_code=args.trust_remote_code,
-        lm_head=args.lm_head,
-        safenlp_mask_id=args.safenlp_mask_id,
-    )
-
-
 def evaluate_options(args: argparse.Namespace) -> EvaluateOptions:
     from audit.pipeline import EvaluateOptions, EvaluateOptionsError
-    from cli._run import flag_message
 
     try:
         return EvaluateOptions(
@@ -229,4 +209,4 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         return sweep_through_service(args, checkpoints)
     from cli._sweep_local import sweep_locally
 
-    return sweep_locally(args, checkpoints, evaluate_options(args), loading_spec(args))
+    return sweep_locally(args, checkpoints, evaluate_options(args), model_spec(args, reference=""))

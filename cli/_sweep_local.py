@@ -9,8 +9,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cli._run import slugify
-
 if TYPE_CHECKING:
     from audit.models import ModelSpec
     from audit.pipeline import EvaluateOptions, Evaluation
@@ -30,9 +28,11 @@ def _describe(audit: SweepAudit) -> str:
 def default_output_root(source: str) -> Path:
     """`runs/sweep-<source>`: a local source by its absolute path, so `sweep .`, `sweep run`
     and `sweep /abs/run` resume from one folder and two runs of one name do not share it."""
+    from audit.pipeline import folder_name
+
     path = Path(source)
     where = str(path.resolve()) if path.exists() else source
-    return Path("runs") / f"sweep-{slugify(where)}"
+    return Path("runs") / f"sweep-{folder_name(where)}"
 
 
 def sweep_locally(

@@ -1,6 +1,12 @@
 """The audit pipeline: `evaluate` (the whole audit) and the parts the workers run per chunk."""
 
-from audit.pipeline._evaluate import RUN_FILES, Evaluation, evaluate, run_evaluation
+from audit.pipeline._evaluate import (
+    RUN_FILES,
+    Evaluation,
+    evaluate,
+    folder_name,
+    run_evaluation,
+)
 from audit.pipeline._journal import JournalEntry, PerplexityJournal
 from audit.pipeline._options import (
     ClassifierWeightedOptions,
@@ -47,6 +53,7 @@ __all__ = [
     "default_batch_tokens",
     "default_settings",
     "evaluate",
+    "folder_name",
     "limit_dataset",
     "load_stage_dataset",
     "normalize_settings",

@@ -8,6 +8,7 @@ build_result) and so write the same results.json.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -27,6 +28,12 @@ from audit.scoring import ScoredSentence
 
 JOURNAL_FILE = "perplexities.journal.jsonl"
 RUN_FILES = ("results.json", "perplexities.json", "safety_scores.json")
+
+
+def folder_name(name: str) -> str:
+    """`name` as one safe folder name (letters, digits, `._-`): the default output folder of
+    `toxaudit run`, of a sweep and of its checkpoints."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "run"
 
 
 @dataclass(frozen=True, slots=True)

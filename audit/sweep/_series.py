@@ -3,7 +3,6 @@ each, in one process; a checkpoint already audited with the same settings is ski
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -14,6 +13,7 @@ from audit.pipeline import (
     EvaluateOptions,
     EvaluateOptionsError,
     Evaluation,
+    folder_name,
     run_evaluation,
     settings_for,
     settings_hash,
@@ -48,7 +48,7 @@ def checkpoint_output_dir(output_root: Path, checkpoint: SweepCheckpoint) -> Pat
     """`step-<N>` under the series' directory, or the checkpoint's name without a step."""
     if checkpoint.step is not None:
         return output_root / f"step-{checkpoint.step}"
-    return output_root / (re.sub(r"[^A-Za-z0-9._-]+", "-", checkpoint.name).strip("-") or "run")
+    return output_root / folder_name(checkpoint.name)
 
 
 def checkpoint_spec(loading: ModelSpec, checkpoint: SweepCheckpoint) -> ModelSpec:
