@@ -95,24 +95,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.set_defaults(handler=cmd_sweep)
 
 
-def _holds_checkpoints(directory: Path) -> bool:
-    """Whether `directory` has `checkpoint-*` folders: a training output directory, even
-    with the final model saved beside them (`trainer.save_model()` writes config.json and
-    weights into the run's own folder)."""
-    return any(p.name.startswith("checkpoint-") and p.is_dir() for p in directory.iterdir())
-
-
-def _is_training_dir(directory: Path) -> bool:
-    return directory.is_dir() and (
-        not (directory / "config.json").exists() or _holds_checkpoints(directory)
-    )
-
-
 def _revisions(args: argparse.Namespace) -> list[str]:
     return [r.strip() for r in (args.revisions or "").split(",") if r.strip()]
 
 
 def _check(args: argparse.Namespace) -> None:
+    from audit.sweep import is_training_dir
+
     hub = bool(args.revisions) or args.all_revisions
     if args.revisions is not None and not _revisions(args):
         raise UsageError("--revisions names no revision")
@@ -126,13 +115,13 @@ def _check(args: argparse.Namespace) -> None:
         raise UsageError("--watch follows one training output directory")
     if args.watch and not Path(args.sources[0]).is_dir():
         raise UsageError(f"{args.sources[0]}: no such training directory to --watch")
-    if args.watch and not _is_training_dir(Path(args.sources[0])):
+    if args.watch and not is_training_dir(Path(args.sources[0])):
         raise UsageError(
             f"{args.sources[0]}: a model directory, not a training output directory "
             "(--watch follows its checkpoint-<step> folders)"
         )
     one_local = len(args.sources) == 1 and not hub
-    if args.step_regex is not None and one_local and _is_training_dir(Path(args.sources[0])):
+    if args.step_regex is not None and one_local and is_training_dir(Path(args.sources[0])):
         raise UsageError(
             "--step-regex: the steps of a training directory are its checkpoint-<step> "
             "folders' numbers; it reads steps from revision or model directory names"
@@ -159,7 +148,12 @@ def _check(args: argparse.Namespace) -> None:
 
 def find_checkpoints(args: argparse.Namespace) -> tuple[SweepCheckpoint, ...]:
     """The series the sources name (a training directory, hub revisions, directories)."""
-    from audit.sweep import directory_checkpoints, hub_checkpoints, training_checkpoints
+    from audit.sweep import (
+        directory_checkpoints,
+        hub_checkpoints,
+        is_training_dir,
+        training_checkpoints,
+    )
 
     if args.revisions or args.all_revisions:
         return hub_checkpoints(
@@ -170,7 +164,7 @@ def find_checkpoints(args: argparse.Namespace) -> tuple[SweepCheckpoint, ...]:
             step_pattern=args.step_regex,
         )
     paths = [Path(source) for source in args.sources]
-    if len(paths) == 1 and _is_training_dir(paths[0]):
+    if len(paths) == 1 and is_training_dir(paths[0]):
         found = training_checkpoints(paths[0])
         for folder, why in found.incomplete:
             print(f"toxaudit: skipping {folder}: {why}", file=sys.stderr)

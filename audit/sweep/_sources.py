@@ -129,6 +129,16 @@ def scan_training_dir(directory: Path) -> Discovery:
     return Discovery(_ordered(complete), tuple(incomplete))
 
 
+def is_training_dir(directory: Path) -> bool:
+    """Whether `directory` is a training output directory: a folder that is not itself a
+    model (no config.json), or that holds `checkpoint-*` folders even with the final model
+    saved beside them (`trainer.save_model()` writes into the run's own folder)."""
+    return directory.is_dir() and (
+        not (directory / "config.json").exists()
+        or any(CHECKPOINT_FOLDER.match(p.name) and p.is_dir() for p in directory.iterdir())
+    )
+
+
 def training_checkpoints(directory: Path) -> Discovery:
     """`scan_training_dir`, refusing a directory with no `checkpoint-<N>` folder at all."""
     found = scan_training_dir(directory)
