@@ -95,11 +95,14 @@ def _ordered(checkpoints: Sequence[SweepCheckpoint]) -> tuple[SweepCheckpoint, .
     return tuple(checkpoints)
 
 
-def scan_training_dir(directory: Path) -> Discovery:
+def scan_training_dir(directory: Path, *, strict: bool = True) -> Discovery:
     """The `checkpoint-<N>` folders of a training output directory, complete or not.
 
     An empty directory is a discovery of nothing (a run that has not saved yet); a
-    missing one, or a `checkpoint-` folder whose suffix is not a step, is an error.
+    missing one is an error. A `checkpoint-` folder whose suffix is not a step
+    (`checkpoint-final`) is an error when `strict`; otherwise it is set aside as
+    incomplete: while a run is watched it may be a save being staged under another
+    name (`checkpoint-30.tmp`) and renamed into place a moment later.
     """
     if not directory.is_dir():
         raise SweepSourceError(f"{directory}: no such training directory")
@@ -110,10 +113,14 @@ def scan_training_dir(directory: Path) -> Discovery:
         if match is None:
             continue
         if not match.group(1).isdigit():
-            raise SweepSourceError(
-                f"{folder}: cannot read a training step from {folder.name!r} "
+            no_step = (
+                f"cannot read a training step from {folder.name!r} "
                 "(a checkpoint folder is checkpoint-<step>)"
             )
+            if strict:
+                raise SweepSourceError(f"{folder}: {no_step}")
+            incomplete.append((folder, no_step))
+            continue
         why = missing_weights(folder)
         if why is not None:
             incomplete.append((folder, why))

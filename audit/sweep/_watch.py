@@ -45,15 +45,19 @@ def watch_training_dir(
     """Poll `directory` and hand each complete `checkpoint-<N>` folder to `on_new` once,
     in step order, until a stop condition of `options` holds; returns them all.
 
-    A folder still being written (no complete weights yet) is looked at again on the
-    next poll. The checkpoints already there when the watch starts are handed over on
+    A folder still being written (no complete weights yet), or staged under a name
+    that is not `checkpoint-<N>` yet, is looked at again on the next poll. The checkpoints already there when the watch starts are handed over on
     the first poll (a resuming `on_new` skips those audited before).
     """
     seen: set[str] = set()
     handed: list[SweepCheckpoint] = []
     last_new = clock()
     while True:
-        fresh = [c for c in scan_training_dir(directory).complete if c.reference not in seen]
+        fresh = [
+            c
+            for c in scan_training_dir(directory, strict=False).complete
+            if c.reference not in seen
+        ]
         if options.max_checkpoints is not None:
             fresh = fresh[: options.max_checkpoints - len(handed)]
         if fresh:

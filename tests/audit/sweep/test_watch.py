@@ -59,6 +59,29 @@ def test_a_checkpoint_written_during_the_watch_is_handed_over_once(tmp_path: Pat
     assert time.now == 35
 
 
+def test_a_save_staged_under_another_name_is_waited_for(tmp_path: Path) -> None:
+    # Written as checkpoint-20.tmp and renamed into place: the staging folder's name
+    # holds no step, and must not end the watch (it did, racing the rename, in CI).
+    run = tmp_path / "run"
+    _write(run / "checkpoint-10")
+
+    def rename() -> None:
+        (run / "checkpoint-20.tmp").rename(run / "checkpoint-20")
+
+    actions = {1: lambda: _write(run / "checkpoint-20.tmp"), 2: rename}
+    time = FakeTime(actions)
+    handed: list[list[str]] = []
+    watch_training_dir(
+        run,
+        lambda cs: handed.append([c.name for c in cs]),
+        WatchOptions(interval=1, max_checkpoints=2),
+        sleep=time.sleep,
+        clock=time.clock,
+    )
+    assert handed == [["run/checkpoint-10"], ["run/checkpoint-20"]]
+    assert time.sleeps == 2
+
+
 def test_max_checkpoints_stops_the_watch(tmp_path: Path) -> None:
     run = tmp_path / "run"
     for step in (1, 2, 3):
