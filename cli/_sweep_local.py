@@ -87,6 +87,16 @@ def sweep_locally(
     except KeyboardInterrupt:
         # Ctrl-C is how a --watch ends: the audits done are on disk; show their trend.
         interrupted = True
+    except Exception:
+        # An error the series does not record per checkpoint (out of memory, a disk
+        # full) ends the command, but the audits done so far still get their trend.
+        print(format_trend_table(local_trend(audits)))
+        print(
+            f"toxaudit: stopped after {len(audits)} checkpoint(s); their audits are in "
+            f"{output_root} and a rerun resumes after them",
+            file=sys.stderr,
+        )
+        raise
     failed = [a for a in audits if a.result is None]
     left_out = [a.checkpoint.name for a in failed]
     print(format_trend_table(local_trend(audits), left_out=left_out))

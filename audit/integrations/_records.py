@@ -55,12 +55,27 @@ def metric_key(*parts: str) -> str:
     return "/".join(_key_part(part) for part in parts)
 
 
-def _key_part(part: str) -> str:
+def _key_part(part: str, *, hashed: bool = False) -> str:
     cleaned = re.sub(r"[^A-Za-z0-9_\-. ]+", "_", part)
-    if len(cleaned) <= MAX_KEY_PART:
+    if len(cleaned) <= MAX_KEY_PART and not hashed:
         return cleaned
     digest = hashlib.sha256(part.encode("utf-8", "surrogatepass")).hexdigest()[:8]
     return f"{cleaned[: MAX_KEY_PART - 9]}-{digest}"
+
+
+def _classifier_key_parts(names: list[str]) -> dict[str, str]:
+    """Each classifier's name as a key part. Two names that clean to one part
+    (`hf:org/model` and `hf:org_model`) each get a hash of the whole name, so one's
+    metrics never overwrite the other's. A part is a fixed point of `_key_part`, so
+    `metric_key` keeps it as it is."""
+    cleaned = {name: _key_part(name) for name in names}
+    counts: dict[str, int] = {}
+    for part in cleaned.values():
+        counts[part] = counts.get(part, 0) + 1
+    return {
+        name: _key_part(name, hashed=True) if counts[part] > 1 else part
+        for name, part in cleaned.items()
+    }
 
 
 def _finite(value: Any) -> float | None:
@@ -115,16 +130,27 @@ def _generation_metrics(section: Any) -> dict[str, float]:
         return {}
     out = _cell_metrics(section.get("metrics"), ("generation",))
     classifiers = section.get("classifiers")
-    for audit in classifiers if isinstance(classifiers, list) else []:
-        if isinstance(audit, Mapping) and isinstance(audit.get("name"), str):
-            prefix = ("generation", "classifier", audit["name"])
-            out |= _cell_metrics(audit.get("metrics"), prefix)
+    audits = [
+        audit
+        for audit in (classifiers if isinstance(classifiers, list) else [])
+        if isinstance(audit, Mapping) and isinstance(audit.get("name"), str)
+    ]
     agreement = section.get("agreement")
-    for pair in agreement if isinstance(agreement, list) else []:
-        names = pair.get("classifiers") if isinstance(pair, Mapping) else None
-        if not (isinstance(names, list) and len(names) == 2):
-            continue
-        where = (str(names[0]), str(names[1]), str(pair.get("group")), str(pair.get("label")))
+    pairs = [
+        pair
+        for pair in (agreement if isinstance(agreement, list) else [])
+        if isinstance(pair, Mapping)
+        and isinstance(pair.get("classifiers"), list)
+        and len(pair["classifiers"]) == 2
+    ]
+    names = [a["name"] for a in audits] + [str(n) for p in pairs for n in p["classifiers"]]
+    part = _classifier_key_parts(list(dict.fromkeys(names)))
+    for audit in audits:
+        prefix = ("generation", "classifier", part[audit["name"]])
+        out |= _cell_metrics(audit.get("metrics"), prefix)
+    for pair in pairs:
+        first, second = (part[str(n)] for n in pair["classifiers"])
+        where = (str(pair.get("group")), str(pair.get("label")))
         for coefficient in AGREEMENT_COEFFICIENTS:
             estimate = pair.get(coefficient)
             if not isinstance(estimate, Mapping):
@@ -132,7 +158,7 @@ def _generation_metrics(section: Any) -> dict[str, float]:
             for suffix, field in (("", "value"), ("ci_low", "ci_low"), ("ci_high", "ci_high")):
                 value = _finite(estimate.get(field))
                 if value is not None:
-                    parts = ("generation", "agreement", coefficient, *where)
+                    parts = ("generation", "agreement", coefficient, first, second, *where)
                     out[metric_key(*parts, *((suffix,) if suffix else ()))] = value
     return out
 

@@ -396,6 +396,31 @@ def test_ctrl_c_during_a_checkpoint_keeps_the_trend_of_those_before_it(
     assert [row[0] for row in _trend(out)] == ["10", "20"]
 
 
+def test_an_unexpected_error_keeps_the_trend_of_the_checkpoints_before_it(
+    tiny_llama_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import audit.sweep._series as series
+    from audit.pipeline import run_evaluation as evaluate
+
+    run = training_dir(tiny_llama_dir, tmp_path / "run", [10, 20, 30])
+
+    def out_of_memory_at_step_30(*args: Any, **kwargs: Any) -> Any:
+        if kwargs["name"].endswith("checkpoint-30"):
+            raise MemoryError("out of memory")
+        return evaluate(*args, **kwargs)
+
+    monkeypatch.setattr(series, "run_evaluation", out_of_memory_at_step_30)
+    with pytest.raises(MemoryError):
+        main(["sweep", str(run), *FAST, "--output-dir", str(tmp_path / "out")])
+    captured = capsys.readouterr()
+    assert [row[0] for row in _trend(captured.out)] == ["10", "20"]
+    assert "stopped after 2 checkpoint(s)" in captured.err
+    assert "a rerun resumes after them" in captured.err
+
+
 def test_ctrl_c_during_watch_through_the_service_waits_for_what_was_submitted(
     service: Service,
     tiny_llama_dir: Path,

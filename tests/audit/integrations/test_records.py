@@ -112,3 +112,33 @@ def test_long_classifier_names_keep_keys_within_mlflows_250_characters() -> None
     ]
     assert metrics[kappa_high] == 0.75
     assert metric_key("generation", first) != metric_key("generation", second)
+
+
+def test_classifier_names_that_clean_to_one_key_keep_their_own_metrics() -> None:
+    # `hf:org/tox` and `hf:org_tox` both clean to hf_org_tox: each gets its name's hash.
+    first, second = "hf:org/tox", "hf:org_tox"
+    section = generation_section(lambda group, label: 0.25)
+    other = generation_section(lambda group, label: 0.5)
+    section["classifiers"] = [
+        {"name": first, "metrics": section["metrics"]},
+        {"name": second, "metrics": other["metrics"]},
+    ]
+    section["agreement"] = [
+        {
+            "classifiers": [first, second],
+            "group": "women",
+            "label": "hate",
+            "kappa": {"value": 0.5, "ci_low": 0.25, "ci_high": 0.75},
+            "rho": None,
+        }
+    ]
+    metrics = tracker_payload(run_result(scored_rows(BASELINE_HARMFUL), generation=section)).metrics
+    fractions = {
+        key.split("/")[2]: value
+        for key, value in metrics.items()
+        if key.startswith("generation/classifier/") and key.endswith("toxic_fraction/women/hate")
+    }
+    assert len(fractions) == 2 and sorted(fractions.values()) == [0.25, 0.5]
+    assert all(part.startswith("hf_org_tox-") for part in fractions)
+    (kappa,) = [k for k in metrics if k.startswith("generation/agreement/kappa/")][:1]
+    assert kappa.split("/")[3:5] == sorted(fractions, key=lambda p: fractions[p])
