@@ -15,9 +15,13 @@ from api._validation import (
     reject,
     under_roots,
 )
-from audit.classifiers import ClassifierError, classifier_references, unsafe_checkpoint_globals
-from audit.generation import (
+from audit.classifiers import (
     CLASSIFIER_OPTIONS,
+    ClassifierError,
+    classifier_references,
+    unsafe_checkpoint_globals,
+)
+from audit.generation import (
     PROMPT_SOURCES,
     ClassifierOptionsError,
     GenerationOptions,
@@ -77,14 +81,14 @@ def _check_classifier(options: GenerationOptions, roots: list[Path]) -> Generati
     references = options.classifiers
     try:
         specs = classifier_specs(options)
-    except ClassifierOptionsError as exc:
+    except ClassifierError as exc:
+        # The library names options as the request does (`guard_policy`).
         if exc.option is not None:
             reject(("options", "generation", exc.option), str(exc), getattr(options, exc.option))
-        at = base if exc.index is None else (*base, str(exc.index))
-        shown = references[exc.index] if exc.index is not None else options.to_dict()["classifier"]
+        index = exc.index if isinstance(exc, ClassifierOptionsError) else None
+        at = base if index is None else (*base, str(index))
+        shown = references[index] if index is not None else options.to_dict()["classifier"]
         reject(at, str(exc), shown)
-    except ClassifierError as exc:
-        reject(base, str(exc), options.to_dict()["classifier"])
     option_of = {argument: option for option, argument in CLASSIFIER_OPTIONS.items()}
     classifiers: list[str] = []
     config = options.classifier_config

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import client
 
 
@@ -39,3 +41,16 @@ def user_errors() -> tuple[type[BaseException], ...]:
         ReportError,
         SweepSourceError,
     )
+
+
+def error_line(exc: BaseException) -> str:
+    """A user error as the command line says it: the library names a classifier option
+    as a request does (`guard_policy`); here it is the flag that sets it."""
+    from audit.classifiers import CLASSIFIER_OPTIONS, ClassifierError
+    from audit.generation import GenerationOptionsError
+
+    message = str(exc)
+    if not isinstance(exc, ClassifierError | GenerationOptionsError):
+        return message
+    names = "|".join(sorted(CLASSIFIER_OPTIONS, key=len, reverse=True))
+    return re.sub(rf"\b({names})\b", lambda m: "--" + m.group(1).replace("_", "-"), message)

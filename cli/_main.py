@@ -28,7 +28,7 @@ from cli import (
     _watchdog,
     _worker,
 )
-from cli._errors import UsageError, user_errors
+from cli._errors import UsageError, error_line, user_errors
 
 # One module per command or command group, in the order `toxaudit --help` lists them.
 COMMAND_MODULES: tuple[ModuleType, ...] = (
@@ -72,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         parser.exit(2, f"toxaudit: error: {exc}\n")
     except user_errors() as exc:
-        print(f"toxaudit: error: {exc}", file=sys.stderr)
+        print(f"toxaudit: error: {error_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("toxaudit: interrupted", file=sys.stderr)

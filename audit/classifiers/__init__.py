@@ -11,6 +11,7 @@ from audit.classifiers._protocol import (
     ResponseScores,
 )
 from audit.classifiers._registry import (
+    CLASSIFIER_OPTIONS,
     CLASSIFIERS,
     ReferenceKind,
     RegisteredClassifier,
@@ -24,6 +25,7 @@ from audit.classifiers._scoring import DEFAULT_CLASSIFIER_BATCH, TextScores, sco
 
 __all__ = [
     "CLASSIFIERS",
+    "CLASSIFIER_OPTIONS",
     "DEFAULT_CLASSIFIER_BATCH",
     "GUARD_FAMILIES",
     "Classifier",

@@ -25,8 +25,8 @@ DETOXIFY_VARIANTS: tuple[str, ...] = (
 )
 
 _OFFLINE_HINT = (
-    "Without network access, download the checkpoint elsewhere and pass "
-    "--classifier detoxify:/path/to.ckpt --classifier-config DIR, where DIR holds the "
+    "Without network access, download the checkpoint elsewhere and name it as the "
+    "classifier detoxify:/path/to.ckpt with classifier_config DIR, where DIR holds the "
     "Hugging Face config and tokenizer files of its base model (e.g. bert-base-uncased)"
 )
 
@@ -128,8 +128,9 @@ class DetoxifyClassifier:
             raise ClassifierError(f"Detoxify checkpoint not found: {checkpoint}")
         if config_dir is not None and not (Path(config_dir) / "config.json").is_file():
             raise ClassifierError(
-                f"--classifier-config {config_dir}: no config.json there; it must hold the "
-                "Hugging Face config and tokenizer files of the checkpoint's base model"
+                f"classifier_config {config_dir}: no config.json there; it must hold the "
+                "Hugging Face config and tokenizer files of the checkpoint's base model",
+                option="classifier_config",
             )
         try:
             from detoxify import Detoxify

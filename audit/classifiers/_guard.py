@@ -110,8 +110,9 @@ class GuardClassifier:
         policy = spec.args.get("policy")
         if policy is not None and family.default_policy is None:
             raise ClassifierError(
-                f"--guard-policy does not apply to {family.name}: its policy is the category "
-                "list inside its own chat template"
+                f"guard_policy does not apply to {family.name}: its policy is the category "
+                "list inside its own chat template",
+                option="guard_policy",
             )
         toxic_id, toxic_how = answer_token(tokenizer, family.toxic_word)
         benign_id, benign_how = answer_token(tokenizer, family.benign_word)

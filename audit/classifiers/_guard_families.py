@@ -46,7 +46,7 @@ class GuardFamily:
     """How a family of chat-template guards is prompted and read."""
 
     name: str
-    """What --guard-family takes: llama-guard, shieldgemma or granite-guardian."""
+    """What guard_family takes: llama-guard, shieldgemma or granite-guardian."""
     toxic_word: str
     """The answer that means the text violates the policy."""
     benign_word: str
@@ -54,7 +54,7 @@ class GuardFamily:
     answer_prefix: str
     """Text the guard writes before its verdict, appended to the prompt ("" if none)."""
     default_policy: str | None
-    """The policy used without --guard-policy; None when the family takes none."""
+    """The policy used without guard_policy; None when the family takes none."""
     markers: tuple[str, ...]
     """Substrings of a chat template that only this family's templates contain."""
     reads_categories: bool
@@ -119,7 +119,7 @@ def guard_family(
     names: Mapping[str, str | None],
     chat_template: str | None,
 ) -> tuple[GuardFamily, str]:
-    """(the family, how it was told): --guard-family, else the model's names, else its template.
+    """(the family, how it was told): guard_family, else the model's names, else its template.
 
     `names` are where the model names itself (the reference given, the config's
     name_or_path, model_type, architectures), each with what it is, for the message.
@@ -127,9 +127,10 @@ def guard_family(
     if requested is not None:
         if requested not in FAMILIES:
             raise ClassifierError(
-                f"--guard-family '{requested}' is not one of {', '.join(FAMILIES)}"
+                f"guard_family '{requested}' is not one of {', '.join(FAMILIES)}",
+                option="guard_family",
             )
-        return FAMILIES[requested], "given by --guard-family"
+        return FAMILIES[requested], "given by guard_family"
     for where, value in names.items():
         for pattern, family in _NAME_PATTERNS:
             if value and re.search(pattern, value, flags=re.IGNORECASE):
@@ -142,7 +143,8 @@ def guard_family(
     raise ClassifierError(
         f"cannot tell which guard family this model is ({described}; "
         f"{'no chat template' if not chat_template else 'no known marker in its chat template'}); "
-        f"pass --guard-family {'|'.join(FAMILIES)}"
+        f"set guard_family to {'|'.join(FAMILIES)}",
+        option="guard_family",
     )
 
 

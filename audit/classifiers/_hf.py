@@ -27,15 +27,17 @@ def parse_label_names(text: str, *, n_labels: int) -> dict[int, str]:
             key, _, name = item.partition("=")
             if not key.strip().isdigit():
                 raise ClassifierError(
-                    f"--classifier-labels: '{item}' is not INDEX=NAME with an integer index"
+                    f"classifier_labels: '{item}' is not INDEX=NAME with an integer index",
+                    option="classifier_labels",
                 )
             mapping[int(key)] = name.strip()
         else:
             mapping[position] = item
     if sorted(mapping) != list(range(n_labels)):
         raise ClassifierError(
-            f"--classifier-labels '{text}' names indices {sorted(mapping)}, but the model has "
-            f"{n_labels} outputs (0..{n_labels - 1})"
+            f"classifier_labels '{text}' names indices {sorted(mapping)}, but the model has "
+            f"{n_labels} outputs (0..{n_labels - 1})",
+            option="classifier_labels",
         )
     return mapping
 
@@ -45,10 +47,11 @@ def choose_headline(labels: Sequence[str], toxic_label: str | None) -> tuple[str
     if toxic_label is not None:
         if toxic_label not in labels:
             raise ClassifierError(
-                f"--toxic-label '{toxic_label}' is not one of the model's labels: "
-                f"{', '.join(labels)}"
+                f"toxic_label '{toxic_label}' is not one of the model's labels: "
+                f"{', '.join(labels)}",
+                option="toxic_label",
             )
-        return toxic_label, "given by --toxic-label"
+        return toxic_label, "given by toxic_label"
     lowered = {label.lower(): label for label in labels}
     for name in TOXIC_LABEL_NAMES:
         if name in lowered:
@@ -59,7 +62,8 @@ def choose_headline(labels: Sequence[str], toxic_label: str | None) -> tuple[str
         return "LABEL_1", "unnamed binary labels: index 1 taken as toxic"
     raise ClassifierError(
         f"cannot tell which label means toxic among {', '.join(labels)}; "
-        "pass --toxic-label NAME (and --classifier-labels to rename the outputs)"
+        "set toxic_label to one of them (and classifier_labels to rename the outputs)",
+        option="toxic_label",
     )
 
 

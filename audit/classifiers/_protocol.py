@@ -8,7 +8,16 @@ from typing import Any, Protocol, runtime_checkable
 
 
 class ClassifierError(RuntimeError):
-    """A classifier could not be loaded or crashed; the message gives the cause."""
+    """A classifier could not be loaded or crashed; the message gives the cause.
+
+    Options are named by their library names (`guard_policy`, as in CLASSIFIER_OPTIONS
+    and the service's request); the command line shows its flags instead.
+    """
+
+    def __init__(self, message: str, *, option: str | None = None) -> None:
+        super().__init__(message)
+        self.option = option
+        """The classifier option at fault (`classifier_labels`); None when it is not one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,4 +114,6 @@ def classifier_device(spec: ClassifierSpec) -> str:
     try:
         return str(resolve_device(spec.args.get("device", "cpu")))
     except (ModelLoadError, RuntimeError) as exc:
-        raise ClassifierError(f"--classifier-device {spec.args.get('device')}: {exc}") from exc
+        raise ClassifierError(
+            f"classifier_device {spec.args.get('device')}: {exc}", option="classifier_device"
+        ) from exc

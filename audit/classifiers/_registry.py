@@ -109,12 +109,17 @@ register_classifier(
 )
 
 
-# Options whose command-line flag is not --classifier-<name>.
-_OPTION_FLAGS = {
-    "toxic_label": "--toxic-label",
-    "policy": "--guard-policy",
-    "family": "--guard-family",
+CLASSIFIER_OPTIONS: dict[str, str] = {
+    "classifier_config": "config",
+    "classifier_labels": "labels",
+    "toxic_label": "toxic_label",
+    "classifier_device": "device",
+    "guard_policy": "policy",
+    "guard_family": "family",
 }
+"""Each classifier option, by the name a request and the library use, with the classifier
+argument it becomes (the command line's flags are these names with dashes)."""
+_OPTION_OF_ARGUMENT = {argument: option for option, argument in CLASSIFIER_OPTIONS.items()}
 
 
 def parse_classifier(
@@ -152,8 +157,10 @@ def parse_classifier(
         if value is None:
             continue
         if key not in allowed:
-            flag = _OPTION_FLAGS.get(key, "--classifier-" + key.replace("_", "-"))
-            raise ClassifierError(f"{flag} does not apply to the '{name}' classifier")
+            option = _OPTION_OF_ARGUMENT.get(key, key)
+            raise ClassifierError(
+                f"{option} does not apply to the '{name}' classifier", option=option
+            )
         args[key] = str(Path(value).expanduser()) if key == "config" else value
     return ClassifierSpec(name=name, args=args, allow_pickle=allow_pickle)
 

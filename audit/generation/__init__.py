@@ -50,7 +50,6 @@ from audit.generation._records import (
     section_classifier_name,
 )
 from audit.generation._request import (
-    CLASSIFIER_OPTIONS,
     GENERATION_OPTIONS,
     ClassifierOptionsError,
     GenerationRequest,
@@ -77,7 +76,6 @@ from audit.generation._weighted import (
 )
 
 __all__ = [
-    "CLASSIFIER_OPTIONS",
     "GENERATION_OPTIONS",
     "MAX_CLASSIFIERS",
     "MIN_AGREEMENT_CONTINUATIONS",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from audit.classifiers import (
+    CLASSIFIER_OPTIONS,
     CLASSIFIERS,
     ClassifierError,
     ClassifierSpec,
@@ -32,11 +33,9 @@ class ClassifierOptionsError(ClassifierError):
     the service can point at `classifier.<index>` or at the option."""
 
     def __init__(self, message: str, *, index: int | None = None, option: str | None = None):
+        super().__init__(message, option=option)
         self.index = index
         """Which of several classifier references; None with one, or for an option."""
-        self.option = option
-        """The generation option at fault (`classifier_labels`); None for a reference."""
-        super().__init__(message)
 
 
 GENERATION_OPTIONS: dict[str, Any] = {
@@ -44,16 +43,6 @@ GENERATION_OPTIONS: dict[str, Any] = {
     for field in dataclasses.fields(GenerationOptions)
 }
 """Every generation option with its default (those of `toxaudit generate`)."""
-
-# Generation options that become classifier arguments, by the argument they become.
-CLASSIFIER_OPTIONS: dict[str, str] = {
-    "classifier_config": "config",
-    "classifier_labels": "labels",
-    "toxic_label": "toxic_label",
-    "classifier_device": "device",
-    "guard_policy": "policy",
-    "guard_family": "family",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +85,9 @@ def generation_request(
             batch_tokens=options.batch_tokens,
         )
         specs = classifier_specs(options, allow_pickle=allow_pickle)
-    except (TypeError, ValueError, ClassifierError) as exc:
+    except ClassifierError as exc:
+        raise GenerationOptionsError(str(exc), field=exc.option) from exc
+    except (TypeError, ValueError) as exc:
         raise GenerationOptionsError(str(exc)) from exc
     groups = None if options.groups is None else list(options.groups)
     try:
@@ -141,13 +132,14 @@ def classifier_specs(
                 allow_pickle=allow_pickle,
             )
         except ClassifierError as exc:
+            if exc.option is not None:
+                raise ClassifierOptionsError(str(exc), option=exc.option) from exc
             raise ClassifierOptionsError(str(exc), index=index) from exc
         specs.append(spec)
     for option, argument in CLASSIFIER_OPTIONS.items():
         if argument in given and not any(argument in CLASSIFIERS[k].arguments for k in kinds):
-            flag = "--" + option.replace("_", "-")
             raise ClassifierOptionsError(
-                f"{flag} applies to none of the classifiers ({', '.join(references)})",
+                f"{option} applies to none of the classifiers ({', '.join(references)})",
                 option=option,
             )
     return tuple(specs)

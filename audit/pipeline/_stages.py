@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.classifiers import (
+    CLASSIFIER_OPTIONS,
     Classifier,
     ClassifierSpec,
     load_classifier,
@@ -21,7 +22,6 @@ from audit.classifiers import (
 )
 from audit.datasets import Dataset, load_dataset
 from audit.generation import (
-    CLASSIFIER_OPTIONS,
     GenerationAudit,
     GenerationRequest,
     classifier_weighted_scores,

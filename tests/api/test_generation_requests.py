@@ -439,7 +439,12 @@ def test_the_schema_states_the_classifier_limit(client: TestClient) -> None:
         (
             _generation(classifier=["profanity-check", "hf:org/m"], guard_family="llama-guard"),
             ["generation", "guard_family"],
-            "applies to none of the classifiers",
+            "guard_family applies to none of the classifiers",
+        ),
+        (
+            _generation(classifier="profanity-check", guard_policy="No insults."),
+            ["generation", "guard_policy"],
+            "guard_policy does not apply to the 'profanity-check' classifier",
         ),
     ],
 )
@@ -455,4 +460,6 @@ def test_a_bad_entry_of_several_classifiers_is_named_by_its_index(
     assert status == 422, text
     (error,) = json.loads(text)["detail"]
     assert error["loc"][-2:] == loc and message in error["msg"], error
+    # The service's words are its fields', never the command line's flags.
+    assert "--" not in error["msg"], error
     assert dispatched == []

@@ -75,7 +75,7 @@ def test_run_generation_with_llama_guard_and_classifier_weighted(
     result = read_results(out_dir / "results.json")
     generation = result.extra["generation"]
     assert generation["classifier"]["spec"]["args"]["family"] == "llama-guard"
-    assert generation["classifier"]["details"]["family_from"] == "given by --guard-family"
+    assert generation["classifier"]["details"]["family_from"] == "given by guard_family"
     records = [
         json.loads(line) for line in (out_dir / "generations.jsonl").read_text().splitlines()
     ]

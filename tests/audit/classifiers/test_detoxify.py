@@ -68,7 +68,7 @@ def test_a_batch_of_one_is_a_list_too(tiny_detoxify: tuple[Path, Path]) -> None:
 
 def test_without_config_offline_the_error_says_what_to_do(tiny_detoxify: tuple[Path, Path]) -> None:
     checkpoint, _ = tiny_detoxify
-    with pytest.raises(ClassifierError, match="--classifier-config"):
+    with pytest.raises(ClassifierError, match="classifier_config"):
         load_classifier(ClassifierSpec("detoxify", {"checkpoint": str(checkpoint)}))
 
 
@@ -96,7 +96,7 @@ def test_a_missing_device_is_a_classifier_error(tiny_detoxify: tuple[Path, Path]
     spec = ClassifierSpec(
         "detoxify", {"checkpoint": str(checkpoint), "config": str(config), "device": "cuda"}
     )
-    with pytest.raises(ClassifierError, match=r"--classifier-device cuda: .*CUDA is not available"):
+    with pytest.raises(ClassifierError, match=r"classifier_device cuda: .*CUDA is not available"):
         load_classifier(spec)
     auto = load_classifier(ClassifierSpec("detoxify", {**spec.args, "device": "auto"}))
     assert auto.score(["fine"])[0]["toxicity"] >= 0.0

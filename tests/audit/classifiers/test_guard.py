@@ -161,7 +161,7 @@ def test_policies_reach_the_template(guard_dirs: dict[str, Path]) -> None:
     assert "Risk: harm." in granite.render(PROMPTS[0], "x")
     granite_custom = _guard(guard_dirs["granite-guardian"], policy="insults towards a group")
     assert "Risk: toxicity: insults towards a group" in granite_custom.render(PROMPTS[0], "x")
-    with pytest.raises(ClassifierError, match="--guard-policy does not apply to llama-guard"):
+    with pytest.raises(ClassifierError, match="guard_policy does not apply to llama-guard"):
         _guard(guard_dirs["llama-guard"], policy="No insults.")
 
 
@@ -172,14 +172,14 @@ def test_family_from_the_template_or_the_flag(tmp_path_factory: pytest.TempPathF
     assert "chat template" in guard.info.details["family_from"]
     forced = _guard(anonymous, family="shieldgemma")
     assert forced.family.name == "shieldgemma"
-    assert forced.info.details["family_from"] == "given by --guard-family"
+    assert forced.info.details["family_from"] == "given by guard_family"
     # A template with no family's marker cannot be told: the error says what to pass.
     tokenizer = build_guard_tokenizer(anonymous, "granite-guardian", split_answers=False)
     tokenizer.chat_template = "{% for m in messages %}{{ m['content'] }}{% endfor %}"
     tokenizer.save_pretrained(str(anonymous))
-    with pytest.raises(ClassifierError, match="pass --guard-family llama-guard"):
+    with pytest.raises(ClassifierError, match="set guard_family to llama-guard"):
         _guard(anonymous)
-    with pytest.raises(ClassifierError, match="--guard-family 'perspective' is not one of"):
+    with pytest.raises(ClassifierError, match="guard_family 'perspective' is not one of"):
         _guard(anonymous, family="perspective")
 
 
@@ -211,7 +211,7 @@ def test_bad_references_are_errors(tmp_path: Path) -> None:
         load_classifier(parse_classifier(f"guard:{tmp_path}/missing"))
     with pytest.raises(ClassifierError, match="could not load the guard"):
         load_classifier(parse_classifier("guard:someone/not-cached-anywhere"))
-    with pytest.raises(ClassifierError, match="--guard-policy does not apply to the 'hf'"):
+    with pytest.raises(ClassifierError, match="guard_policy does not apply to the 'hf'"):
         parse_classifier("hf:x/y", options={"policy": "No insults."})
 
 

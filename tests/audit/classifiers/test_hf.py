@@ -36,7 +36,7 @@ def test_labels_and_headline_can_be_overridden(binary_dir: Path) -> None:
     )
     classifier = load_classifier(spec)
     assert classifier.info.labels == ("benign", "hateful")
-    assert classifier.info.details["headline"] == "given by --toxic-label"
+    assert classifier.info.details["headline"] == "given by toxic_label"
     plain = load_classifier(parse_classifier(f"hf:{binary_dir}")).score(TEXTS)
     renamed = classifier.score(TEXTS)
     assert [r["hateful"] for r in renamed] == pytest.approx([r["toxic"] for r in plain])
@@ -63,7 +63,7 @@ def test_multi_label_models_use_sigmoids(tmp_path: Path) -> None:
 
 
 def test_ambiguous_labels_and_bad_overrides_are_errors(tmp_path: Path) -> None:
-    with pytest.raises(ClassifierError, match="--toxic-label"):
+    with pytest.raises(ClassifierError, match="toxic_label"):
         choose_headline(("positive", "negative"), None)
     with pytest.raises(ClassifierError, match="not one of the model's labels"):
         choose_headline(("neutral", "toxic"), "hate")

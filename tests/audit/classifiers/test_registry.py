@@ -33,7 +33,7 @@ def test_bad_references_are_errors() -> None:
         parse_classifier("perspective")
     with pytest.raises(ClassifierError, match="hf needs a model"):
         parse_classifier("hf")
-    with pytest.raises(ClassifierError, match="--classifier-config does not apply"):
+    with pytest.raises(ClassifierError, match="classifier_config does not apply"):
         parse_classifier("profanity-check", options={"config": "/x"})
-    with pytest.raises(ClassifierError, match="--toxic-label does not apply"):
+    with pytest.raises(ClassifierError, match="toxic_label does not apply"):
         parse_classifier("detoxify", options={"toxic_label": "toxic"})

@@ -140,5 +140,5 @@ def test_several_classifiers_share_the_options_each_takes() -> None:
     lonely = GenerationOptions(
         prompts="sample", classifier=("hf:org/h", "profanity-check"), guard_policy="No insults."
     )
-    with pytest.raises(ClassifierError, match="--guard-policy applies to none"):
+    with pytest.raises(ClassifierError, match="guard_policy applies to none"):
         classifier_specs(lonely)

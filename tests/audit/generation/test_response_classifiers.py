@@ -84,7 +84,7 @@ def test_guard_options_are_generation_options() -> None:
         "policy": "No insults.",
         "family": "shieldgemma",
     }
-    with pytest.raises(GenerationOptionsError, match="--guard-policy does not apply"):
+    with pytest.raises(GenerationOptionsError, match="guard_policy does not apply"):
         generation_request(
             {"prompts": "sample", "classifier": "profanity-check", "guard_policy": "x"}
         )
