@@ -6,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from cli._errors import UsageError
 from cli._trackers import add_tracker_arguments, check_trackers, log_to_trackers
 
 
@@ -42,31 +41,18 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.set_defaults(handler=cmd_report)
 
 
-def write_report(output: Path, html: str) -> None:
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(html, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"{output}: cannot write the report: {exc.strerror}") from exc
-
-
 def cmd_report(args: argparse.Namespace) -> int:
-    from reports import load_report, render_html, write_markdown
+    from reports import load_report, write_html, write_markdown
 
     check_trackers(args)
-    if args.output.is_dir():
-        raise UsageError(f"--output {args.output} is a directory; name the file to write")
     report = load_report(args.results, args.baseline, step=args.step)
     artifacts = [Path(report.run.source)]
     if args.format == "markdown":
-        try:
-            png = write_markdown(report, args.output)
-        except OSError as exc:
-            raise UsageError(f"{args.output}: cannot write the report: {exc.strerror}") from exc
+        png = write_markdown(report, args.output)
         print(f"wrote {args.output} and {png}", file=sys.stderr)
         artifacts += [args.output, png]
     else:
-        write_report(args.output, render_html(report))
+        write_html(report, args.output)
         print(f"wrote {args.output}", file=sys.stderr)
         artifacts.append(args.output)
     log_to_trackers(args, report.run.result, step=args.step, artifacts=artifacts)

@@ -95,12 +95,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _track(args: argparse.Namespace, output_dir: Path) -> None:
     """Write report.html beside results.json and log both to the trackers asked for."""
-    from cli._report import write_report
     from cli._trackers import log_to_trackers
-    from reports import load_report, render_html
+    from reports import load_report, write_html
 
     report = load_report(output_dir, step=args.step)
-    write_report(output_dir / "report.html", render_html(report))
+    write_html(report, output_dir / "report.html")
     print(f"wrote {output_dir}/report.html", file=sys.stderr)
     artifacts = [output_dir / "results.json", output_dir / "report.html"]
     log_to_trackers(args, report.run.result, step=args.step, artifacts=artifacts)

@@ -61,20 +61,6 @@ def download_response(table: Table, fmt: str) -> Response:
     )
 
 
-# Issue 13: the pages said `?job=` for an audit until they said `?audit=`. For one release
-# the old name is still read (as `audit`), and the answer says it is deprecated.
-AUDIT_PARAMETER_NOTE = (
-    "The query parameter `job` is deprecated and will be removed in the next release: "
-    "it is read as `audit`; use `audit=` in links and bookmarks."
-)
-
-
-def audit_ids(audit: list[int], job: list[int]) -> tuple[list[int], str | None]:
-    """The audits a page was asked for, new name first, and the deprecation note if the
-    old name was used."""
-    return [*audit, *job], (AUDIT_PARAMETER_NOTE if job else None)
-
-
 def mark_deprecated(response: Response, note: str | None) -> Response:
     """`Deprecation: true` and a `Warning` naming what, when `note` says the request used
     an old name (RFC 9745's header; the note is also on the page)."""

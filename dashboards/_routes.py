@@ -10,18 +10,27 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, 
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from pydantic import Field
 from sqlalchemy.orm import Session
 
 from dashboards._audit import audit_view
 from dashboards._compare import compare_view
 from dashboards._differences import differences_view
 from dashboards._overview import overview_view
+from dashboards._parameters import (
+    MAX_ID,
+    MAX_PAGE,
+    AskedAuditsDep,
+    Download,
+    Format,
+    Ids,
+    LongText,
+    OptionalId,
+    ShortText,
+)
 from dashboards._responses import (
     PACKAGE,
     PLOTLY_PATH,
     STATIC_PREFIX,
-    audit_ids,
     comparison_error,
     download_response,
     mark_deprecated,
@@ -34,23 +43,6 @@ from db.compare import DEFAULT_MAX_COMPARED_AUDITS, ComparisonError
 
 DOWNLOAD_ROWS = 1_000_000
 """Row cap of a downloaded paginated table: in practice, all of it."""
-
-# Every parameter is bounded, so a request can never reach the database with a number
-# it cannot hold (ids are 32-bit integer columns in PostgreSQL, a page whose offset
-# overflows) or megabytes of text: it gets 422 naming the parameter instead.
-MAX_ID = 2**31 - 1
-MAX_PAGE = 1_000_000
-Id = Annotated[int, Field(ge=0, le=MAX_ID)]
-Ids = Annotated[list[Id], Query(max_length=500)]
-OldIds = Annotated[
-    list[Id],
-    Query(max_length=500, deprecated=True, description="old name of `audit`, read as it"),
-]
-OptionalId = Annotated[int | None, Query(ge=0, le=MAX_ID)]
-Download = Annotated[str | None, Query(max_length=100)]
-Format = Annotated[str, Query(max_length=10)]
-ShortText = Annotated[str | None, Query(max_length=200)]
-LongText = Annotated[str | None, Query(max_length=1000)]
 
 SessionFactory = Callable[[], Session]
 SessionDependency = Callable[..., Iterator[Session]]
@@ -115,20 +107,18 @@ def build_router(
     @router.get("/compare", response_class=HTMLResponse)
     def compare(
         request: Request,
+        asked: AskedAuditsDep,
         db: Session = Depends(session),
-        audit: Ids = [],  # noqa: B006 - FastAPI copies defaults
-        job: OldIds = [],  # noqa: B006
-        checkpoint: Ids = [],  # noqa: B006
+        checkpoint: Ids = [],  # noqa: B006 - FastAPI copies defaults
         baseline: OptionalId = None,
         download: Download = None,
         format: Format = "csv",
     ) -> Response:
         started = time.perf_counter()
-        asked, deprecation = audit_ids(audit, job)
         try:
             context = compare_view(
                 db,
-                audit_ids=asked,
+                audit_ids=asked.ids,
                 checkpoint_ids=checkpoint,
                 baseline=baseline,
                 max_audits=max_compared_audits,
@@ -138,7 +128,7 @@ def build_router(
         return render(
             request,
             "compare.html",
-            {**context, "deprecation": deprecation},
+            {**context, "deprecation": asked.deprecation},
             started,
             download,
             format,
@@ -147,18 +137,17 @@ def build_router(
     @router.get("/compare/differences", response_class=HTMLResponse)
     def differences(
         request: Request,
+        asked: AskedAuditsDep,
         db: Session = Depends(session),
-        audit: Ids = [],  # noqa: B006
-        job: OldIds = [],  # noqa: B006
         baseline: OptionalId = None,
         download: Download = None,
         format: Format = "csv",
     ) -> Response:
         started = time.perf_counter()
-        asked, deprecation = audit_ids(audit, job)
+        deprecation = asked.deprecation
         try:
             context = differences_view(
-                db, audit_ids=asked, baseline=baseline, max_audits=max_compared_audits
+                db, audit_ids=asked.ids, baseline=baseline, max_audits=max_compared_audits
             )
         except ComparisonError as exc:
             raise comparison_error(exc) from exc
@@ -240,20 +229,15 @@ def build_router(
         )
 
     @router.get("/dashboards/progress.json")
-    def progress(
-        db: Session = Depends(session),
-        audit: Ids = [],  # noqa: B006
-        job: OldIds = [],  # noqa: B006
-    ) -> Response:
-        asked, deprecation = audit_ids(audit, job)
+    def progress(asked: AskedAuditsDep, db: Session = Depends(session)) -> Response:
         response = JSONResponse(
             [
                 {"audit_id": i, "status": s.value, "done": d, "total": t, "finished": s.finished}
-                for i, s, d, t in audit_progress(db, asked[:500])
+                for i, s, d, t in audit_progress(db, asked.ids[:500])
             ],
             headers={"Cache-Control": "no-store"},
         )
-        return mark_deprecated(response, deprecation)
+        return mark_deprecated(response, asked.deprecation)
 
     @router.get(PLOTLY_PATH)
     def plotly_js() -> FileResponse:

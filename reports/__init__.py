@@ -8,7 +8,7 @@ database stack, so `toxaudit run` and `toxaudit report` stay light.
 from reports._build import build_report, compare, load_report, load_run
 from reports._content import METHOD
 from reports._figure import report_figure
-from reports._html import render_html
+from reports._html import render_html, write_html
 from reports._markdown import chart_png, render_markdown, write_markdown
 from reports._records import BaselineComparison, Report, ReportError, ReportRun
 
@@ -26,5 +26,6 @@ __all__ = [
     "render_html",
     "render_markdown",
     "report_figure",
+    "write_html",
     "write_markdown",
 ]

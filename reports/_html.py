@@ -31,7 +31,7 @@ from reports._generation import (
     generation_note,
     generation_rows,
 )
-from reports._records import Report
+from reports._records import Report, ReportError
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -115,3 +115,16 @@ def render_html(report: Report) -> str:
             plotly_version=_version("plotly"),
         )
     )
+
+
+def write_html(report: Report, path: Path) -> None:
+    """Write the report as one HTML file at `path` (its folder made if need be); a path
+    that cannot be written is a ReportError naming it."""
+    if path.is_dir():
+        raise ReportError(f"{path} is a directory; name the file to write")
+    html = render_html(report)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise ReportError(f"{path}: cannot write the report: {exc.strerror}") from exc

@@ -186,8 +186,13 @@ def write_markdown(report: Report, path: Path) -> Path:
     png = path.with_suffix(".png")
     if png == path:
         raise ReportError(f"{path}: the Markdown file needs a name that is not .png")
+    if path.is_dir():
+        raise ReportError(f"{path} is a directory; name the file to write")
     image = chart_png(report)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    png.write_bytes(image)
-    path.write_text(render_markdown(report, png.name), encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        png.write_bytes(image)
+        path.write_text(render_markdown(report, png.name), encoding="utf-8")
+    except OSError as exc:
+        raise ReportError(f"{path}: cannot write the report: {exc.strerror}") from exc
     return png

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from dashboards import mount_dashboards
-from dashboards._responses import AUDIT_PARAMETER_NOTE
+from dashboards._parameters import AUDIT_PARAMETER_NOTE
 from tests.dashboards.seed import Seeded
 
 

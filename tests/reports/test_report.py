@@ -146,6 +146,20 @@ def test_cli_errors_name_the_file(capsys, report_runs, tmp_path) -> None:
     assert not out.exists()
 
 
+@pytest.mark.parametrize("form", ["html", "markdown"])
+def test_an_output_that_cannot_be_written_is_named(capsys, report_runs, tmp_path, form) -> None:
+    run = str(report_runs["main"])
+    directory = one_line_error(report_cli(capsys, run, "--output", str(tmp_path), "--format", form))
+    assert f"{tmp_path} is a directory; name the file to write" in directory
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    target = blocker / "report.md"
+    under_a_file = one_line_error(
+        report_cli(capsys, run, "--output", str(target), "--format", form)
+    )
+    assert f"{target}: cannot write the report" in under_a_file
+
+
 def test_cli_writes_the_html_report_against_two_baselines(capsys, report_runs, tmp_path) -> None:
     out = tmp_path / "deep" / "report.html"
     outcome = report_cli(
