@@ -25,6 +25,7 @@ def _audit_fields(audit: Audit) -> dict[str, object]:
     return {
         "id": audit.id,
         "status": audit.status,
+        "finished": audit.status.finished,
         "progress": ProgressPublic(
             done=done, total=total, fraction=(done / total) if total else 0.0
         ),

@@ -197,6 +197,8 @@ class AuditPublic(_Public):
 
     id: int
     status: AuditStatus
+    finished: bool
+    """True once the status is final (succeeded, failed or cancelled): stop polling."""
     progress: ProgressPublic
     checkpoint: CheckpointRef
     dataset: DatasetPublic

@@ -11,8 +11,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from cli._client import ServiceClient
 
-FINISHED = ("succeeded", "failed", "cancelled")
-"""Statuses an audit does not leave."""
 TIMEOUT_SECONDS = 60.0
 """Seconds per HTTP request when submitting and following: submitting may wait on the
 database of a busy service."""
@@ -33,7 +31,7 @@ def follow_audits(
             if total and bar.total != total:
                 bar.total = total
             bar.update(sum(audit["progress"]["done"] for audit in current) - bar.n)
-            finished = sum(1 for audit in current if audit["status"] in FINISHED)
+            finished = sum(1 for audit in current if audit["finished"])
             bar.set_postfix_str(
                 current[0]["status"] if len(current) == 1 else f"{finished}/{len(current)} finished"
             )
@@ -41,6 +39,5 @@ def follow_audits(
                 return current
             time.sleep(interval)
             current = [
-                audit if audit["status"] in FINISHED else client.audit(audit["id"])
-                for audit in current
+                audit if audit["finished"] else client.audit(audit["id"]) for audit in current
             ]

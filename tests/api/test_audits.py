@@ -28,7 +28,7 @@ def test_submit_queues_a_audit_and_dispatches_it(
     assert response.status_code == 202, response.text
     audit = response.json()
     assert audit["reused"] is False
-    assert audit["status"] == "queued"
+    assert audit["status"] == "queued" and audit["finished"] is False
     assert audit["progress"] == {"done": 0, "total": 20, "fraction": 0.0}
     assert audit["checkpoint"]["model"] == "org/model"
     # Deprecated for one release: the old name answers the same.
@@ -56,6 +56,7 @@ def test_identical_finished_audit_is_reused_at_once(
     assert again.status_code == 202
     reused = again.json()
     assert reused["reused"] is True and reused["status"] == "succeeded"
+    assert reused["finished"] is True
     assert reused["reused_from_id"] == first["id"]
     assert dispatched == [first["id"]]
     assert client.get(f"/api/audits/{reused['id']}/results.json").status_code == 200
@@ -179,7 +180,7 @@ def test_cancel(client: TestClient, auth: dict[str, str], db_session: Session) -
     running = make_audit(db_session, status=AuditStatus.running)
     response = client.delete(f"/api/audits/{running.id}", headers=auth)
     assert response.status_code == 200, response.text
-    assert response.json()["status"] == "cancelled"
+    assert response.json()["status"] == "cancelled" and response.json()["finished"] is True
     assert client.delete(f"/api/audits/{running.id}", headers=auth).status_code == 409
     assert client.delete("/api/audits/424242", headers=auth).status_code == 404
 

@@ -21,7 +21,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # Run the CLI from the checkout itself, whatever the installed console script points at.
 CLI = [sys.executable, "-c", "import sys; from cli import main; sys.exit(main())"]
-FINISHED = ("succeeded", "failed", "cancelled")
 
 
 @dataclass(frozen=True)

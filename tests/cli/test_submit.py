@@ -11,7 +11,7 @@ import pytest
 
 from audit.results import AuditResult, parse_perplexities
 from cli import main
-from tests.cli.serve import FINISHED, Service, service
+from tests.cli.serve import Service, service
 
 __all__ = ["service"]  # the fixture, used by name
 
@@ -20,7 +20,7 @@ def _wait(client: httpx.Client, audit_id: int, timeout: float = 300) -> dict[str
     deadline = time.monotonic() + timeout
     while True:
         audit: dict[str, Any] = client.get(f"/api/audits/{audit_id}").json()
-        if audit["status"] in FINISHED:
+        if audit["finished"]:
             return audit
         assert time.monotonic() < deadline, audit
         time.sleep(0.3)
