@@ -240,7 +240,22 @@ def test_through_the_service_one_command_gives_the_same_trend(
     five_checkpoints: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    import audit.sweep
+    import audit.sweep._trend as trend
+
+    # Every comparison each face makes, in full: with none significant in this series the
+    # table's change column reads alike whatever the two faces computed.
+    compared: list[list[Any]] = []
+    build = trend.build_trend
+
+    def recording_build(points: Any, compare: Any) -> Any:
+        compared.append([list(compare(index - 1, index)) for index in range(1, len(points))])
+        return build(points, compare)
+
+    monkeypatch.setattr(trend, "build_trend", recording_build)
+    monkeypatch.setattr(audit.sweep, "build_trend", recording_build)
     local_dir = tmp_path / "local"
     assert main(["sweep", str(five_checkpoints), *FAST, "--output-dir", str(local_dir)]) == 0
     local_rows = _trend(capsys.readouterr().out)
@@ -259,7 +274,12 @@ def test_through_the_service_one_command_gives_the_same_trend(
     rows = _trend(out)
     assert [row[0] for row in rows] == [str(s) for s in STEPS]
     # The service's audits score as the local ones do; the comparison is the service's.
-    assert [row[:4] for row in rows] == [row[:4] for row in local_rows]
+    assert rows == local_rows, (rows, local_rows)
+    local, served = compared
+    # --limit 104 reaches 5 groups: their differences and the average's.
+    assert len(local) == 4 and all(len(pair) == 6 for pair in local)
+    # Each group's difference, interval and family-wise verdict, to the last bit.
+    assert served == local
     assert "5 audits" in err
 
 
