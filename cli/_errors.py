@@ -44,13 +44,19 @@ def user_errors() -> tuple[type[BaseException], ...]:
 
 
 def error_line(exc: BaseException) -> str:
-    """A user error as the command line says it: the library names a classifier option
-    as a request does (`guard_policy`); here it is the flag that sets it."""
+    """A user error as the command line says it: the library names a classifier or model
+    option as a request does (`guard_policy`, `lm_head`); here it is the flag that sets
+    it (`--guard-policy`, `--lm-head`)."""
+    from dataclasses import fields
+
     from audit.classifiers import CLASSIFIER_OPTIONS, ClassifierError
     from audit.generation import GenerationOptionsError
+    from audit.models import ModelLoadError, ModelSpec
 
     message = str(exc)
-    if not isinstance(exc, ClassifierError | GenerationOptionsError):
+    if not isinstance(exc, ClassifierError | GenerationOptionsError | ModelLoadError):
         return message
-    names = "|".join(sorted(CLASSIFIER_OPTIONS, key=len, reverse=True))
+    # Only names with an underscore: a plain word (`device`) is also ordinary English.
+    model_options = [f.name for f in fields(ModelSpec) if "_" in f.name]
+    names = "|".join(sorted([*CLASSIFIER_OPTIONS, *model_options], key=len, reverse=True))
     return re.sub(rf"\b({names})\b", lambda m: "--" + m.group(1).replace("_", "-"), message)

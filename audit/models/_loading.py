@@ -177,8 +177,8 @@ def _lm_head(spec: ModelSpec, source: str, kwargs: dict[str, Any]) -> LmHead:
         )
     if spec.safenlp_mask_id and head != "mlm":
         raise ModelLoadError(
-            f"--safenlp-mask-id applies to masked LMs only, and '{spec.reference}' is scored "
-            "as a causal LM (pass --lm-head mlm if it is a masked LM)"
+            f"safenlp_mask_id applies to masked LMs only, and '{spec.reference}' is scored "
+            "as a causal LM (set lm_head to mlm if it is a masked LM)"
         )
     return head
 
@@ -226,7 +226,7 @@ def load_model(spec: ModelSpec) -> LoadedModel:
         if "trust_remote_code" in text and not spec.trust_remote_code:
             raise ModelLoadError(
                 f"'{spec.reference}' needs its own code from the hub, which is off by default; "
-                "pass --trust-remote-code if you trust it"
+                "set trust_remote_code if you trust it"
             ) from exc
         if local:
             raise ModelLoadError(f"could not load '{spec.reference}' from {source}: {exc}") from exc

@@ -79,7 +79,7 @@ class MaskedTokenScorer:
             mask_id = SAFENLP_MASK_TOKEN_ID
             if mask_id >= vocab:
                 raise ModelLoadError(
-                    f"--safenlp-mask-id writes token id {mask_id}, which is outside the "
+                    f"safenlp_mask_id writes token id {mask_id}, which is outside the "
                     f"vocabulary of '{reference}' ({vocab} tokens)"
                 )
         else:
@@ -87,7 +87,7 @@ class MaskedTokenScorer:
             if own is None:
                 raise ModelLoadError(
                     f"the tokenizer of '{reference}' has no mask token, which pseudo-perplexity "
-                    "needs (--safenlp-mask-id writes id 103 instead, as SafeNLP's script does)"
+                    "needs (safenlp_mask_id writes id 103 instead, as SafeNLP's script does)"
                 )
             mask_id = int(own)
         self.mask_token_id = mask_id

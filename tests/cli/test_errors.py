@@ -27,3 +27,18 @@ def test_other_errors_and_longer_words_are_left_as_they_are() -> None:
         "data.csv, row 3: toxic_label is empty"
     )
     assert error_line(ClassifierError("my_toxic_label_x is odd")) == "my_toxic_label_x is odd"
+
+
+def test_model_options_are_named_by_their_flags() -> None:
+    from audit.models import ModelLoadError
+
+    error = ModelLoadError(
+        "safenlp_mask_id applies to masked LMs only, and 'm' is scored as a causal LM "
+        "(set lm_head to mlm if it is a masked LM)"
+    )
+    assert error_line(error) == (
+        "--safenlp-mask-id applies to masked LMs only, and 'm' is scored as a causal LM "
+        "(set --lm-head to mlm if it is a masked LM)"
+    )
+    # `device` and `dtype` are plain words too, and stay so.
+    assert error_line(ModelLoadError("no such device")) == "no such device"

