@@ -18,6 +18,7 @@ from pydantic import (
     with_config,
 )
 
+from api._field_docs import field_docs
 from audit.generation import GenerationOptions, check_classifiers
 from db import DEPRECATED_REFERENCE, AuditStatus
 
@@ -48,35 +49,9 @@ class _Public(BaseModel):
     model_config = ConfigDict(use_attribute_docstrings=True, from_attributes=True)
 
 
-def _field_docs(cls: type) -> dict[str, str]:
-    """The attribute docstrings of a dataclass's own fields (pydantic reads them from the
-    class it validates only, not from the record it derives from)."""
-    import ast
-    import inspect
-    import textwrap
-
-    try:
-        source = inspect.getsource(cls)
-    except OSError:  # installed without sources: the schema just has no descriptions
-        return {}
-    (node,) = ast.parse(textwrap.dedent(source)).body
-    assert isinstance(node, ast.ClassDef)
-    docs: dict[str, str] = {}
-    for field, following in zip(node.body, node.body[1:], strict=False):
-        if (
-            isinstance(field, ast.AnnAssign)
-            and isinstance(field.target, ast.Name)
-            and isinstance(following, ast.Expr)
-            and isinstance(following.value, ast.Constant)
-            and isinstance(following.value.value, str)
-        ):
-            docs[field.target.id] = inspect.cleandoc(following.value.value)
-    return docs
-
-
 def _describe_generation_options(schema: dict[str, Any]) -> None:
     properties = schema.get("properties", {})
-    for name, doc in _field_docs(GenerationOptions).items():
+    for name, doc in field_docs(GenerationOptions).items():
         if name in properties:
             properties[name].setdefault("description", doc)
 
