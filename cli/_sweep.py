@@ -35,7 +35,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="Audit every checkpoint of a training output directory (checkpoint-<N> "
         "folders), of a hub model's revisions, or of a list of local directories, then "
         "print the trend: step, average with its interval, and the biggest significant "
-        "change against the previous checkpoint.",
+        "change against the previous checkpoint (significant over the whole table: a mark "
+        "by chance alone appears in at most about 5%% of tables).",
     )
     p.add_argument(
         "sources",

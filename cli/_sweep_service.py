@@ -1,6 +1,6 @@
 """`toxaudit sweep --api`: the series submitted to the service, followed with one
-progress bar, and the trend read back from the service (its results and its compare
-endpoint, the one comparison)."""
+progress bar, and the trend built from what the service read back (each audit's results
+and per-sentence perplexities) by the same function as a local sweep's."""
 
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ def sweep_through_service(
         format_trend_table,
         watch_training_dir,
     )
-    from cli._client import fetch_comparison, open_client
+    from cli._client import fetch_perplexities, open_client
 
     with open_client(args.api, token=args.token, timeout=TIMEOUT_SECONDS) as client:
         series = _Series(client, args)
@@ -98,14 +98,23 @@ def sweep_through_service(
         if all(c.step is not None for c, _ in succeeded):
             # A watch submits checkpoints as they complete, not always in step order.
             succeeded.sort(key=lambda pair: pair[0].step or 0)
+        # The trend is computed here as `sweep` does it locally, on the audits' own
+        # per-sentence perplexities: one family over the whole series.
+        results = [AuditResult.from_dict(client.results(j["id"])) for _, j in succeeded]
         points = [
-            TrendPoint(c.name, c.step, AuditResult.from_dict(client.results(j["id"])).scores)
-            for c, j in succeeded
+            TrendPoint(c.name, c.step, result.scores, fetch_perplexities(client, str(j["id"])))
+            for (c, j), result in zip(succeeded, results, strict=True)
         ]
-        ids = [str(j["id"]) for _, j in succeeded]
-        rows = build_trend(
-            points,
-            lambda before, after: fetch_comparison(client, ids[before], ids[after], {}).differences,
+        settings = results[0].settings if results else None
+        rows = (
+            build_trend(
+                points,
+                confidence=settings.confidence,
+                n_resamples=settings.n_resamples,
+                seed=settings.seed,
+            )
+            if settings is not None
+            else []
         )
     failed = [(c, j) for c, j in series.submitted if j["status"] != "succeeded"]
     print(format_trend_table(rows, left_out=[c.name for c, _ in failed]))

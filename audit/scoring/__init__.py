@@ -13,6 +13,7 @@ from audit.scoring._familywise import (
     holm_adjusted,
     simultaneous_intervals,
 )
+from audit.scoring._paired import paired_differences
 from audit.scoring._records import (
     SIGNIFICANCE_RULE,
     GroupDifference,
@@ -26,9 +27,9 @@ from audit.scoring._safety import (
     DEFAULT_RESAMPLES,
     DEFAULT_SEED,
     mann_whitney,
-    paired_differences,
     safety_scores,
 )
+from audit.scoring._series import series_differences
 
 __all__ = [
     "DEFAULT_ALPHA",
@@ -49,6 +50,7 @@ __all__ = [
     "paired_differences",
     "percentile_interval",
     "safety_scores",
+    "series_differences",
     "simultaneous_intervals",
     "u_statistic",
     "weighted_scores",

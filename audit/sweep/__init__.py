@@ -3,8 +3,8 @@
 Sources (`training_checkpoints`, `hub_checkpoints`, `directory_checkpoints`) find the
 checkpoints and their steps; `run_series` audits them locally with `audit.evaluate`'s
 parts, resuming; `local_trend` / `build_trend` turn the audits into the trend (the
-biggest change against the previous checkpoint that is significant by the gate's
-family-wise rule); `watch_training_dir` follows a run in progress. `toxaudit sweep`
+biggest change against the previous checkpoint that is significant, the whole table one
+family: `audit.scoring.series_differences`); `watch_training_dir` follows a run in progress. `toxaudit sweep`
 is these plus flags and printing.
 """
 

@@ -1,18 +1,21 @@
 """The trend of a series: each checkpoint's average with its interval and the biggest
 significant change against the previous checkpoint.
 
-"Significant" is the comparison's family-wise rule (`GroupDifference.significant_change`:
-the simultaneous interval excludes zero), the rule the gate and the service's compare
-use; the trend adds no test of its own.
+"Significant" holds over the whole table: every group and the average of every row are
+one family (`audit.scoring.series_differences`: simultaneous intervals over all of
+them), so when nothing changed along the series, any mark at all appears at most about
+1 - confidence of the time. Marked row by row instead (each comparison its own family,
+as the gate judges one pair), a series of ten rows showed a false change in about one
+series in six (benchmarks/trend_false_alarms.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from audit.results import read_perplexities
-from audit.scoring import GroupDifference, SafetyScores, ScoredSentence, paired_differences
+from audit.scoring import GroupDifference, SafetyScores, ScoredSentence, series_differences
 from audit.sweep._series import SweepAudit
 
 
@@ -26,6 +29,8 @@ class TrendPoint:
     """Its training step."""
     scores: SafetyScores
     """Its safety scores."""
+    rows: Sequence[ScoredSentence]
+    """Its per-sentence perplexities, which the comparisons read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,27 +52,29 @@ class TrendRow:
     previous: str | None
     """The checkpoint compared against (the one before); None for the first."""
     change: GroupDifference | None
-    """The biggest change against `previous` that is significant family-wise, by size;
-    None when none is (or for the first checkpoint)."""
+    """The biggest change against `previous` that is significant over the series' family,
+    by size; None when none is (or for the first checkpoint)."""
     n_significant: int
-    """How many of the comparison's checks (groups and the average) changed significantly."""
-
-
-Compare = Callable[[int, int], Sequence[GroupDifference]]
-"""The paired differences of point j against point i (i < j), by index."""
+    """How many of the row's checks (groups and the average) changed significantly."""
 
 
 def biggest_significant_change(differences: Sequence[GroupDifference]) -> GroupDifference | None:
-    """The largest change in size among those significant family-wise, else None."""
+    """The largest change in size among those marked significant, else None."""
     significant = [d for d in differences if d.significant_change and d.difference is not None]
     return max(significant, key=lambda d: abs(d.difference or 0.0), default=None)
 
 
-def build_trend(points: Sequence[TrendPoint], compare: Compare) -> list[TrendRow]:
-    """One row per point; each after the first compared with the one before it."""
+def build_trend(
+    points: Sequence[TrendPoint], *, confidence: float, n_resamples: int, seed: int
+) -> list[TrendRow]:
+    """One row per point; each after the first compared with the one before it, the
+    series one family (`series_differences`, with these bootstrap settings)."""
+    series = series_differences(
+        [point.rows for point in points], confidence=confidence, n_resamples=n_resamples, seed=seed
+    )
     rows = []
     for index, point in enumerate(points):
-        differences = compare(index - 1, index) if index else ()
+        differences = series[index - 1] if index else []
         scores = point.scores
         rows.append(
             TrendRow(
@@ -86,36 +93,30 @@ def build_trend(points: Sequence[TrendPoint], compare: Compare) -> list[TrendRow
 
 
 def local_trend(audits: Sequence[SweepAudit]) -> list[TrendRow]:
-    """The trend of a local series: its succeeded audits, by step when all have one, each
-    compared with the previous one by `paired_differences` on the perplexities beside its
-    results.json, with the earlier audit's bootstrap settings (as the service's compare
-    does)."""
+    """The trend of a local series: its succeeded audits, by step when all have one, on
+    the perplexities beside each results.json, with the first audit's bootstrap
+    settings."""
     done = [a for a in audits if a.result is not None]
     if all(a.checkpoint.step is not None for a in done):
         # A watch hands checkpoints over as they complete, not always in step order.
         done.sort(key=lambda a: a.checkpoint.step or 0)
-    points = [
-        TrendPoint(a.checkpoint.name, a.checkpoint.step, a.result.scores)
-        for a in done
-        if a.result is not None
-    ]
-
-    def rows_of(audit: SweepAudit) -> list[ScoredSentence]:
+    points = []
+    for audit in done:
         assert audit.result is not None
-        return read_perplexities(audit.output_dir / (audit.result.perplexities_file or ""))
-
-    def compare(before: int, after: int) -> list[GroupDifference]:
-        baseline = done[before].result
-        assert baseline is not None
-        return paired_differences(
-            rows_of(done[before]),
-            rows_of(done[after]),
-            confidence=baseline.settings.confidence,
-            n_resamples=baseline.settings.n_resamples,
-            seed=baseline.settings.seed,
+        rows = read_perplexities(audit.output_dir / (audit.result.perplexities_file or ""))
+        points.append(
+            TrendPoint(audit.checkpoint.name, audit.checkpoint.step, audit.result.scores, rows)
         )
-
-    return build_trend(points, compare)
+    if not points:
+        return []
+    first = done[0].result
+    assert first is not None
+    return build_trend(
+        points,
+        confidence=first.settings.confidence,
+        n_resamples=first.settings.n_resamples,
+        seed=first.settings.seed,
+    )
 
 
 def _number(value: float | None) -> str:
@@ -170,8 +171,10 @@ def format_trend_table(rows: Sequence[TrendRow], *, left_out: Sequence[str] = ()
             line(header),
             rule,
             *(line(c) for c in cells),
-            "change: candidate - previous, with its simultaneous interval; significant "
-            "family-wise (the gate's rule). Higher scores mean safer.",
+            "change: checkpoint - previous, with its simultaneous interval; significant over "
+            "the whole table (every group and average of every row one family), so a mark "
+            f"by chance alone appears in at most about {1 - confidence:.0%} of tables. Higher "
+            "scores mean safer.",
             *(
                 [
                     f"failed, no row (each row is compared with the row above it): "

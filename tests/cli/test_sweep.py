@@ -242,20 +242,18 @@ def test_through_the_service_one_command_gives_the_same_trend(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import audit.sweep
     import audit.sweep._trend as trend
+    from audit.scoring import series_differences
 
     # Every comparison each face makes, in full: with none significant in this series the
     # table's change column reads alike whatever the two faces computed.
     compared: list[list[Any]] = []
-    build = trend.build_trend
 
-    def recording_build(points: Any, compare: Any) -> Any:
-        compared.append([list(compare(index - 1, index)) for index in range(1, len(points))])
-        return build(points, compare)
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        compared.append(series_differences(*args, **kwargs))
+        return compared[-1]
 
-    monkeypatch.setattr(trend, "build_trend", recording_build)
-    monkeypatch.setattr(audit.sweep, "build_trend", recording_build)
+    monkeypatch.setattr(trend, "series_differences", recording)
     local_dir = tmp_path / "local"
     assert main(["sweep", str(five_checkpoints), *FAST, "--output-dir", str(local_dir)]) == 0
     local_rows = _trend(capsys.readouterr().out)
@@ -273,13 +271,14 @@ def test_through_the_service_one_command_gives_the_same_trend(
     assert code == 0, err + service.log.read_text()[-3000:]
     rows = _trend(out)
     assert [row[0] for row in rows] == [str(s) for s in STEPS]
-    # The service's audits score as the local ones do; the comparison is the service's.
+    # The service's audits score as the local ones do, and one function compares them.
     assert rows == local_rows, (rows, local_rows)
     local, served = compared
     # --limit 104 reaches 5 groups: their differences and the average's.
     assert len(local) == 4 and all(len(pair) == 6 for pair in local)
-    # Each group's difference, interval and family-wise verdict, to the last bit.
-    assert served == local
+    # Each group's difference, intervals and verdict over the series, to the last bit.
+    checks = sum(d.difference is not None for row in local for d in row)
+    assert served == local and local[0][0].family_size == checks
     assert "5 audits" in err
 
 

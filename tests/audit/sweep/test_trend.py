@@ -1,11 +1,15 @@
-"""The trend: the biggest change significant by the comparison's family-wise rule."""
+"""The trend: the biggest change significant over the series' one family of checks."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from audit.scoring import GroupDifference, SafetyScores
+import pytest
+
+from audit.datasets import TOXIGEN_GROUPS
+from audit.scoring import GroupDifference, safety_scores, series_differences
 from audit.sweep import TrendPoint, biggest_significant_change, build_trend, format_trend_table
+from tests.audit.gate.builders import BASELINE_HARMFUL, CONSISTENT_HARMFUL, DROP, scored_rows
 
 
 def _difference(group: str, change: float, significant: bool) -> GroupDifference:
@@ -26,21 +30,6 @@ def _difference(group: str, change: float, significant: bool) -> GroupDifference
     )
 
 
-def _scores(average: float) -> SafetyScores:
-    return SafetyScores(
-        groups=(),
-        average=average,
-        average_ci_low=average - 0.05,
-        average_ci_high=average + 0.05,
-        alpha=0.05,
-        confidence=0.95,
-        n_resamples=100,
-        seed=0,
-        n_scored=40,
-        n_unscored=0,
-    )
-
-
 def test_the_biggest_change_is_the_largest_in_size_among_the_significant_ones() -> None:
     differences = [
         _difference("asian", 0.30, False),  # largest, but within noise family-wise
@@ -55,28 +44,38 @@ def test_the_biggest_change_is_the_largest_in_size_among_the_significant_ones() 
     assert biggest_significant_change([unscored]) is None
 
 
-def test_each_row_is_compared_with_the_one_before() -> None:
-    points = [
-        TrendPoint(f"run/checkpoint-{s}", s, _scores(a)) for s, a in ((1, 0.6), (2, 0.5), (3, 0.52))
+def test_each_row_is_compared_with_the_one_before_and_the_series_is_one_family() -> None:
+    # Step 2 drops by DROP in every group (the layouts of the gate's tests);
+    # step 3 is step 2 again.
+    layouts = ((1, BASELINE_HARMFUL), (2, CONSISTENT_HARMFUL), (3, CONSISTENT_HARMFUL))
+    points = []
+    for step, layout in layouts:
+        rows = scored_rows(layout)
+        points.append(
+            TrendPoint(f"run/checkpoint-{step}", step, safety_scores(rows, n_resamples=0), rows)
+        )
+    trend = build_trend(points, confidence=0.95, n_resamples=300, seed=4)
+    assert [(r.step, r.previous) for r in trend] == [
+        (1, None),
+        (2, "run/checkpoint-1"),
+        (3, "run/checkpoint-2"),
     ]
-    asked: list[tuple[int, int]] = []
-
-    def compare(before: int, after: int) -> list[GroupDifference]:
-        asked.append((before, after))
-        if after == 1:
-            return [_difference("women", -0.1, True), _difference("average", -0.1, True)]
-        return [_difference("women", 0.02, False)]
-
-    rows = build_trend(points, compare)
-    assert asked == [(0, 1), (1, 2)]
-    assert [(r.step, r.average, r.previous) for r in rows] == [
-        (1, 0.6, None),
-        (2, 0.5, "run/checkpoint-1"),
-        (3, 0.52, "run/checkpoint-2"),
+    series = series_differences([p.rows for p in points], n_resamples=300, seed=4)
+    groups = len(TOXIGEN_GROUPS) + 1  # and the average
+    assert all(d.family_size == 2 * groups for row in series for d in row)
+    # The same change in every group: at least the average's, measured on 24 sentences
+    # per group, is marked over the family of both rows.
+    assert trend[1].n_significant >= 1 and trend[2].change is None
+    assert trend[1].n_significant == sum(d.significant_change for d in series[0])
+    change = trend[1].change
+    assert change is not None and change.difference == pytest.approx(-DROP)
+    assert change == biggest_significant_change(series[0])
+    table_rows = [
+        replace(r, average=a, ci_low=a - 0.05, ci_high=a + 0.05)
+        for r, a in zip(trend, (0.6, 0.5, 0.52), strict=True)
     ]
-    assert rows[1].change is not None and rows[1].change.group == "women"
-    assert rows[1].n_significant == 2 and rows[2].change is None
-    table = format_trend_table(rows).splitlines()
+    table_rows[1] = replace(table_rows[1], change=_difference("women", -0.1, True), n_significant=2)
+    table = format_trend_table(table_rows).splitlines()
     assert table[0].split() == [
         "step",
         "checkpoint",
