@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from audit.datasets import Dataset, load_dataset
@@ -108,3 +109,16 @@ def reference_rows(model: Path, dataset: Dataset, limit: int | None = None) -> l
     loaded = load_model(ModelSpec(str(model)))
     rows, _ = score_sentences(loaded, limit_dataset(dataset, limit).sentences, progress=False)
     return rows
+
+
+def wait_for_a_lock_wait(session: Session, *, timeout: float) -> None:
+    """Until another connection to this database waits on a lock."""
+    deadline = time.monotonic() + timeout
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+    )
+    while not session.execute(query).scalar_one():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no connection waited on a lock within {timeout} s")
+        time.sleep(0.1)

@@ -14,14 +14,20 @@ from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from audit.datasets import Dataset, canonical_sha256
 from audit.scoring import safety_scores
 from db import Audit, AuditStatus, SentenceResult, load_scored_rows
 from tests.workers.cluster import Cluster, private_redis
-from tests.workers.conftest import reference_rows, sessions_for, submit, wait_for
+from tests.workers.conftest import (
+    reference_rows,
+    sessions_for,
+    submit,
+    wait_for,
+    wait_for_a_lock_wait,
+)
 
 pytestmark = pytest.mark.services
 
@@ -114,19 +120,6 @@ def _unacked(cluster: Cluster, redis_url: str) -> int:
         client.close()
 
 
-def _wait_for_a_lock_wait(session: Session, *, timeout: float) -> None:
-    """Until another connection to this database waits on a lock."""
-    deadline = time.monotonic() + timeout
-    query = text(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-        "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-    )
-    while not session.execute(query).scalar_one():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no connection waited on a lock within {timeout} s")
-        time.sleep(0.1)
-
-
 def test_sigkilled_worker_mid_audit_loses_nothing(
     cluster: Cluster,
     pg_sessions: sessionmaker[Session],
@@ -146,7 +139,7 @@ def test_sigkilled_worker_mid_audit_loses_nothing(
         blocker.flush()
         cluster.send_plan(audit_id)
         wait_for(pg_sessions, audit_id, lambda j: j.progress_done >= 20, timeout=120)
-        _wait_for_a_lock_wait(blocker, timeout=60)
+        wait_for_a_lock_wait(blocker, timeout=60)
         cluster.kill("doomed")
         blocker.rollback()
     killed_at = wait_for(pg_sessions, audit_id, lambda j: True, timeout=1)
