@@ -173,10 +173,21 @@ def send_follow_up(task: Any, audit_id: int, *args: int) -> None:
                 attempt + 1,
                 SEND_ATTEMPTS,
             )
-            app.pool.force_close_all()
-            app.amqp.producer_pool.force_close_all()
+            _reset_broker_pools()
             time.sleep(0.5 * 2**attempt)
     raise FollowUpNotSentError(f"could not send {task.name} for audit {audit_id}: {last}") from last
+
+
+def _reset_broker_pools() -> None:
+    """Drop every pooled broker connection and producer, and refill the pools.
+
+    kombu's own reset (`resize(limit, reset=True)`). Closing the pools instead
+    (`force_close_all()`) made every later acquire fail with "Acquire on closed pool", and
+    emptying them without refilling made a blocking acquire wait forever: either way a
+    worker sent nothing more after one Redis restart, and an audit never aggregated.
+    """
+    for pool in (app.pool, app.amqp.producer_pool):
+        pool.resize(pool.limit, reset=True)
 
 
 def _finisher(generation: bool) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -24,28 +25,39 @@ class FlakyTask:
             self.failures -= 1
             # What kombu raised on a channel whose Redis had just restarted.
             raise AttributeError("'NoneType' object has no attribute 'client'")
+        # A real send takes a producer from the app's pool as Celery does, blocking until
+        # one is free (neither it nor its connection reaches the broker before publishing).
+        taken: list[Any] = []
+        taker = threading.Thread(
+            target=lambda: taken.append(app.amqp.producer_pool.acquire(block=True)), daemon=True
+        )
+        taker.start()
+        taker.join(timeout=5)
+        assert taken, "the producer pool gave nothing: it was left closed or empty"
+        taken[0].release()
+        app.pool.acquire(block=True, timeout=5).release()
         self.sent.append(args)
 
 
 @pytest.fixture()
-def closed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    calls: list[str] = []
+def no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(time, "sleep", lambda _seconds: None)
-    monkeypatch.setattr(app.pool, "force_close_all", lambda: calls.append("connections"))
-    monkeypatch.setattr(
-        app.amqp.producer_pool, "force_close_all", lambda: calls.append("producers")
-    )
-    return calls
 
 
-def test_a_failed_send_is_tried_again_on_fresh_connections(closed: list[str]) -> None:
+@pytest.mark.usefixtures("no_waiting")
+def test_a_failed_send_is_tried_again_on_fresh_connections_and_the_pools_stay_open() -> None:
     task = FlakyTask(failures=2)
     _tasks.send_follow_up(task, 7, 0, 20)
     assert task.sent == [(7, 0, 20)]
-    assert closed == ["connections", "producers"] * 2
+    # Once, the recovery closed the pools for good: every later send in the worker failed
+    # with "Acquire on closed pool" and an audit waited forever for its aggregation.
+    later = FlakyTask(failures=0)
+    _tasks.send_follow_up(later, 8)
+    assert later.sent == [(8,)]
 
 
-def test_a_send_that_keeps_failing_makes_the_task_retry(closed: list[str]) -> None:
+@pytest.mark.usefixtures("no_waiting")
+def test_a_send_that_keeps_failing_makes_the_task_retry() -> None:
     task = FlakyTask(failures=_tasks.SEND_ATTEMPTS)
     with pytest.raises(FollowUpNotSentError, match=r"toxaudit\.aggregate_job for audit 7"):
         _tasks.send_follow_up(task, 7)
