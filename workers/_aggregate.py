@@ -24,7 +24,7 @@ from db import (
 )
 from workers._generation import generation_requested
 from workers._model_cache import ModelCache
-from workers._steps import SessionFactory, model_spec, record_failure
+from workers._steps import SessionFactory, model_failure, model_spec, record_failure
 
 logger = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ def _generation_stage(
             return None
         return run_generation_request(loaded, request, n_resamples=audit_options.n_resamples)
     except ModelLoadError as exc:
-        record_failure(session_factory, audit_id, f"could not load the model: {exc}")
+        record_failure(session_factory, audit_id, model_failure(exc))
     except GenerationOptionsError as exc:
         record_failure(session_factory, audit_id, f"generation audit: {exc.public_message}")
     except ClassifierError as exc:

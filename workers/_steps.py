@@ -113,6 +113,15 @@ def model_spec(audit: Audit) -> Any:
     )
 
 
+def model_failure(exc: Exception) -> str:
+    """Why an audit's model did not load, as the service says it: an option the message
+    asks for that no request can set is named as such."""
+    cause = f"could not load the model: {exc}"
+    if getattr(exc, "option", None) == "trust_remote_code":
+        cause += " (the service never runs a model's own code: audit it from the command line)"
+    return cause
+
+
 def record_failure(session_factory: SessionFactory, audit_id: int, cause: str) -> None:
     """Fail an active audit with its cause, in a transaction of its own."""
     with session_factory() as session, session.begin():
@@ -158,7 +167,7 @@ def score_chunk(
         try:
             loaded = models.get(spec)
         except ModelLoadError as exc:
-            record_failure(session_factory, audit_id, f"could not load the model: {exc}")
+            record_failure(session_factory, audit_id, model_failure(exc))
             return _skipped(audit_id, start, stop, "model load failed")
         # The budget audit.evaluate uses. The first chunk that loads the model records
         # its own; later chunks take that one, so the audit's results.json states the one

@@ -226,7 +226,8 @@ def load_model(spec: ModelSpec) -> LoadedModel:
         if "trust_remote_code" in text and not spec.trust_remote_code:
             raise ModelLoadError(
                 f"'{spec.reference}' needs its own code from the hub, which is off by default; "
-                "set trust_remote_code if you trust it"
+                "set trust_remote_code if you trust it",
+                option="trust_remote_code",
             ) from exc
         if local:
             raise ModelLoadError(f"could not load '{spec.reference}' from {source}: {exc}") from exc

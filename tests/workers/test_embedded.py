@@ -83,6 +83,36 @@ def test_bad_model_fails_with_cause_and_spares_other_audits(
     assert get_audit(sqlite_sessions, good).status is AuditStatus.succeeded
 
 
+def test_a_model_that_needs_its_own_code_fails_saying_the_service_never_runs_it(
+    embedded: EmbeddedWorker,
+    sqlite_sessions: sessionmaker[Session],
+    sample_dataset: Dataset,
+    tmp_path: Path,
+) -> None:
+    import json
+
+    remote = tmp_path / "remote-code-model"
+    remote.mkdir()
+    (remote / "config.json").write_text(
+        json.dumps(
+            {
+                "model_type": "custom-thing",
+                "auto_map": {
+                    "AutoConfig": "configuration_custom.CustomConfig",
+                    "AutoModelForCausalLM": "modeling_custom.CustomModel",
+                },
+            }
+        )
+    )
+    audit_id = submit(sqlite_sessions, remote, sample_dataset, limit=30)
+    embedded.submit(audit_id)
+    assert embedded.wait_idle(120)
+    failed = get_audit(sqlite_sessions, audit_id)
+    assert failed.status is AuditStatus.failed and failed.error is not None
+    assert "needs its own code" in failed.error
+    assert "the service never runs a model's own code" in failed.error
+
+
 def test_cancelled_audit_runs_no_chunk(
     sqlite_sessions: sessionmaker[Session], tiny_llama_dir: Path, sample_dataset: Dataset
 ) -> None:
