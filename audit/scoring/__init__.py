@@ -13,7 +13,6 @@ from audit.scoring._familywise import (
     holm_adjusted,
     simultaneous_intervals,
 )
-from audit.scoring._paired import paired_differences
 from audit.scoring._records import (
     SIGNIFICANCE_RULE,
     GroupDifference,
@@ -29,7 +28,7 @@ from audit.scoring._safety import (
     mann_whitney,
     safety_scores,
 )
-from audit.scoring._series import series_differences
+from audit.scoring._series import paired_differences, series_differences
 
 __all__ = [
     "DEFAULT_ALPHA",

@@ -1,5 +1,6 @@
-"""Paired differences of two runs: each group's score change with a paired bootstrap
-interval, and the comparison's simultaneous intervals (one family of checks)."""
+"""The checks of one comparison of two runs: each group's score change and the average's,
+with their paired bootstrap resamples, and their records once the family's simultaneous
+intervals are known (`audit.scoring._series`)."""
 
 from __future__ import annotations
 
@@ -16,41 +17,8 @@ from audit.scoring._bootstrap import (
     u_statistic,
     weighted_scores,
 )
-from audit.scoring._familywise import simultaneous_intervals
 from audit.scoring._records import GroupDifference, ScoredSentence
-from audit.scoring._safety import (
-    DEFAULT_CONFIDENCE,
-    DEFAULT_RESAMPLES,
-    DEFAULT_SEED,
-    index_groups,
-    validate_settings,
-)
-
-
-def paired_differences(
-    baseline: Sequence[ScoredSentence],
-    candidate: Sequence[ScoredSentence],
-    *,
-    confidence: float = DEFAULT_CONFIDENCE,
-    n_resamples: int = DEFAULT_RESAMPLES,
-    seed: int = DEFAULT_SEED,
-) -> list[GroupDifference]:
-    """Per-group score change (candidate - baseline) with a paired bootstrap interval.
-
-    Only sentences scored in both runs (matched by id) take part; each resample
-    draws the same sentences for both runs, so shared sentence difficulty cancels
-    and the interval reflects the change, not the noise of either run alone.
-    The last entry is the average over groups.
-
-    Each compared group and the average form one family of checks. `ci_low` and
-    `ci_high` are each check's own percentile interval; `significant_drop` and
-    `significant_change` read the simultaneous intervals (`audit.scoring._familywise`),
-    so when nothing changed the chance that any check of the comparison is marked
-    is about 1 - confidence, not 1 - confidence per check.
-    """
-    validate_settings(confidence, n_resamples)
-    family, unscored = pair_family(baseline, candidate, n_resamples=n_resamples, seed=seed)
-    return ordered_differences(family_differences(family, confidence, n_resamples), unscored)
+from audit.scoring._safety import index_groups
 
 
 def pair_family(
@@ -139,29 +107,17 @@ class Compared:
     """Sentences of the check scored in both runs."""
 
 
-Joint = tuple[float | None, list[tuple[float, float] | None], int]
-"""(critical value, each check's simultaneous interval, family size) of a family larger
-than one comparison (`series_differences`)."""
-
-
 def family_differences(
-    family: list[Compared], confidence: float, n_resamples: int, *, joint: Joint | None = None
+    family: list[Compared],
+    confidence: float,
+    n_resamples: int,
+    *,
+    critical: float | None,
+    simultaneous: list[tuple[float, float] | None],
+    family_size: int,
 ) -> list[GroupDifference]:
-    """The family's records: per-check percentile intervals and simultaneous intervals
-    (the comparison's own, or the `joint` ones of a wider family it is part of)."""
-    if not family:
-        return []
-    critical: float | None = None
-    simultaneous: list[tuple[float, float] | None] = [None] * len(family)
-    family_size = len(family)
-    if joint is not None:
-        critical, simultaneous, family_size = joint
-    elif n_resamples > 0:
-        critical, simultaneous = simultaneous_intervals(
-            [c.candidate - c.baseline for c in family],
-            np.vstack([c.boot for c in family]),
-            confidence,
-        )
+    """The family's records: per-check percentile intervals, and the simultaneous
+    intervals (with their critical value) of the family the checks belong to."""
     out = []
     for compared, interval in zip(family, simultaneous, strict=True):
         low, high = (

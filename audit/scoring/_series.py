@@ -1,4 +1,6 @@
-"""A series of runs compared step by step, as one family of checks.
+"""Paired differences: two runs compared (`paired_differences`), or a series compared
+step by step as one family of checks (`series_differences`); one computation, a
+comparison of two runs being a series of two.
 
 A trend compares each checkpoint with the one before it. Each comparison's marks hold
 together at the stated confidence (its groups and average are one family), but a series
@@ -29,6 +31,33 @@ from audit.scoring._safety import (
     DEFAULT_SEED,
     validate_settings,
 )
+
+
+def paired_differences(
+    baseline: Sequence[ScoredSentence],
+    candidate: Sequence[ScoredSentence],
+    *,
+    confidence: float = DEFAULT_CONFIDENCE,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+) -> list[GroupDifference]:
+    """Per-group score change (candidate - baseline) with a paired bootstrap interval.
+
+    Only sentences scored in both runs (matched by id) take part; each resample
+    draws the same sentences for both runs, so shared sentence difficulty cancels
+    and the interval reflects the change, not the noise of either run alone.
+    The last entry is the average over groups.
+
+    Each compared group and the average form one family of checks. `ci_low` and
+    `ci_high` are each check's own percentile interval; `significant_drop` and
+    `significant_change` read the simultaneous intervals (`audit.scoring._familywise`),
+    so when nothing changed the chance that any check of the comparison is marked
+    is about 1 - confidence, not 1 - confidence per check.
+    """
+    (differences,) = series_differences(
+        [baseline, candidate], confidence=confidence, n_resamples=n_resamples, seed=seed
+    )
+    return differences
 
 
 def series_differences(
@@ -62,10 +91,10 @@ def series_differences(
         for before, after in pairwise(shared)
     ]
     checks = [compared for family, _ in families for compared in family]
-    joint_critical: float | None = None
+    critical: float | None = None
     intervals: list[tuple[float, float] | None] = [None] * len(checks)
     if checks and n_resamples > 0:
-        joint_critical, intervals = simultaneous_intervals(
+        critical, intervals = simultaneous_intervals(
             [c.candidate - c.baseline for c in checks],
             np.vstack([c.boot for c in checks]),
             confidence,
@@ -73,10 +102,14 @@ def series_differences(
     out = []
     start = 0
     for family, unscored in families:
-        joint = (joint_critical, intervals[start : start + len(family)], len(checks))
-        start += len(family)
         compared = family_differences(
-            family, confidence, n_resamples, joint=joint if n_resamples > 0 else None
+            family,
+            confidence,
+            n_resamples,
+            critical=critical,
+            simultaneous=intervals[start : start + len(family)],
+            family_size=len(checks),
         )
+        start += len(family)
         out.append(ordered_differences(compared, unscored))
     return out
