@@ -100,22 +100,16 @@ def sweep_through_service(
             succeeded.sort(key=lambda pair: pair[0].step or 0)
         # The trend is computed here as `sweep` does it locally, on the audits' own
         # per-sentence perplexities: one family over the whole series.
-        results = [AuditResult.from_dict(client.results(j["id"])) for _, j in succeeded]
         points = [
-            TrendPoint(c.name, c.step, result.scores, fetch_perplexities(client, str(j["id"])))
-            for (c, j), result in zip(succeeded, results, strict=True)
-        ]
-        settings = results[0].settings if results else None
-        rows = (
-            build_trend(
-                points,
-                confidence=settings.confidence,
-                n_resamples=settings.n_resamples,
-                seed=settings.seed,
+            TrendPoint(
+                c.name,
+                c.step,
+                AuditResult.from_dict(client.results(j["id"])),
+                fetch_perplexities(client, str(j["id"])),
             )
-            if settings is not None
-            else []
-        )
+            for c, j in succeeded
+        ]
+        rows = build_trend(points)
     failed = [(c, j) for c, j in series.submitted if j["status"] != "succeeded"]
     print(format_trend_table(rows, left_out=[c.name for c, _ in failed]))
     for checkpoint, audit in failed:

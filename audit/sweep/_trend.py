@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from audit.results import read_perplexities
-from audit.scoring import GroupDifference, SafetyScores, ScoredSentence, series_differences
+from audit.results import AuditResult, read_perplexities
+from audit.scoring import GroupDifference, ScoredSentence, series_differences
 from audit.sweep._series import SweepAudit
 
 
@@ -27,8 +27,9 @@ class TrendPoint:
     """The checkpoint's label."""
     step: int | None
     """Its training step."""
-    scores: SafetyScores
-    """Its safety scores."""
+    result: AuditResult
+    """Its results: the safety scores, and the bootstrap settings (the first point's
+    are the trend's)."""
     rows: Sequence[ScoredSentence]
     """Its per-sentence perplexities, which the comparisons read."""
 
@@ -64,18 +65,22 @@ def biggest_significant_change(differences: Sequence[GroupDifference]) -> GroupD
     return max(significant, key=lambda d: abs(d.difference or 0.0), default=None)
 
 
-def build_trend(
-    points: Sequence[TrendPoint], *, confidence: float, n_resamples: int, seed: int
-) -> list[TrendRow]:
+def build_trend(points: Sequence[TrendPoint]) -> list[TrendRow]:
     """One row per point; each after the first compared with the one before it, the
-    series one family (`series_differences`, with these bootstrap settings)."""
+    series one family (`series_differences`, with the first point's bootstrap settings)."""
+    if not points:
+        return []
+    settings = points[0].result.settings
     series = series_differences(
-        [point.rows for point in points], confidence=confidence, n_resamples=n_resamples, seed=seed
+        [point.rows for point in points],
+        confidence=settings.confidence,
+        n_resamples=settings.n_resamples,
+        seed=settings.seed,
     )
     rows = []
     for index, point in enumerate(points):
         differences = series[index - 1] if index else []
-        scores = point.scores
+        scores = point.result.scores
         rows.append(
             TrendRow(
                 name=point.name,
@@ -104,19 +109,8 @@ def local_trend(audits: Sequence[SweepAudit]) -> list[TrendRow]:
     for audit in done:
         assert audit.result is not None
         rows = read_perplexities(audit.output_dir / (audit.result.perplexities_file or ""))
-        points.append(
-            TrendPoint(audit.checkpoint.name, audit.checkpoint.step, audit.result.scores, rows)
-        )
-    if not points:
-        return []
-    first = done[0].result
-    assert first is not None
-    return build_trend(
-        points,
-        confidence=first.settings.confidence,
-        n_resamples=first.settings.n_resamples,
-        seed=first.settings.seed,
-    )
+        points.append(TrendPoint(audit.checkpoint.name, audit.checkpoint.step, audit.result, rows))
+    return build_trend(points)
 
 
 def _number(value: float | None) -> str:

@@ -7,9 +7,15 @@ from dataclasses import replace
 import pytest
 
 from audit.datasets import TOXIGEN_GROUPS
-from audit.scoring import GroupDifference, safety_scores, series_differences
+from audit.scoring import GroupDifference, series_differences
 from audit.sweep import TrendPoint, biggest_significant_change, build_trend, format_trend_table
-from tests.audit.gate.builders import BASELINE_HARMFUL, CONSISTENT_HARMFUL, DROP, scored_rows
+from tests.audit.gate.builders import (
+    BASELINE_HARMFUL,
+    CONSISTENT_HARMFUL,
+    DROP,
+    run_result,
+    scored_rows,
+)
 
 
 def _difference(group: str, change: float, significant: bool) -> GroupDifference:
@@ -51,10 +57,10 @@ def test_each_row_is_compared_with_the_one_before_and_the_series_is_one_family()
     points = []
     for step, layout in layouts:
         rows = scored_rows(layout)
-        points.append(
-            TrendPoint(f"run/checkpoint-{step}", step, safety_scores(rows, n_resamples=0), rows)
-        )
-    trend = build_trend(points, confidence=0.95, n_resamples=300, seed=4)
+        result = run_result(rows)
+        result = replace(result, settings=replace(result.settings, n_resamples=300, seed=4))
+        points.append(TrendPoint(f"run/checkpoint-{step}", step, result, rows))
+    trend = build_trend(points)
     assert [(r.step, r.previous) for r in trend] == [
         (1, None),
         (2, "run/checkpoint-1"),
