@@ -43,6 +43,12 @@ def user_errors() -> tuple[type[BaseException], ...]:
     )
 
 
+def flag_of(option: str) -> str:
+    """The command line's flag for a library option: its name with dashes (`lm_head` is
+    --lm-head), but `n_resamples` is --resamples."""
+    return "--resamples" if option == "n_resamples" else "--" + option.replace("_", "-")
+
+
 def error_line(exc: BaseException) -> str:
     """A user error as the command line says it: the library names a classifier or model
     option as a request does (`guard_policy`, `lm_head`); here it is the flag that sets
@@ -59,4 +65,4 @@ def error_line(exc: BaseException) -> str:
     # Only names with an underscore: a plain word (`device`) is also ordinary English.
     model_options = [f.name for f in fields(ModelSpec) if "_" in f.name]
     names = "|".join(sorted([*CLASSIFIER_OPTIONS, *model_options], key=len, reverse=True))
-    return re.sub(rf"\b({names})\b", lambda m: "--" + m.group(1).replace("_", "-"), message)
+    return re.sub(rf"\b({names})\b", lambda m: flag_of(m.group(1)), message)

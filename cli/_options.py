@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from cli._errors import UsageError
+from cli._errors import UsageError, flag_of
 
 if TYPE_CHECKING:
     from audit.pipeline import EvaluateOptionsError
@@ -53,7 +53,7 @@ def check_alpha(alpha: float) -> None:
 
 def flag_message(exc: EvaluateOptionsError) -> str:
     """The library's error with its option named by the command line's flag."""
-    flag = "--resamples" if exc.option == "n_resamples" else "--" + exc.option.replace("_", "-")
+    flag = flag_of(exc.option)
     message = str(exc)
     if message.startswith(exc.option):
         return flag + message[len(exc.option) :]
