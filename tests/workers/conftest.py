@@ -16,6 +16,7 @@ from audit.datasets import Dataset, load_dataset
 from audit.pipeline import limit_dataset
 from db import Audit, make_engine, submit_audit
 from tests.db.isolated import isolated_postgres, isolated_sqlite
+from tests.workers.cluster import Cluster
 
 SessionFactory = Callable[[], Session]
 
@@ -122,3 +123,26 @@ def wait_for_a_lock_wait(session: Session, *, timeout: float) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"no connection waited on a lock within {timeout} s")
         time.sleep(0.1)
+
+
+def kill_while_writing_rows_20_to_39(
+    cluster: Cluster, sessions: SessionFactory, audit_id: int, worker: str
+) -> None:
+    """Plan the audit and SIGKILL `worker` while it waits to write its second chunk.
+
+    Chunks of the tiny model take milliseconds, so "kill it mid-audit" needs a handle: an
+    uncommitted row 20 makes the worker's write of rows 20-39 wait for this transaction,
+    and the worker is killed while it waits, its message unacknowledged.
+    """
+    from db import SentenceResult
+
+    with sessions() as blocker:
+        blocker.add(
+            SentenceResult(audit_id=audit_id, row=20, perplexity=1.0, scaled_perplexity=1.0)
+        )
+        blocker.flush()
+        cluster.send_plan(audit_id)
+        wait_for(sessions, audit_id, lambda j: j.progress_done >= 20, timeout=120)
+        wait_for_a_lock_wait(blocker, timeout=60)
+        cluster.kill(worker)
+        blocker.rollback()

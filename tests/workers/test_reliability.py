@@ -22,11 +22,11 @@ from audit.scoring import safety_scores
 from db import Audit, AuditStatus, SentenceResult, load_scored_rows
 from tests.workers.cluster import Cluster, private_redis
 from tests.workers.conftest import (
+    kill_while_writing_rows_20_to_39,
     reference_rows,
     sessions_for,
     submit,
     wait_for,
-    wait_for_a_lock_wait,
 )
 
 pytestmark = pytest.mark.services
@@ -129,19 +129,7 @@ def test_sigkilled_worker_mid_audit_loses_nothing(
 ) -> None:
     cluster.start_worker("doomed")
     audit_id = submit(pg_sessions, tiny_llama_dir, sample_dataset, limit=ROWS)
-    # Chunks of the tiny model take milliseconds, so "kill it mid-audit" needs a handle:
-    # an uncommitted row 20 makes the worker's write of rows 20-39 wait for this
-    # transaction, and the worker is killed while it waits, its message unacknowledged.
-    with pg_sessions() as blocker:
-        blocker.add(
-            SentenceResult(audit_id=audit_id, row=20, perplexity=1.0, scaled_perplexity=1.0)
-        )
-        blocker.flush()
-        cluster.send_plan(audit_id)
-        wait_for(pg_sessions, audit_id, lambda j: j.progress_done >= 20, timeout=120)
-        wait_for_a_lock_wait(blocker, timeout=60)
-        cluster.kill("doomed")
-        blocker.rollback()
+    kill_while_writing_rows_20_to_39(cluster, pg_sessions, audit_id, "doomed")
     killed_at = wait_for(pg_sessions, audit_id, lambda j: True, timeout=1)
     assert killed_at.status is AuditStatus.running and killed_at.progress_done == 20
     # The chunk it was writing is still unacknowledged in Redis: it will be redelivered.

@@ -13,9 +13,14 @@ import redis
 from sqlalchemy.orm import Session, sessionmaker
 
 from audit.datasets import Dataset
-from db import Audit, AuditStatus, SentenceResult
+from db import Audit, AuditStatus
 from tests.workers.cluster import TOXAUDIT, Cluster
-from tests.workers.conftest import sessions_for, submit, wait_for, wait_for_a_lock_wait
+from tests.workers.conftest import (
+    kill_while_writing_rows_20_to_39,
+    sessions_for,
+    submit,
+    wait_for,
+)
 from workers import CHUNK_TASK, PLAN_TASK, TASK_ROUTES, pending_audit_ids
 
 pytestmark = pytest.mark.services
@@ -89,19 +94,9 @@ def test_a_audit_whose_messages_were_lost_is_sent_again_and_finishes(
     try:
         cluster.start_worker("doomed")
         audit_id = submit(sessions, tiny_llama_dir, sample_dataset, limit=80)
-        # Chunks of the tiny model take milliseconds: a worker that got past its first
-        # chunk could finish the audit before the kill (it did once, under load). An
-        # uncommitted row 20 holds its write of rows 20-39 until it is killed.
-        with sessions() as blocker:
-            blocker.add(
-                SentenceResult(audit_id=audit_id, row=20, perplexity=1.0, scaled_perplexity=1.0)
-            )
-            blocker.flush()
-            cluster.send_plan(audit_id)
-            wait_for(sessions, audit_id, lambda j: j.progress_done >= 20, timeout=120)
-            wait_for_a_lock_wait(blocker, timeout=60)
-            cluster.kill("doomed")
-            blocker.rollback()
+        # Killed mid-audit, not after it: unheld, the worker had once finished the whole
+        # audit under load before the kill came.
+        kill_while_writing_rows_20_to_39(cluster, sessions, audit_id, "doomed")
         # The killed worker's chunk is still unacknowledged: Celery will redeliver it,
         # so the watchdog must leave the audit alone.
         assert audit_id in pending_audit_ids(client, prefix, QUEUES)
